@@ -1,0 +1,42 @@
+# quizapp: `make run` starts the site with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PORT ?= 5000
+FLASK := .venv/bin/flask --app wsgi
+
+.PHONY: run test setup setup-test serve migrate demo translations lint bench clean
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo "==> quizapp on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup-test
+	scripts/test.sh
+
+setup:
+	scripts/bootstrap.sh run
+
+setup-test:
+	scripts/bootstrap.sh test
+
+serve: setup
+	$(FLASK) db upgrade
+	.venv/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+migrate: setup
+	$(FLASK) db upgrade
+
+demo: setup
+	$(FLASK) seed-demo
+
+translations:
+	.venv/bin/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output --omit-header -o quizapp/translations/messages.pot .
+	.venv/bin/pybabel update -i quizapp/translations/messages.pot -d quizapp/translations --no-fuzzy-matching --omit-header
+	.venv/bin/pybabel compile -d quizapp/translations --statistics
+
+lint:
+	.venv/bin/ruff check quizapp tests
+
+clean:
+	rm -rf .venv node_modules instance

@@ -1,0 +1,55 @@
+"""quizapp: online contests, study programmes and certificates for the youth union."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from quizapp.config import check_production, load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("QUIZAPP_INSTANCE_PATH", os.path.join(ROOT, "instance")),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder="static",
+    )
+    app.config.update(load_config(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    check_production(app.config)
+    if not app.config["PII_HASH_KEY"]:
+        app.config["PII_HASH_KEY"] = "pii:" + app.config["SECRET_KEY"]
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from quizapp import models  # noqa: F401  (register every table on the metadata)
+    from quizapp.extensions import babel, csrf, db, limiter, login_manager
+    from quizapp.web import init_web, select_locale, select_timezone
+
+    db.init_app(app, engine=app.config.get("ENGINE"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=os.path.join(app.root_path, "translations"))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_web(app)
+
+    from quizapp.audit.views import bp as audit_bp
+    from quizapp.auth.views import bp as auth_bp
+    from quizapp.main import bp as main_bp
+    from quizapp.orgs.views import bp as orgs_bp
+
+    for bp in (main_bp, auth_bp, orgs_bp, audit_bp):
+        app.register_blueprint(bp)
+
+    from quizapp.cli import register_cli
+
+    register_cli(app)
+    return app

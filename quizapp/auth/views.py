@@ -1,0 +1,149 @@
+"""Login, logout, registration, password reset and the member's own page."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from quizapp.auth import services
+from quizapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetForm
+from quizapp.errors import Invalid
+from quizapp.extensions import db, limiter
+from quizapp.orgs.services import ancestors
+from quizapp.web import copy_errors, now
+
+bp = Blueprint("auth", __name__)
+
+
+class _SessionUser:
+    """Flask-Login stores get_id() in the cookie: here the login session's random id."""
+
+    def __init__(self, user, sid):
+        self._user, self._sid = user, sid
+        self.is_authenticated, self.is_active, self.is_anonymous = True, True, False
+
+    def get_id(self):
+        return self._sid
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def _login_rate():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _register_rate():
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.identifier.data, form.password.data)
+        if user is None:
+            form.form_errors.append(_("Wrong phone number/e-mail or password."))
+        else:
+            login = services.open_session(db.session, user,
+                                          user_agent=request.user_agent.string, now=now())
+            db.session.commit()
+            session.clear()  # a fresh session (and CSRF token) at every login
+            login_user(_SessionUser(user, login.id))
+            return redirect(_safe_next(url_for("main.home")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    sid = session.get("_user_id")
+    if sid:
+        services.close_session(db.session, sid)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_rate, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        reg = services.Registration(
+            full_name=form.full_name.data, birth_date=form.birth_date.data, phone=form.phone.data,
+            password=form.password.data, unit_id=form.unit_id.data,
+            categories=tuple(form.categories.data), consent=form.consent.data,
+            email=form.email.data or None, cccd=form.cccd.data or None,
+            guardian_name=form.guardian_name.data or None,
+            guardian_consent=form.guardian_consent.data,
+        )
+        try:
+            services.register_member(db.session, reg,
+                                     consent_version=current_app.config["CONSENT_TEXT_VERSION"],
+                                     pii_key=current_app.config["PII_HASH_KEY"], now=now())
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            copy_errors(form, exc)
+        else:
+            flash(_("Your account is ready. Log in with your phone number."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def password_reset():
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(db.session, form.identifier.data, form.code.data,
+                                    form.password.data, now=now())
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            copy_errors(form, exc)
+        else:
+            flash(_("Your password has been changed. Log in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+def me():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(db.session, current_user, form.old_password.data,
+                                     form.new_password.data)
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            copy_errors(form, exc)
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.me"))
+    member = current_user.member
+    path = ancestors(db.session, member.unit) if member else []
+    return render_template("auth/me.html", form=form, member=member, unit_path=path,
+                           needs_guardian=services.needs_guardian_consent(member, now()))

@@ -1,0 +1,126 @@
+"""`flask --app wsgi …` commands: database, demo data, accounts, roster import."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from quizapp.db import utcnow
+from quizapp.extensions import db
+
+
+def alembic_config():
+    from alembic.config import Config
+
+    here = os.path.dirname(__file__)
+    cfg = Config()
+    cfg.set_main_option("script_location", os.path.join(here, "migrations"))
+    cfg.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"])
+    return cfg
+
+
+def upgrade_database() -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group():
+        """Database migrations (Alembic)."""
+
+    @db_group.command("upgrade")
+    @with_appcontext
+    def db_upgrade():
+        """Apply every migration up to the newest."""
+        upgrade_database()
+        click.echo("database is up to date")
+
+    @db_group.command("revision")
+    @click.option("-m", "--message", required=True)
+    @with_appcontext
+    def db_revision(message):
+        """Autogenerate a migration from the models."""
+        from alembic import command
+
+        command.revision(alembic_config(), message=message, autogenerate=True)
+
+    @db_group.command("current")
+    @with_appcontext
+    def db_current():
+        from alembic import command
+
+        command.current(alembic_config())
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when units already exist.")
+    @with_appcontext
+    def seed_demo(if_empty):
+        """Load the demo province (units, ~300 members, admin and organisers)."""
+        from quizapp.demo import DEMO_PASSWORD, load_demo
+
+        created = load_demo(db.session, pii_key=current_app.config["PII_HASH_KEY"],
+                            now=utcnow(), if_empty=if_empty)
+        db.session.commit()
+        if created:
+            click.echo("Demo data loaded.")
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for line in created or _demo_lines():
+            click.echo(f"  {line}")
+
+    def _demo_lines():
+        from quizapp.demo import demo_logins
+
+        return demo_logins()
+
+    @app.cli.command("create-admin")
+    @click.option("--name", required=True)
+    @click.option("--email", default=None)
+    @click.option("--phone", default=None)
+    @click.password_option()
+    @with_appcontext
+    def create_admin(name, email, phone, password):
+        """Create an administrator account."""
+        from quizapp.auth.services import create_account
+
+        create_account(db.session, display_name=name, email=email, phone=phone,
+                       password=password, is_admin=True, now=utcnow())
+        db.session.commit()
+        click.echo("administrator created")
+
+    @app.cli.command("import-roster")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--kind", type=click.Choice(["members", "units"]), default="members")
+    @click.option("--dry-run", is_flag=True, help="Only show what would change.")
+    @with_appcontext
+    def import_roster(path, kind, dry_run):
+        """Import units or members from an XLSX/CSV roster file (all or nothing)."""
+        from flask_babel import force_locale
+
+        from quizapp.orgs.members import apply_import, plan_import
+        from quizapp.policy import SYSTEM
+        from quizapp.web import t
+
+        with open(path, "rb") as fh:
+            content = fh.read()
+        name = os.path.basename(path)
+        plan = plan_import(db.session, kind, name, content, actor=SYSTEM,
+                           pii_key=current_app.config["PII_HASH_KEY"])
+        with force_locale("vi"):
+            for p in plan.problems:
+                click.echo(f"{name}: dòng {p.row}, cột {p.column}: {t(p.message, p.params)}",
+                           err=True)
+        click.echo(f"create {len(plan.creates)}, update {len(plan.updates)}, "
+                   f"unchanged {plan.unchanged}, rejected {len(plan.problems)}")
+        if not plan.ok:
+            sys.exit(1)
+        if not dry_run:
+            apply_import(db.session, kind, name, content, actor=SYSTEM,
+                         pii_key=current_app.config["PII_HASH_KEY"], now=utcnow())
+            db.session.commit()
+            click.echo("imported")

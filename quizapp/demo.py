@@ -1,0 +1,142 @@
+"""Demo data: one province union shaped as in 2026 (no districts), ~300 members."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quizapp.auth.models import OrganiserRole, User
+from quizapp.auth.services import create_account, hash_password
+from quizapp.orgs.members import MemberData, create_member
+from quizapp.orgs.models import Member, Unit, UnitType
+from quizapp.orgs.services import create_unit
+from quizapp.policy import SYSTEM
+
+DEMO_PASSWORD = "quizapp2026"  # noqa: S105 - published demo credential
+
+UNIT_TYPES = [
+    ("province", "Tỉnh Đoàn", 1),
+    ("commune", "Đoàn xã, phường, đặc khu", 2),
+    ("grassroots", "Đoàn cơ sở", 3),
+    ("branch", "Chi đoàn", 4),
+    ("department", "Sở Giáo dục và Đào tạo", 5),
+    ("school", "Trường học", 6),
+    ("class", "Lớp", 7),
+]
+
+# code, name, type, parent code, kind of people
+UNITS = [
+    ("AG", "Tỉnh Đoàn An Giang", "province", None, None),
+    ("AG-LX", "Đoàn phường Long Xuyên", "commune", "AG", None),
+    ("AG-LX-ML", "Chi đoàn khu phố Mỹ Long", "branch", "AG-LX", "ward"),
+    ("AG-LX-MB", "Chi đoàn khu phố Mỹ Bình", "branch", "AG-LX", "ward"),
+    ("AG-RG", "Đoàn phường Rạch Giá", "commune", "AG", None),
+    ("AG-RG-VT", "Chi đoàn khu phố Vĩnh Thanh", "branch", "AG-RG", "ward"),
+    ("AG-PQ", "Đoàn đặc khu Phú Quốc", "commune", "AG", None),
+    ("AG-PQ-DD", "Chi đoàn ấp Dương Đông", "branch", "AG-PQ", "ward"),
+    ("AG-MHH", "Đoàn xã Mỹ Hòa Hưng", "commune", "AG", None),
+    ("AG-MHH-1", "Chi đoàn ấp Mỹ Hòa", "branch", "AG-MHH", "ward"),
+    ("AG-TNH", "Đoàn trường THPT chuyên Thoại Ngọc Hầu", "grassroots", "AG", None),
+    ("AG-TNH-12A1", "Chi đoàn lớp 12A1", "branch", "AG-TNH", "pupil"),
+    ("AG-TNH-10A2", "Chi đoàn lớp 10A2", "branch", "AG-TNH", "pupil"),
+    ("AG-SGD", "Đoàn cơ sở Sở Giáo dục và Đào tạo", "grassroots", "AG", None),
+    ("AG-SGD-VP", "Chi đoàn Văn phòng Sở", "branch", "AG-SGD", "staff"),
+]
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Phan", "Trương", "Bùi",
+          "Đặng", "Đỗ", "Ngô", "Hồ", "Dương", "Lý", "Châu", "Thạch"]
+MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Hoàng", "Gia", "Bảo", "Quốc", "Thu", "Kim",
+          "Hữu", "Mỹ", "Đức"]
+GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hòa", "Hùng",
+         "Khang", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Ngân", "Nhi", "Phúc", "Phương",
+         "Quân", "Quỳnh", "Sơn", "Tâm", "Thảo", "Trang", "Trí", "Tuấn", "Uyên", "Vy", "Yến",
+         "Đạt", "Ánh", "Ý"]
+
+# login, name, unit code (None: admin)
+ACCOUNTS = [
+    ("admin@quizapp.local", "Quản trị viên hệ thống", None),
+    ("tinhdoan@quizapp.local", "Nguyễn Thị Thanh Hương", "AG"),
+    ("longxuyen@quizapp.local", "Trần Minh Khoa", "AG-LX"),
+    ("thoaingochau@quizapp.local", "Lê Thị Ngọc Hân", "AG-TNH"),
+    ("mylong@quizapp.local", "Phạm Quốc Bảo", "AG-LX-ML"),
+]
+MEMBER_LOGIN = "0912000001"
+
+
+def demo_logins() -> list[str]:
+    lines = []
+    for login, name, unit in ACCOUNTS:
+        role = "quản trị viên" if unit is None else f"người tổ chức {unit}"
+        lines.append(f"{login:32} {role} ({name})")
+    lines.append(f"{MEMBER_LOGIN:32} đoàn viên (Chi đoàn khu phố Mỹ Long)")
+    return lines
+
+
+def _people(kind: str, rng: random.Random, year: int) -> tuple[date, tuple[str, ...], date | None]:
+    if kind == "pupil":
+        birth = date(rng.choice([2008, 2009, 2010, 2011]), rng.randint(1, 12), rng.randint(1, 28))
+        cats = ["pupil"]
+        admitted = None
+        if birth.year <= 2010 and rng.random() < 0.7:
+            cats.append("member")
+            admitted = date(rng.choice([2025, 2026]), 3, 26)
+        return birth, tuple(cats), admitted
+    if kind == "staff":
+        birth = date(rng.randint(1978, 2000), rng.randint(1, 12), rng.randint(1, 28))
+        cats = ["teacher"] + (["cadre"] if rng.random() < 0.3 else [])
+        return birth, tuple(cats), None
+    roll = rng.random()
+    if roll < 0.12:
+        birth = date(rng.randint(2012, 2017), rng.randint(1, 12), rng.randint(1, 28))
+        return birth, ("child",), None
+    birth = date(rng.randint(1992, 2009), rng.randint(1, 12), rng.randint(1, 28))
+    cats = ["youth"]
+    admitted = None
+    if roll < 0.75 and year - birth.year <= 30:
+        cats.append("member")
+        admitted = date(rng.choice([2019, 2021, 2023, 2025, 2026]), 3, 26)
+    if roll < 0.22:
+        cats.append("cadre")
+    if rng.random() < 0.25:
+        cats.append("association")
+    return birth, tuple(cats), admitted
+
+
+def load_demo(session: Session, *, pii_key: str, now: datetime, if_empty: bool = False,
+              members: int = 300) -> list[str]:
+    """Create the demo tree, members and accounts; returns the login lines (empty if skipped)."""
+    if if_empty and session.scalar(select(func.count()).select_from(Unit)):
+        return []
+    for key, name, order in UNIT_TYPES:
+        if session.get(UnitType, key) is None:
+            session.add(UnitType(key=key, name=name, sort_order=order))
+    session.flush()
+    units: dict[str, Unit] = {}
+    for code, name, type_key, parent, _kind in UNITS:
+        units[code] = create_unit(session, actor=SYSTEM, code=code, name=name, type_key=type_key,
+                                  parent_id=units[parent].id if parent else None, now=now)
+    rng = random.Random(2026)
+    leaves = [(units[c], k) for c, _n, _t, _p, k in UNITS if k]
+    for i in range(members):
+        unit, kind = leaves[i % len(leaves)]
+        birth, cats, admitted = _people(kind, rng, now.year)
+        name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        create_member(session, MemberData(
+            full_name=name, unit_id=unit.id, categories=cats, code=f"DV{i + 1:05d}",
+            birth_date=birth, phone=f"0912{i + 1:06d}", admitted_on=admitted,
+        ), actor=SYSTEM, pii_key=pii_key, now=now, audit=False)
+    for login, name, unit_code in ACCOUNTS:
+        user = create_account(session, display_name=name, email=login, phone=None,
+                              password=DEMO_PASSWORD, is_admin=unit_code is None, now=now)
+        if unit_code:
+            session.add(OrganiserRole(user_id=user.id, unit_id=units[unit_code].id, granted_at=now))
+    # One member with an account, on the roster of Chi đoàn khu phố Mỹ Long.
+    member = session.scalar(select(Member).where(Member.phone == MEMBER_LOGIN))
+    session.add(User(display_name=member.full_name, phone=member.phone,
+                     password_hash=hash_password(DEMO_PASSWORD),
+                     member_id=member.id, created_at=now))
+    session.flush()
+    return demo_logins()

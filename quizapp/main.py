@@ -1,0 +1,41 @@
+"""Site-wide pages: home, health check, language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from quizapp.extensions import db
+from quizapp.web import actor
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated and actor().is_organiser:
+        return redirect(url_for("orgs.dashboard"))
+    return render_template("home.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any driver error means "not healthy"
+        db.session.rollback()
+        return jsonify({"status": "error", "db": "unreachable"}), 503
+    return jsonify({"status": "ok", "db": "ok"})
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang", "vi")
+    target = request.form.get("next") or url_for("main.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    response = make_response(redirect(target))
+    if lang in ("vi", "en"):
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

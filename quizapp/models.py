@@ -1,0 +1,13 @@
+"""Import every model module so that Base.metadata knows every table (Alembic, tests)."""
+
+from quizapp.audit.models import AuditEntry  # noqa: F401
+from quizapp.auth.models import Consent, LoginSession, OrganiserRole, ResetCode, User  # noqa: F401
+from quizapp.db import Base  # noqa: F401
+from quizapp.orgs.models import (  # noqa: F401
+    Member,
+    MemberCategory,
+    MemberUnitHistory,
+    PendingImport,
+    Unit,
+    UnitType,
+)

@@ -1,0 +1,82 @@
+"""Forms for units, members and roster import (shape only)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from quizapp.auth.forms import MultiCheckboxField, population_choices
+from quizapp.forms import to_choices
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
+    type_key = SelectField(_l("Unit type"), validators=[DataRequired()])
+    parent_id = SelectField(_l("Parent unit"), coerce=int, validators=[Optional()])
+
+
+class MoveUnitForm(FlaskForm):
+    parent_id = SelectField(_l("New parent unit"), coerce=int, validators=[DataRequired()])
+
+
+class MergeForm(FlaskForm):
+    source_ids = SelectMultipleField(_l("Units to merge"), coerce=int, validators=[DataRequired()])
+    target_id = SelectField(_l("Merge into"), coerce=int, validators=[DataRequired()])
+    confirm = StringField(_l("Type the target unit's code to confirm"), validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons (archive, deactivate…): CSRF only."""
+
+
+class MemberForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Member code"), validators=[Optional(), Length(max=40)])
+    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
+    categories = MultiCheckboxField(_l("Population categories"), choices=population_choices,
+                                    validators=[DataRequired()])
+    admitted_on = DateField(_l("Date admitted to the Union"), validators=[Optional()])
+    cccd = StringField(_l("Citizen ID (12 digits; stored only as a hash)"),
+                       validators=[Optional(), Length(max=12)])
+
+
+class GuardianForm(FlaskForm):
+    guardian_name = StringField(_l("Name of the parent or guardian"),
+                                validators=[DataRequired(), Length(max=200)])
+
+
+class ImportForm(FlaskForm):
+    kind = RadioField(_l("What the file contains"),
+                      choices=to_choices([("members", _l("Members")), ("units", _l("Units"))]),
+                      default="members", validators=[DataRequired()])
+    file = FileField(_l("File (XLSX or CSV)"),
+                     validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("XLSX or CSV only."))])
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+
+
+class OrganiserForm(FlaskForm):
+    identifier = StringField(_l("Phone number or e-mail of the account"),
+                             validators=[DataRequired(), Length(max=200)])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
+
+
+class ResetCodeForm(FlaskForm):
+    member_id = IntegerField(validators=[DataRequired()])

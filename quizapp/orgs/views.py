@@ -1,0 +1,459 @@
+"""Organiser pages: the unit tree, members, roster import/export, organisers."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import delete, or_, select
+
+from quizapp.audit.services import visible_entries
+from quizapp.auth import services as auth_services
+from quizapp.auth.models import OrganiserRole, User
+from quizapp.db import utcnow
+from quizapp.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from quizapp.extensions import db
+from quizapp.forms import to_choices
+from quizapp.orgs import members as roster
+from quizapp.orgs import services
+from quizapp.orgs.forms import (
+    ConfirmForm,
+    ConfirmImportForm,
+    GuardianForm,
+    ImportForm,
+    MemberForm,
+    MergeForm,
+    MoveUnitForm,
+    OrganiserForm,
+    UnitForm,
+)
+from quizapp.orgs.models import Member, PendingImport, Unit
+from quizapp.orgs.population import LABELS
+from quizapp.orgs.roster import template_xlsx
+from quizapp.web import actor, copy_errors, now, organiser_required, paginate, t
+
+bp = Blueprint("orgs", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _managed_units(include_archived: bool = False) -> list[Unit]:
+    a = actor()
+    stmt = select(Unit).order_by(Unit.path)
+    if not a.is_admin:
+        stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in a.managed_paths]))
+    if not include_archived:
+        stmt = stmt.where(Unit.archived_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def _unit_choices(units=None) -> list[tuple[int, str]]:
+    units = units if units is not None else _managed_units()
+    return to_choices((u.id, "— " * u.depth + f"{u.name} ({u.code})") for u in units)
+
+
+def _roots() -> list[Unit]:
+    a = actor()
+    if a.is_admin:
+        return services.children_of(db.session, None)
+    roots = [u for u in _managed_units() if u.path in a.managed_paths]
+    return [u for u in roots if not any(u.path.startswith(o.path) and u is not o for o in roots)]
+
+
+@bp.get("/org")
+@organiser_required
+def dashboard():
+    roots = _roots()
+    nodes = services.tree(db.session, roots)
+    recent = db.session.scalars(visible_entries(actor()).limit(8)).all()
+    return render_template("orgs/dashboard.html", nodes=nodes, recent=recent)
+
+
+@bp.get("/org/units")
+@organiser_required
+def units():
+    show_archived = request.args.get("archived") == "1"
+    nodes = services.tree(db.session, _roots(), include_archived=show_archived)
+    return render_template("orgs/units.html", nodes=nodes, show_archived=show_archived)
+
+
+@bp.route("/org/units/new", methods=["GET", "POST"])
+@organiser_required
+def new_unit():
+    form = UnitForm()
+    form.type_key.choices = to_choices((t.key, t.name) for t in services.unit_types(db.session))
+    choices = _unit_choices()
+    if actor().is_admin:
+        choices = to_choices([(0, _("(top level)"))]) + choices
+    form.parent_id.choices = choices
+    if request.method == "GET" and request.args.get("parent"):
+        form.parent_id.data = request.args.get("parent", type=int)
+    if form.validate_on_submit():
+        try:
+            unit = services.create_unit(db.session, actor=actor(), code=form.code.data,
+                                        name=form.name.data, type_key=form.type_key.data,
+                                        parent_id=form.parent_id.data or None, now=now())
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            copy_errors(form, exc)
+        else:
+            flash(_("Unit %(name)s created.", name=unit.name), "success")
+            return redirect(url_for("orgs.unit", unit_id=unit.id))
+    return render_template("orgs/unit_new.html", form=form)
+
+
+@bp.route("/org/units/<int:unit_id>", methods=["GET", "POST"])
+@organiser_required
+def unit(unit_id: int):
+    u = services.get_managed_unit(db.session, unit_id, actor())
+    form = UnitForm(obj=u)
+    form.type_key.choices = to_choices((t.key, t.name) for t in services.unit_types(db.session))
+    form.parent_id.choices = to_choices([(u.parent_id or 0, "")])
+    move_form = MoveUnitForm(prefix="move")
+    move_form.parent_id.choices = [c for c in _unit_choices() if c.value != u.id]
+    if form.validate_on_submit():
+        try:
+            services.update_unit(db.session, u.id, actor=actor(), code=form.code.data,
+                                 name=form.name.data, type_key=form.type_key.data, now=now())
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            copy_errors(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("orgs.unit", unit_id=u.id))
+    path = services.ancestors(db.session, u)
+    node = services.tree(db.session, [u], include_archived=True)
+    successor = services.successor_of(db.session, u) if u.successor_id else None
+    return render_template("orgs/unit.html", unit=u, form=form, move_form=move_form, path=path,
+                           node=node[0] if node else None, successor=successor,
+                           confirm=ConfirmForm())
+
+
+@bp.post("/org/units/<int:unit_id>/move")
+@organiser_required
+def move_unit(unit_id: int):
+    form = MoveUnitForm(prefix="move")
+    form.parent_id.choices = _unit_choices()
+    if not form.validate_on_submit():
+        abort(400)
+    services.move_unit(db.session, unit_id, form.parent_id.data, actor=actor(), now=now())
+    db.session.commit()
+    flash(_("Unit moved."), "success")
+    return redirect(url_for("orgs.unit", unit_id=unit_id))
+
+
+@bp.post("/org/units/<int:unit_id>/archive")
+@organiser_required
+def archive_unit(unit_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.archive_unit(db.session, unit_id, actor=actor(), now=now())
+        db.session.commit()
+    except (Conflict, Forbidden) as exc:
+        db.session.rollback()
+        flash(t(exc.message, exc.params), "error")
+    else:
+        flash(_("Unit archived."), "success")
+    return redirect(url_for("orgs.unit", unit_id=unit_id))
+
+
+@bp.route("/org/units/merge", methods=["GET", "POST"])
+@organiser_required
+def merge():
+    form = MergeForm()
+    choices = _unit_choices()
+    form.source_ids.choices = choices
+    form.target_id.choices = choices
+    if form.validate_on_submit():
+        target = services.get_managed_unit(db.session, form.target_id.data, actor())
+        if form.confirm.data.strip().lower() != target.code.lower():
+            form.confirm.errors = [_("Type the code of the target unit exactly.")]
+        else:
+            try:
+                services.merge_units(db.session, form.source_ids.data, target.id, actor=actor(),
+                                     now=now())
+                db.session.commit()
+            except Invalid as exc:
+                db.session.rollback()
+                copy_errors(form, exc)
+            else:
+                flash(_("Units merged into %(name)s.", name=target.name), "success")
+                return redirect(url_for("orgs.unit", unit_id=target.id))
+    return render_template("orgs/merge.html", form=form)
+
+
+# --- members -----------------------------------------------------------------------------
+
+@bp.get("/org/members")
+@organiser_required
+def members():
+    unit_id = request.args.get("unit", type=int)
+    unit = services.get_managed_unit(db.session, unit_id, actor()) if unit_id else None
+    q = request.args.get("q", "")
+    category = request.args.get("category", "")
+    inactive = request.args.get("inactive") == "1"
+    stmt = roster.members_query(actor(), unit=unit, q=q, category=category,
+                                include_inactive=inactive)
+    page = paginate(stmt)
+    return render_template("orgs/members.html", page=page, unit=unit, q=q, category=category,
+                           inactive=inactive, labels=LABELS, units=_unit_choices())
+
+
+@bp.get("/org/members/export.xlsx")
+@organiser_required
+def export_members():
+    unit_id = request.args.get("unit", type=int)
+    unit = services.get_managed_unit(db.session, unit_id, actor()) if unit_id else None
+    stmt = roster.members_query(actor(), unit=unit, q=request.args.get("q", ""),
+                                category=request.args.get("category", ""))
+    data = roster.export_rows(db.session, stmt)
+    name = f"danh-sach-{unit.code if unit else 'tat-ca'}.xlsx"
+    return Response(data, mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _member_form(member: Member | None = None) -> MemberForm:
+    form = MemberForm(obj=member)
+    form.unit_id.choices = _unit_choices()
+    if request.method == "GET" and member is not None:
+        form.categories.data = sorted(member.population)
+    if request.method == "GET" and member is None and request.args.get("unit"):
+        form.unit_id.data = request.args.get("unit", type=int)
+    return form
+
+
+def _member_data(form: MemberForm) -> roster.MemberData:
+    return roster.MemberData(
+        full_name=form.full_name.data, unit_id=form.unit_id.data,
+        categories=tuple(form.categories.data), code=form.code.data or None,
+        birth_date=form.birth_date.data, phone=form.phone.data or None,
+        email=form.email.data or None, admitted_on=form.admitted_on.data,
+        cccd=form.cccd.data or None,
+    )
+
+
+@bp.route("/org/members/new", methods=["GET", "POST"])
+@organiser_required
+def new_member():
+    form = _member_form()
+    if form.validate_on_submit():
+        try:
+            m = roster.create_member(db.session, _member_data(form), actor=actor(),
+                                     pii_key=current_app.config["PII_HASH_KEY"], now=now())
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            copy_errors(form, exc)
+        else:
+            flash(_("Member %(name)s added.", name=m.full_name), "success")
+            return redirect(url_for("orgs.members", unit=m.unit_id))
+    return render_template("orgs/member_form.html", form=form, member=None)
+
+
+@bp.route("/org/members/<int:member_id>", methods=["GET", "POST"])
+@organiser_required
+def member(member_id: int):
+    m = roster.get_managed_member(db.session, member_id, actor())
+    form = _member_form(m)
+    if form.validate_on_submit():
+        try:
+            roster.update_member(db.session, m.id, _member_data(form), actor=actor(),
+                                 pii_key=current_app.config["PII_HASH_KEY"], now=now())
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            copy_errors(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("orgs.member", member_id=m.id))
+    account = db.session.scalar(select(User).where(User.member_id == m.id))
+    return render_template("orgs/member_form.html", form=form, member=m, account=account,
+                           confirm=ConfirmForm(), guardian_form=GuardianForm(),
+                           needs_guardian=auth_services.needs_guardian_consent(m, now()))
+
+
+@bp.post("/org/members/<int:member_id>/active")
+@organiser_required
+def set_active(member_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    roster.set_member_active(db.session, member_id, active, actor=actor(), now=now())
+    db.session.commit()
+    flash(_("Member reactivated.") if active else _("Member deactivated."), "success")
+    return redirect(url_for("orgs.member", member_id=member_id))
+
+
+@bp.post("/org/members/<int:member_id>/reset-code")
+@organiser_required
+def reset_code(member_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        code = auth_services.issue_reset_code(db.session, member_id, actor=actor(), now=now())
+        db.session.commit()
+    except Conflict as exc:
+        db.session.rollback()
+        flash(t(exc.message, exc.params), "error")
+        return redirect(url_for("orgs.member", member_id=member_id))
+    m = roster.get_managed_member(db.session, member_id, actor())
+    return render_template("orgs/reset_code.html", member=m, code=code)
+
+
+@bp.post("/org/members/<int:member_id>/guardian")
+@organiser_required
+def guardian(member_id: int):
+    form = GuardianForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the name of the parent or guardian."), "error")
+    else:
+        auth_services.record_guardian_consent(
+            db.session, member_id, form.guardian_name.data, actor=actor(),
+            consent_version=current_app.config["CONSENT_TEXT_VERSION"], now=now())
+        db.session.commit()
+        flash(_("Guardian consent recorded."), "success")
+    return redirect(url_for("orgs.member", member_id=member_id))
+
+
+# --- import ------------------------------------------------------------------------------
+
+@bp.get("/org/templates/<kind>.xlsx")
+@organiser_required
+def template(kind: str):
+    if kind not in ("members", "units"):
+        abort(404)
+    name = "mau-danh-sach-doan-vien.xlsx" if kind == "members" else "mau-danh-sach-don-vi.xlsx"
+    return Response(template_xlsx(kind), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/org/import", methods=["GET", "POST"])
+@organiser_required
+def import_roster():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read()
+        filename = upload.filename or "roster"
+        plan = roster.plan_import(db.session, form.kind.data, filename, content, actor=actor(),
+                                  pii_key=current_app.config["PII_HASH_KEY"])
+        db.session.rollback()  # planning writes nothing; make sure of it
+        pending = None
+        if plan.ok and (plan.creates or plan.updates):
+            # Keep the file until the organiser confirms; old uploads are cleared here too.
+            db.session.execute(delete(PendingImport).where(
+                PendingImport.user_id == actor().user_id))
+            pending = PendingImport(token=secrets.token_urlsafe(24), user_id=actor().user_id,
+                                    kind=form.kind.data, filename=filename, content=content,
+                                    created_at=utcnow())
+            db.session.add(pending)
+            db.session.commit()
+        confirm = ConfirmImportForm(token=pending.token) if pending else None
+        return render_template("orgs/import_preview.html", plan=plan, filename=filename,
+                               confirm=confirm)
+    return render_template("orgs/import.html", form=form)
+
+
+@bp.post("/org/import/confirm")
+@organiser_required
+def confirm_import():
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    pending = db.session.scalar(select(PendingImport).where(
+        PendingImport.token == form.token.data, PendingImport.user_id == actor().user_id))
+    if pending is None:
+        raise NotFound("This import has expired. Upload the file again.")
+    kind, filename, content = pending.kind, pending.filename, pending.content
+    try:
+        plan = roster.apply_import(db.session, kind, filename, content, actor=actor(),
+                                   pii_key=current_app.config["PII_HASH_KEY"], now=now())
+        db.session.delete(pending)
+        db.session.commit()
+    except Invalid:
+        db.session.rollback()
+        plan = roster.plan_import(db.session, kind, filename, content, actor=actor(),
+                                  pii_key=current_app.config["PII_HASH_KEY"])
+        return render_template("orgs/import_preview.html", plan=plan, filename=filename,
+                               confirm=None), 422
+    flash(_("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.",
+            c=len(plan.creates), u=len(plan.updates), n=plan.unchanged), "success")
+    return redirect(url_for("orgs.members") if kind == "members" else url_for("orgs.units"))
+
+
+# --- organisers --------------------------------------------------------------------------
+
+@bp.route("/org/organisers", methods=["GET", "POST"])
+@organiser_required
+def organisers():
+    form = OrganiserForm()
+    form.unit_id.choices = _unit_choices()
+    if form.validate_on_submit():
+        user = auth_services.find_login(db.session, form.identifier.data)
+        if user is None:
+            form.identifier.errors = [_("No account with this phone number or e-mail.")]
+        else:
+            try:
+                auth_services.grant_organiser(db.session, user.id, form.unit_id.data,
+                                              actor=actor(), now=now())
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                form.form_errors.append(t(exc.message, exc.params))
+            else:
+                flash(_("%(name)s is now an organiser.", name=user.display_name), "success")
+                return redirect(url_for("orgs.organisers"))
+    unit_ids = [u.id for u in _managed_units()]
+    roles = db.session.scalars(
+        select(OrganiserRole).where(OrganiserRole.unit_id.in_(unit_ids))
+        .order_by(OrganiserRole.unit_id)).all()
+    return render_template("orgs/organisers.html", form=form, roles=roles, confirm=ConfirmForm())
+
+
+@bp.post("/org/organisers/<int:role_id>/revoke")
+@organiser_required
+def revoke(role_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    auth_services.revoke_organiser(db.session, role_id, actor=actor(), now=now())
+    db.session.commit()
+    flash(_("Role removed."), "success")
+    return redirect(url_for("orgs.organisers"))
+
+
+# --- public unit picker (registration) ---------------------------------------------------
+
+def _unit_json(u: Unit) -> dict:
+    return {"id": u.id, "code": u.code, "name": u.name, "type": u.type.name,
+            "has_children": bool(services.children_of(db.session, u.id))}
+
+
+@bp.get("/api/units/children")
+def api_children():
+    parent = request.args.get("parent", type=int)
+    return jsonify([_unit_json(u) for u in services.children_of(db.session, parent)])
+
+
+@bp.get("/api/units/search")
+def api_search():
+    units = services.search_units(db.session, request.args.get("q", ""), limit=15)
+    out = []
+    for u in units:
+        item = _unit_json(u)
+        item["path"] = " › ".join(a.name for a in services.ancestors(db.session, u))
+        out.append(item)
+    return jsonify(out)

@@ -1,0 +1,37 @@
+"""Authorisation as a pure policy: who may manage which part of the unit tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting, reduced to what policy needs (built from a User by the web layer)."""
+
+    user_id: int | None
+    is_admin: bool = False
+    managed_paths: tuple[str, ...] = ()
+    name: str = ""
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.is_admin or bool(self.managed_paths)
+
+
+SYSTEM = Actor(user_id=None, is_admin=True, name="system")
+
+
+def can_manage(actor: Actor, unit_path: str) -> bool:
+    """True when the actor may change the unit at `unit_path` ("/1/7/") or anything in it."""
+    if actor.is_admin:
+        return True
+    return any(unit_path.startswith(p) for p in actor.managed_paths)
+
+
+def can_manage_strictly_below(actor: Actor, unit_path: str) -> bool:
+    """True when the unit lies strictly inside a managed subtree (needed to move or merge it:
+    an organiser must not detach the root of their own subtree)."""
+    if actor.is_admin:
+        return True
+    return any(unit_path.startswith(p) and unit_path != p for p in actor.managed_paths)

@@ -1,0 +1,214 @@
+"""Web glue: error → response mapping, security headers, locale, login loading, helpers."""
+
+from __future__ import annotations
+
+from functools import wraps
+from math import ceil
+
+from flask import (
+    Flask,
+    abort,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from quizapp.db import utcnow
+from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
+from quizapp.extensions import db, login_manager
+from quizapp.policy import Actor
+from quizapp.timeutil import format_date, format_datetime
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def select_locale() -> str:
+    lang = request.cookies.get("lang")
+    return lang if lang in ("vi", "en") else "vi"
+
+
+def select_timezone() -> str:
+    return "Asia/Ho_Chi_Minh"
+
+
+def t(message: str, params=None) -> str:
+    """Translate a msgid carried by a domain error or a pure-core problem."""
+    params = dict(params or {})
+    text = gettext(message) if message else ""
+    try:
+        return text % params if params else text
+    except (KeyError, ValueError, TypeError):
+        return text
+
+
+def now():
+    """The request's clock (one value per request, injected into services)."""
+    if "now" not in g:
+        g.now = utcnow()
+    return g.now
+
+
+def actor() -> Actor:
+    from quizapp.auth.services import actor_for
+
+    if "actor" not in g:
+        g.actor = actor_for(current_user if current_user.is_authenticated else None)
+    return g.actor
+
+
+def organiser_required(view):
+    """Organisers and admins only: 401 (login) for guests, 403 for members."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not actor().is_organiser:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not actor().is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def copy_errors(form, exc: Invalid) -> None:
+    """Put a service's field errors back on the form (unknown fields go to the form top)."""
+    for field, messages in exc.field_errors.items():
+        target = getattr(form, field, None)
+        texts = [t(m, exc.params) for m in messages]
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors or []) + texts
+        else:
+            form.form_errors.extend(texts)
+
+
+class Page:
+    """One page of a query's results."""
+
+    def __init__(self, items, total: int, page: int, per_page: int):
+        self.items, self.total, self.page, self.per_page = items, total, page, per_page
+        self.pages = max(1, ceil(total / per_page)) if per_page else 1
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(stmt, *, per_page: int | None = None) -> Page:
+    from sqlalchemy import func, select
+
+    from flask import current_app
+
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items, total or 0, page, per_page)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _error_response(status: int, message: str):
+    if _wants_json():
+        return jsonify({"error": message, "status": status}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_web(app: Flask) -> None:
+    from quizapp.auth.services import load_session
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # sessions are server-side (LoginSession)
+
+    @login_manager.user_loader
+    def _load(session_id: str):
+        return load_session(db.session, session_id)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        db.session.rollback()
+        return _error_response(exc.status, t(exc.message, exc.params))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        return _error_response(400, gettext(
+            "The form expired or was sent from elsewhere. Reload the page and try again."))
+
+    for status, message in (
+        (400, "The request could not be understood."),
+        (403, "You do not have permission to see this page."),
+        (404, "This page does not exist."),
+        (405, "This action is not allowed here."),
+        (413, "The file is too large."),
+        (429, "Too many attempts. Wait a minute and try again."),
+        (500, "Something went wrong on our side. Try again in a moment."),
+    ):
+        app.register_error_handler(status, _make_handler(status, message))
+
+    @app.before_request
+    def _touch_session():
+        g.now = utcnow()
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            h.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.jinja_env.filters["vndate"] = format_date
+    app.jinja_env.filters["vndatetime"] = format_datetime
+    app.jinja_env.globals["t"] = t
+    app.jinja_env.globals["actor"] = actor
+
+    @app.context_processor
+    def _ctx():
+        return {"lang": select_locale(), "csrf_cookie": session.get("csrf_token")}
+
+
+def _make_handler(status: int, message: str):
+    def handler(exc):
+        if status == 500:
+            db.session.rollback()
+        return _error_response(status, gettext(message))
+
+    return handler
+
+
+__all__ = ["Forbidden", "NotFound", "actor", "copy_errors", "now", "paginate", "t"]

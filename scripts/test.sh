@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, everything on SQLite, the database tests again on a real
+# PostgreSQL started here on loopback (stopped in a trap), then the browser tests in
+# headless Chromium. Extra arguments go to every pytest run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONDONTWRITEBYTECODE=1
+PYTEST=(.venv/bin/pytest -p no:cacheprovider -q)
+WORKERS="${QUIZAPP_TEST_WORKERS:-2}"
+
+echo "==> ruff"
+.venv/bin/ruff check quizapp tests
+
+echo "==> tests on SQLite"
+"${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests
+
+echo "==> tests on PostgreSQL"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PGDIR=$(mktemp -d)
+PGPORT="${QUIZAPP_TEST_PGPORT:-54329}"
+chmod 755 "$PGDIR"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres: "$PGDIR"
+stop_pg() { as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+trap stop_pg EXIT
+as_pg "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 30 \
+  -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+"$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres quizapp_test
+QUIZAPP_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/quizapp_test" \
+  "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests/services tests/web tests/db
+stop_pg
+trap - EXIT
+
+echo "==> browser tests (headless Chromium)"
+"${PYTEST[@]}" -m browser "$@" tests/browser

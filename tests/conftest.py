@@ -1,0 +1,117 @@
+"""Fixtures: a real database per test session, each test inside a rolled-back transaction."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from quizapp import create_app
+from quizapp.db import Base, make_engine
+from quizapp.extensions import db as app_db
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội / TP.HCM
+TEST_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-000000",
+    "PII_HASH_KEY": "test-pii-key",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+
+def _database_url(tmp_path_factory, worker: str) -> str:
+    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id):
+    return _database_url(tmp_path_factory, worker_id)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    eng = make_engine(database_url)
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture()
+def connection(engine):
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture()
+def app(engine, connection):
+    application = create_app({**TEST_SETTINGS, "ENGINE": engine})
+    app_db.rebind(connection)
+    yield application
+    app_db.session.remove()
+
+
+@pytest.fixture()
+def csrf_app(engine, connection):
+    application = create_app({**TEST_SETTINGS, "ENGINE": engine, "WTF_CSRF_ENABLED": True})
+    app_db.rebind(connection)
+    yield application
+    app_db.session.remove()
+
+
+@pytest.fixture()
+def session(connection):
+    """The test's own session on the test transaction (commits never reach the database)."""
+    s = Session(bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def now():
+    return NOW
+
+
+@pytest.fixture()
+def login_as(client, session):
+    """Log the test client in as a new user: role is "admin", "organiser" (of `unit`) or
+    "member" (on `unit`'s roster). Returns the user."""
+    from tests.factories import make_user
+
+    def _login(role: str, unit=None, **kwargs):
+        user = make_user(session, role=role, unit=unit, **kwargs)
+        session.commit()
+        resp = client.post("/login", data={"identifier": user.email or user.phone,
+                                           "password": "correct horse"})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return user
+
+    return _login

@@ -1,0 +1,116 @@
+"""Registration, consent, guardian consent, login sessions and reset codes."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from quizapp.auth import services
+from quizapp.auth.models import Consent, LoginSession, User
+from quizapp.errors import Conflict, Invalid
+from quizapp.orgs.models import Member
+from quizapp.policy import Actor
+from tests.factories import make_member, make_unit, make_user
+
+
+def reg(unit, **kw):
+    data = dict(full_name="Nguyễn Thị Hoa", birth_date=date(2000, 5, 1), phone="0987654321",
+                password="mật khẩu tốt", unit_id=unit.id, categories=("youth",), consent=True)
+    data.update(kw)
+    return services.Registration(**data)
+
+
+def test_register_records_consent_and_hashes_cccd(session, now):
+    unit = make_unit(session)
+    user = services.register_member(session, reg(unit, cccd="001200012345"),
+                                    consent_version="2026-01", pii_key="k", now=now)
+    assert user.member.unit_id == unit.id and user.password_hash != "mật khẩu tốt"
+    consents = session.scalars(select(Consent).where(Consent.member_id == user.member_id)).all()
+    assert [(c.kind, c.text_version, c.given_at) for c in consents] == [("self", "2026-01", now)]
+    assert user.member.cccd_hash and "001200012345" not in user.member.cccd_hash
+    assert services.authenticate(session, "0987 654 321", "mật khẩu tốt").id == user.id
+    assert services.authenticate(session, "0987654321", "sai") is None
+
+
+def test_register_requires_consent_and_guardian_for_under_16(session, now):
+    unit = make_unit(session)
+    with pytest.raises(Invalid) as exc:
+        services.register_member(session, reg(unit, consent=False, birth_date=date(2012, 1, 1)),
+                                 consent_version="v", pii_key="k", now=now)
+    assert {"consent", "guardian_name"} <= set(exc.value.field_errors)
+    user = services.register_member(
+        session, reg(unit, birth_date=date(2012, 1, 1), guardian_name="Nguyễn Văn Ba",
+                     guardian_consent=True), consent_version="v", pii_key="k", now=now)
+    assert user.member.guardian_consent_at == now
+    assert not services.needs_guardian_consent(user.member, now)
+    kinds = {c.kind for c in session.scalars(select(Consent).where(
+        Consent.member_id == user.member_id))}
+    assert kinds == {"self", "guardian"}
+
+
+def test_under_16_on_roster_needs_guardian_until_recorded(session, now):
+    unit = make_unit(session)
+    child = make_member(session, unit, birth_date=date(2013, 6, 1), categories=("child",))
+    assert services.needs_guardian_consent(child, now)
+    services.record_guardian_consent(session, child.id, "Trần Thị Mẹ",
+                                     actor=Actor(user_id=None, is_admin=True),
+                                     consent_version="v", now=now)
+    assert not services.needs_guardian_consent(child, now)
+
+
+def test_register_claims_roster_entry_with_same_phone(session, now):
+    unit = make_unit(session)
+    existing = make_member(session, unit, "Nguyễn Thị Hoa", phone="0987654321", code="DV9")
+    user = services.register_member(session, reg(unit), consent_version="v", pii_key="k", now=now)
+    assert user.member_id == existing.id
+    assert session.scalar(select(Member).where(Member.phone == "0987654321")).code == "DV9"
+    with pytest.raises(Invalid) as exc:
+        services.register_member(session, reg(unit), consent_version="v", pii_key="k", now=now)
+    assert "phone" in exc.value.field_errors
+
+
+def test_login_sessions_are_new_each_time_and_closable(session, now):
+    user = make_user(session, role="admin")
+    s1 = services.open_session(session, user, user_agent="a", now=now)
+    s2 = services.open_session(session, user, user_agent="a", now=now)
+    assert s1.id != s2.id and len(s1.id) >= 40
+    services.close_session(session, s1.id)
+    assert services.load_session(session, s1.id) is None
+    assert services.load_session(session, s2.id).id == user.id
+
+
+def test_reset_code_is_one_time_and_ends_sessions(session, now):
+    unit = make_unit(session)
+    member_user = make_user(session, role="member", unit=unit)
+    login = services.open_session(session, member_user, user_agent="", now=now)
+    org = Actor(user_id=None, managed_paths=(unit.path,))
+    code = services.issue_reset_code(session, member_user.member_id, actor=org, now=now)
+    assert len(code) == 8 and code.isdigit()
+    with pytest.raises(Invalid):
+        services.reset_password(session, member_user.phone, "00000000", "mới mới mới", now=now)
+    services.reset_password(session, member_user.phone, code, "mới mới mới", now=now)
+    assert services.authenticate(session, member_user.phone, "mới mới mới")
+    assert session.get(LoginSession, login.id) is None
+    with pytest.raises(Invalid):  # used once
+        services.reset_password(session, member_user.phone, code, "lại lần nữa", now=now)
+    code2 = services.issue_reset_code(session, member_user.member_id, actor=org, now=now)
+    with pytest.raises(Invalid):  # expired
+        services.reset_password(session, member_user.phone, code2, "hết hạn rồi",
+                                now=now + timedelta(hours=25))
+
+
+def test_reset_code_needs_an_account(session, now):
+    unit = make_unit(session)
+    m = make_member(session, unit)
+    with pytest.raises(Conflict):
+        services.issue_reset_code(session, m.id, actor=Actor(user_id=None, is_admin=True),
+                                  now=now)
+
+
+def test_deactivated_member_cannot_log_in(session):
+    unit = make_unit(session)
+    u = make_user(session, role="member", unit=unit)
+    u.member.active = False
+    session.flush()
+    assert services.authenticate(session, u.email, "correct horse") is None
+    assert session.scalar(select(User).where(User.id == u.id))

@@ -1,0 +1,130 @@
+"""Health check, security headers, CSRF, language switch, login/logout sessions."""
+
+import re
+
+from sqlalchemy import select
+
+from quizapp.auth.models import LoginSession, User
+from quizapp.extensions import db
+from tests.factories import make_unit
+
+
+def test_healthz_ok(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok", "db": "ok"}
+
+
+def test_healthz_503_when_database_unreachable(tmp_path):
+    from quizapp import create_app
+    from quizapp.db import make_engine
+
+    broken = make_engine(f"sqlite:///{tmp_path}/missing-dir/x.db")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "ENGINE": broken})
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503 and resp.get_json()["db"] == "unreachable"
+    db.session.remove()
+
+
+def test_security_headers(client):
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["X-Frame-Options"] == "DENY"
+
+
+def test_vietnamese_by_default_english_on_switch(client):
+    home = client.get("/").get_data(as_text=True)
+    assert 'lang="vi"' in home and "Đăng nhập" in home
+    resp = client.post("/lang", data={"lang": "en", "next": "/login"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/login")
+    page = client.get("/login").get_data(as_text=True)
+    assert 'lang="en"' in page and "Log in" in page
+    evil = client.post("/lang", data={"lang": "vi", "next": "//evil.example"})
+    assert "evil" not in evil.headers["Location"]
+
+
+def test_csrf_rejects_form_without_token(csrf_app, session):
+    client = csrf_app.test_client()
+    resp = client.post("/login", data={"identifier": "x@example.vn", "password": "x"})
+    assert resp.status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    ok = client.post("/login", data={"identifier": "x@example.vn", "password": "x",
+                                     "csrf_token": token})
+    assert ok.status_code == 200  # the form is processed (wrong password shown), not refused
+    assert "Sai số điện thoại" in ok.get_data(as_text=True)
+
+
+def _cookie(client):
+    c = client.get_cookie("quizapp_session")
+    return c.value if c else None
+
+
+def test_login_changes_session_and_logout_ends_it(client, login_as, session):
+    client.get("/login")
+    before = _cookie(client)
+    user = login_as("admin")
+    after = _cookie(client)
+    assert after and after != before
+    sid = session.scalar(select(LoginSession.id).where(LoginSession.user_id == user.id))
+    assert sid and client.get("/org").status_code == 200
+    stolen = after
+    assert client.post("/logout").status_code == 302
+    session.expire_all()
+    assert session.get(LoginSession, sid) is None
+    client.set_cookie("quizapp_session", stolen)  # replaying the old cookie does not work
+    assert client.get("/org").status_code == 302
+
+
+def test_wrong_password_is_refused(client, session):
+    from tests.factories import make_user
+
+    user = make_user(session, role="admin")
+    session.commit()
+    resp = client.post("/login", data={"identifier": user.email, "password": "wrong"})
+    assert resp.status_code == 200 and "Sai số điện thoại" in resp.get_data(as_text=True)
+
+
+def test_login_rate_limit(engine, connection, session):
+    from quizapp import create_app
+    from tests.conftest import TEST_SETTINGS
+
+    app = create_app({**TEST_SETTINGS, "ENGINE": engine, "RATELIMIT_ENABLED": True,
+                      "LOGIN_RATE_LIMIT": "3 per minute"})
+    db.rebind(connection)
+    client = app.test_client()
+    codes = [client.post("/login", data={"identifier": "a@b.vn", "password": "x"}).status_code
+             for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    db.session.remove()
+
+
+def test_register_form_creates_member_and_account(client, session):
+    province = make_unit(session, "Tỉnh Đoàn Thử", code="TT")
+    branch = make_unit(session, "Chi đoàn Thử", parent=province, code="TT-1")
+    session.commit()
+    data = {"full_name": "Nguyễn Thị Mai", "birth_date": "2004-03-02", "phone": "0911222333",
+            "password": "mật khẩu dài", "unit_id": str(branch.id), "categories": ["youth"],
+            "consent": "y"}
+    bad = client.post("/register", data={**data, "consent": ""})
+    assert bad.status_code == 200 and "Bạn phải đồng ý" in bad.get_data(as_text=True)
+    resp = client.post("/register", data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    user = session.scalar(select(User).where(User.phone == "0911222333"))
+    assert user.member.unit_id == branch.id
+    assert client.post("/login", data={"identifier": "0911222333",
+                                       "password": "mật khẩu dài"}).status_code == 302
+
+
+def test_unit_picker_api_walks_the_tree(client, session):
+    province = make_unit(session, "Tỉnh Đoàn Thử", code="TT")
+    ward = make_unit(session, "Đoàn phường Mỹ Bình", parent=province, code="TT-MB",
+                     type_key="commune")
+    session.commit()
+    roots = client.get("/api/units/children").get_json()
+    assert [r["code"] for r in roots] == ["TT"] and roots[0]["has_children"]
+    kids = client.get(f"/api/units/children?parent={province.id}").get_json()
+    assert [k["id"] for k in kids] == [ward.id]
+    found = client.get("/api/units/search?q=my binh").get_json()
+    assert found[0]["path"] == "Tỉnh Đoàn Thử › Đoàn phường Mỹ Bình"
