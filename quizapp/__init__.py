@@ -34,8 +34,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app, engine=app.config.get("ENGINE"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
-                   default_translation_directories=os.path.join(app.root_path, "translations"))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=os.path.join(app.root_path, "translations"),
+    )
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -64,8 +64,9 @@ def register_cli(app: Flask) -> None:
         """Load the demo province (units, ~300 members, admin and organisers)."""
         from quizapp.demo import DEMO_PASSWORD, load_demo
 
-        created = load_demo(db.session, pii_key=current_app.config["PII_HASH_KEY"],
-                            now=utcnow(), if_empty=if_empty)
+        created = load_demo(
+            db.session, pii_key=current_app.config["PII_HASH_KEY"], now=utcnow(), if_empty=if_empty
+        )
         db.session.commit()
         if created:
             click.echo("Demo data loaded.")
@@ -88,8 +89,15 @@ def register_cli(app: Flask) -> None:
         """Create an administrator account."""
         from quizapp.auth.services import create_account
 
-        create_account(db.session, display_name=name, email=email, phone=phone,
-                       password=password, is_admin=True, now=utcnow())
+        create_account(
+            db.session,
+            display_name=name,
+            email=email,
+            phone=phone,
+            password=password,
+            is_admin=True,
+            now=utcnow(),
+        )
         db.session.commit()
         click.echo("administrator created")
 
@@ -109,18 +117,34 @@ def register_cli(app: Flask) -> None:
         with open(path, "rb") as fh:
             content = fh.read()
         name = os.path.basename(path)
-        plan = plan_import(db.session, kind, name, content, actor=SYSTEM,
-                           pii_key=current_app.config["PII_HASH_KEY"])
+        plan = plan_import(
+            db.session,
+            kind,
+            name,
+            content,
+            actor=SYSTEM,
+            pii_key=current_app.config["PII_HASH_KEY"],
+        )
         with force_locale("vi"):
             for p in plan.problems:
-                click.echo(f"{name}: dòng {p.row}, cột {p.column}: {t(p.message, p.params)}",
-                           err=True)
-        click.echo(f"create {len(plan.creates)}, update {len(plan.updates)}, "
-                   f"unchanged {plan.unchanged}, rejected {len(plan.problems)}")
+                click.echo(
+                    f"{name}: dòng {p.row}, cột {p.column}: {t(p.message, p.params)}", err=True
+                )
+        click.echo(
+            f"create {len(plan.creates)}, update {len(plan.updates)}, "
+            f"unchanged {plan.unchanged}, rejected {len(plan.problems)}"
+        )
         if not plan.ok:
             sys.exit(1)
         if not dry_run:
-            apply_import(db.session, kind, name, content, actor=SYSTEM,
-                         pii_key=current_app.config["PII_HASH_KEY"], now=utcnow())
+            apply_import(
+                db.session,
+                kind,
+                name,
+                content,
+                actor=SYSTEM,
+                pii_key=current_app.config["PII_HASH_KEY"],
+                now=utcnow(),
+            )
             db.session.commit()
             click.echo("imported")

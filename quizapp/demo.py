@@ -46,14 +46,80 @@ UNITS = [
     ("AG-SGD-VP", "Chi đoàn Văn phòng Sở", "branch", "AG-SGD", "staff"),
 ]
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Phan", "Trương", "Bùi",
-          "Đặng", "Đỗ", "Ngô", "Hồ", "Dương", "Lý", "Châu", "Thạch"]
-MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Hoàng", "Gia", "Bảo", "Quốc", "Thu", "Kim",
-          "Hữu", "Mỹ", "Đức"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hòa", "Hùng",
-         "Khang", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Ngân", "Nhi", "Phúc", "Phương",
-         "Quân", "Quỳnh", "Sơn", "Tâm", "Thảo", "Trang", "Trí", "Tuấn", "Uyên", "Vy", "Yến",
-         "Đạt", "Ánh", "Ý"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Hoàng",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Bùi",
+    "Đặng",
+    "Đỗ",
+    "Ngô",
+    "Hồ",
+    "Dương",
+    "Lý",
+    "Châu",
+    "Thạch",
+]
+MIDDLE = [
+    "Văn",
+    "Thị",
+    "Minh",
+    "Ngọc",
+    "Thanh",
+    "Hoàng",
+    "Gia",
+    "Bảo",
+    "Quốc",
+    "Thu",
+    "Kim",
+    "Hữu",
+    "Mỹ",
+    "Đức",
+]
+GIVEN = [
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiếu",
+    "Hòa",
+    "Hùng",
+    "Khang",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Ngân",
+    "Nhi",
+    "Phúc",
+    "Phương",
+    "Quân",
+    "Quỳnh",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Trí",
+    "Tuấn",
+    "Uyên",
+    "Vy",
+    "Yến",
+    "Đạt",
+    "Ánh",
+    "Ý",
+]
 
 # login, name, unit code (None: admin)
 ACCOUNTS = [
@@ -105,8 +171,9 @@ def _people(kind: str, rng: random.Random, year: int) -> tuple[date, tuple[str, 
     return birth, tuple(cats), admitted
 
 
-def load_demo(session: Session, *, pii_key: str, now: datetime, if_empty: bool = False,
-              members: int = 300) -> list[str]:
+def load_demo(
+    session: Session, *, pii_key: str, now: datetime, if_empty: bool = False, members: int = 300
+) -> list[str]:
     """Create the demo tree, members and accounts; returns the login lines (empty if skipped)."""
     if if_empty and session.scalar(select(func.count()).select_from(Unit)):
         return []
@@ -116,27 +183,59 @@ def load_demo(session: Session, *, pii_key: str, now: datetime, if_empty: bool =
     session.flush()
     units: dict[str, Unit] = {}
     for code, name, type_key, parent, _kind in UNITS:
-        units[code] = create_unit(session, actor=SYSTEM, code=code, name=name, type_key=type_key,
-                                  parent_id=units[parent].id if parent else None, now=now)
+        units[code] = create_unit(
+            session,
+            actor=SYSTEM,
+            code=code,
+            name=name,
+            type_key=type_key,
+            parent_id=units[parent].id if parent else None,
+            now=now,
+        )
     rng = random.Random(2026)
     leaves = [(units[c], k) for c, _n, _t, _p, k in UNITS if k]
     for i in range(members):
         unit, kind = leaves[i % len(leaves)]
         birth, cats, admitted = _people(kind, rng, now.year)
         name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-        create_member(session, MemberData(
-            full_name=name, unit_id=unit.id, categories=cats, code=f"DV{i + 1:05d}",
-            birth_date=birth, phone=f"0912{i + 1:06d}", admitted_on=admitted,
-        ), actor=SYSTEM, pii_key=pii_key, now=now, audit=False)
+        create_member(
+            session,
+            MemberData(
+                full_name=name,
+                unit_id=unit.id,
+                categories=cats,
+                code=f"DV{i + 1:05d}",
+                birth_date=birth,
+                phone=f"0912{i + 1:06d}",
+                admitted_on=admitted,
+            ),
+            actor=SYSTEM,
+            pii_key=pii_key,
+            now=now,
+            audit=False,
+        )
     for login, name, unit_code in ACCOUNTS:
-        user = create_account(session, display_name=name, email=login, phone=None,
-                              password=DEMO_PASSWORD, is_admin=unit_code is None, now=now)
+        user = create_account(
+            session,
+            display_name=name,
+            email=login,
+            phone=None,
+            password=DEMO_PASSWORD,
+            is_admin=unit_code is None,
+            now=now,
+        )
         if unit_code:
             session.add(OrganiserRole(user_id=user.id, unit_id=units[unit_code].id, granted_at=now))
     # One member with an account, on the roster of Chi đoàn khu phố Mỹ Long.
     member = session.scalar(select(Member).where(Member.phone == MEMBER_LOGIN))
-    session.add(User(display_name=member.full_name, phone=member.phone,
-                     password_hash=hash_password(DEMO_PASSWORD),
-                     member_id=member.id, created_at=now))
+    session.add(
+        User(
+            display_name=member.full_name,
+            phone=member.phone,
+            password_hash=hash_password(DEMO_PASSWORD),
+            member_id=member.id,
+            created_at=now,
+        )
+    )
     session.flush()
     return demo_logins()

@@ -119,9 +119,8 @@ class Page:
 
 
 def paginate(stmt, *, per_page: int | None = None) -> Page:
-    from sqlalchemy import func, select
-
     from flask import current_app
+    from sqlalchemy import func, select
 
     per_page = per_page or current_app.config["PAGE_SIZE"]
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -131,9 +130,7 @@ def paginate(stmt, *, per_page: int | None = None) -> Page:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def _error_response(status: int, message: str):
@@ -160,8 +157,10 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
-        return _error_response(400, gettext(
-            "The form expired or was sent from elsewhere. Reload the page and try again."))
+        return _error_response(
+            400,
+            gettext("The form expired or was sent from elsewhere. Reload the page and try again."),
+        )
 
     for status, message in (
         (400, "The request could not be understood."),

@@ -52,4 +52,4 @@ if [ "$MODE" = test ] && [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --silent
 fi
 
-.venv/bin/pybabel compile -q -d quizapp/translations
+.venv/bin/pybabel compile -d quizapp/translations 2>&1 | grep -v "^compiling" || true

@@ -109,9 +109,26 @@ def login_as(client, session):
     def _login(role: str, unit=None, **kwargs):
         user = make_user(session, role=role, unit=unit, **kwargs)
         session.commit()
-        resp = client.post("/login", data={"identifier": user.email or user.phone,
-                                           "password": "correct horse"})
+        resp = client.post(
+            "/login", data={"identifier": user.email or user.phone, "password": "correct horse"}
+        )
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         return user
 
     return _login
+
+
+def pytest_sessionstart(session):
+    """Compile the message catalogues when a .po is newer than its .mo (fresh checkouts)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parents[1].glob("quizapp/translations/*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as fh:
+                catalog = read_po(fh)
+            with open(mo, "wb") as fh:
+                write_mo(fh, catalog)

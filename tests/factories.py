@@ -30,35 +30,79 @@ def ensure_types(session: Session) -> None:
     session.flush()
 
 
-def make_unit(session: Session, name: str | None = None, *, parent: Unit | None = None,
-              code: str | None = None, type_key: str | None = None) -> Unit:
+def make_unit(
+    session: Session,
+    name: str | None = None,
+    *,
+    parent: Unit | None = None,
+    code: str | None = None,
+    type_key: str | None = None,
+) -> Unit:
     ensure_types(session)
     n = next(_seq)
-    return create_unit(session, actor=SYSTEM, code=code or f"U{n}", name=name or f"Đơn vị {n}",
-                       type_key=type_key or ("province" if parent is None else "branch"),
-                       parent_id=parent.id if parent else None, now=T0)
+    return create_unit(
+        session,
+        actor=SYSTEM,
+        code=code or f"U{n}",
+        name=name or f"Đơn vị {n}",
+        type_key=type_key or ("province" if parent is None else "branch"),
+        parent_id=parent.id if parent else None,
+        now=T0,
+    )
 
 
-def make_member(session: Session, unit: Unit, name: str | None = None, *,
-                categories=("member",), phone: str | None = None, code: str | None = None,
-                birth_date: date | None = date(2000, 1, 1), **kw) -> Member:
+def make_member(
+    session: Session,
+    unit: Unit,
+    name: str | None = None,
+    *,
+    categories=("member",),
+    phone: str | None = None,
+    code: str | None = None,
+    birth_date: date | None = date(2000, 1, 1),
+    **kw,
+) -> Member:
     n = next(_seq)
-    return create_member(session, MemberData(
-        full_name=name or f"Nguyễn Văn {n}", unit_id=unit.id, categories=tuple(categories),
-        code=code, phone=phone, birth_date=birth_date, **kw,
-    ), actor=SYSTEM, pii_key="test-pii-key", now=T0, audit=False)
+    return create_member(
+        session,
+        MemberData(
+            full_name=name or f"Nguyễn Văn {n}",
+            unit_id=unit.id,
+            categories=tuple(categories),
+            code=code,
+            phone=phone,
+            birth_date=birth_date,
+            **kw,
+        ),
+        actor=SYSTEM,
+        pii_key="test-pii-key",
+        now=T0,
+        audit=False,
+    )
 
 
-def make_user(session: Session, *, role: str = "member", unit: Unit | None = None,
-              email: str | None = None, name: str | None = None) -> User:
+def make_user(
+    session: Session,
+    *,
+    role: str = "member",
+    unit: Unit | None = None,
+    email: str | None = None,
+    name: str | None = None,
+) -> User:
     n = next(_seq)
     member = None
     if role == "member":
         unit = unit or make_unit(session)
         member = make_member(session, unit, name, phone=f"09{n:08d}")
-    user = User(display_name=name or f"Người dùng {n}", email=email or f"user{n}@example.vn",
-                phone=member.phone if member else None, password_hash=_HASH,
-                is_admin=role == "admin", member_id=member.id if member else None, created_at=T0)
+    user = User(
+        display_name=name or f"Người dùng {n}",
+        email=email or f"user{n}@example.vn",
+        phone=member.phone if member else None,
+        password_hash=_HASH,
+        is_admin=role == "admin",
+        member_id=member.id if member else None,
+        created_at=T0,
+    )
     session.add(user)
     session.flush()
     if role == "organiser":

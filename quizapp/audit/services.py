@@ -19,9 +19,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in sorted(value, key=str)] if isinstance(value, set) else [
-            _jsonable(v) for v in value
-        ]
+        return (
+            [_jsonable(v) for v in sorted(value, key=str)]
+            if isinstance(value, set)
+            else [_jsonable(v) for v in value]
+        )
     return value
 
 

@@ -30,7 +30,9 @@ def population_choices():
 
 
 class LoginForm(FlaskForm):
-    identifier = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=200)])
+    identifier = StringField(
+        _l("Phone number or e-mail"), validators=[DataRequired(), Length(max=200)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
@@ -39,19 +41,30 @@ class RegisterForm(FlaskForm):
     birth_date = DateField(_l("Date of birth"), validators=[DataRequired()])
     phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=20)])
     email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=200)])
-    password = PasswordField(_l("Password (at least 8 characters)"),
-                             validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("Password (at least 8 characters)"), validators=[DataRequired(), Length(max=200)]
+    )
     unit_id = IntegerField(_l("Your unit"), validators=[DataRequired()])
     unit_label = HiddenField()
-    categories = MultiCheckboxField(_l("You are"), choices=population_choices,
-                                    validators=[DataRequired()])
-    cccd = StringField(_l("Citizen ID (optional, 12 digits)"), validators=[Optional(), Length(max=12)])
-    guardian_name = StringField(_l("Name of your parent or guardian (if you are under 16)"),
-                                validators=[Optional(), Length(max=200)])
-    guardian_consent = BooleanField(_l("My parent or guardian agrees to my taking part and to "
-                                       "the processing of my personal data."))
-    consent = BooleanField(_l("I agree to the processing of my personal data for the purpose "
-                              "stated above."))
+    categories = MultiCheckboxField(
+        _l("You are"), choices=population_choices, validators=[DataRequired()]
+    )
+    cccd = StringField(
+        _l("Citizen ID (optional, 12 digits)"), validators=[Optional(), Length(max=12)]
+    )
+    guardian_name = StringField(
+        _l("Name of your parent or guardian (if you are under 16)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    guardian_consent = BooleanField(
+        _l(
+            "My parent or guardian agrees to my taking part and to "
+            "the processing of my personal data."
+        )
+    )
+    consent = BooleanField(
+        _l("I agree to the processing of my personal data for the purpose stated above.")
+    )
 
 
 class ResetForm(FlaskForm):

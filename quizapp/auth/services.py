@@ -34,8 +34,12 @@ RESET_CODE_TTL = timedelta(hours=24)
 def actor_for(user: User | None) -> Actor:
     if user is None:
         return Actor(user_id=None)
-    return Actor(user_id=user.id, is_admin=user.is_admin,
-                 managed_paths=tuple(u.path for u in user.managed_units), name=user.display_name)
+    return Actor(
+        user_id=user.id,
+        is_admin=user.is_admin,
+        managed_paths=tuple(u.path for u in user.managed_units),
+        name=user.display_name,
+    )
 
 
 def hash_password(password: str) -> str:
@@ -44,7 +48,12 @@ def hash_password(password: str) -> str:
 
 def _check_password_strength(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise Invalid({field: N_("Use at least %(n)s characters."), }, n=MIN_PASSWORD)
+        raise Invalid(
+            {
+                field: N_("Use at least %(n)s characters."),
+            },
+            n=MIN_PASSWORD,
+        )
 
 
 def find_login(session: Session, identifier: str) -> User | None:
@@ -77,8 +86,13 @@ _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 
 def open_session(session: Session, user: User, *, user_agent: str, now: datetime) -> LoginSession:
     """Start a fresh server-side login session (a new identifier at every login)."""
-    login = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now,
-                         last_seen_at=now, user_agent=(user_agent or "")[:255])
+    login = LoginSession(
+        id=secrets.token_urlsafe(32),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        user_agent=(user_agent or "")[:255],
+    )
     session.add(login)
     user.last_login_at = now
     session.flush()
@@ -111,8 +125,9 @@ class Registration:
     guardian_consent: bool = False
 
 
-def register_member(session: Session, reg: Registration, *, consent_version: str, pii_key: str,
-                    now: datetime) -> User:
+def register_member(
+    session: Session, reg: Registration, *, consent_version: str, pii_key: str, now: datetime
+) -> User:
     """Self-registration: creates the roster member (or claims the roster entry with the same
     phone) and the account, and records consent. Raises Invalid with field errors."""
     errors: dict[str, str] = {}
@@ -124,7 +139,8 @@ def register_member(session: Session, reg: Registration, *, consent_version: str
     minor = age_on(reg.birth_date, today) < GUARDIAN_AGE
     if minor and not (reg.guardian_consent and (reg.guardian_name or "").strip()):
         errors["guardian_name"] = N_(
-            "Under 16: enter the name of your parent or guardian, who must agree too.")
+            "Under 16: enter the name of your parent or guardian, who must agree too."
+        )
     if len(reg.password or "") < MIN_PASSWORD:
         errors["password"] = N_("Use at least 8 characters.")
     phone = normalise_phone(reg.phone)
@@ -142,29 +158,55 @@ def register_member(session: Session, reg: Registration, *, consent_version: str
         raise Invalid(errors)
     # A roster entry with this phone and no account yet is the same person: claim it.
     member = session.scalar(select(Member).where(Member.phone == phone))
-    data = MemberData(full_name=reg.full_name, unit_id=unit.id, categories=reg.categories,
-                      birth_date=reg.birth_date, phone=phone, email=email, cccd=reg.cccd)
+    data = MemberData(
+        full_name=reg.full_name,
+        unit_id=unit.id,
+        categories=reg.categories,
+        birth_date=reg.birth_date,
+        phone=phone,
+        email=email,
+        cccd=reg.cccd,
+    )
     if member is not None:
         if session.scalar(select(User.id).where(User.member_id == member.id)):
             raise Invalid({"phone": N_("An account with this phone number already exists.")})
-        name, cats, _p, _e, hashed = _validate(session, data, pii_key=pii_key,
-                                               exclude_id=member.id)
+        name, cats, _p, _e, hashed = _validate(session, data, pii_key=pii_key, exclude_id=member.id)
         member.full_name, member.birth_date = name, reg.birth_date
         member.email = member.email or email
         member.cccd_hash = member.cccd_hash or hashed
         set_categories(member, member.population | set(cats))
     else:
         member = create_member(session, data, actor=SYSTEM, pii_key=pii_key, now=now, audit=False)
-    user = User(phone=phone, email=email, display_name=member.full_name,
-                password_hash=hash_password(reg.password), member_id=member.id, created_at=now)
+    user = User(
+        phone=phone,
+        email=email,
+        display_name=member.full_name,
+        password_hash=hash_password(reg.password),
+        member_id=member.id,
+        created_at=now,
+    )
     session.add(user)
-    session.add(Consent(member_id=member.id, kind="self", text_version=consent_version,
-                        given_by=member.full_name, given_at=now))
+    session.add(
+        Consent(
+            member_id=member.id,
+            kind="self",
+            text_version=consent_version,
+            given_by=member.full_name,
+            given_at=now,
+        )
+    )
     if minor:
         member.guardian_name = reg.guardian_name.strip()
         member.guardian_consent_at = now
-        session.add(Consent(member_id=member.id, kind="guardian", text_version=consent_version,
-                            given_by=member.guardian_name, given_at=now))
+        session.add(
+            Consent(
+                member_id=member.id,
+                kind="guardian",
+                text_version=consent_version,
+                given_by=member.guardian_name,
+                given_at=now,
+            )
+        )
     session.flush()
     return user
 
@@ -173,22 +215,47 @@ def needs_guardian_consent(member: Member | None, now: datetime) -> bool:
     """True when the member is under 16 and no guardian consent is on record (no quiz then)."""
     if member is None or member.birth_date is None:
         return False
-    return (age_on(member.birth_date, local_today(now)) < GUARDIAN_AGE
-            and member.guardian_consent_at is None)
+    return (
+        age_on(member.birth_date, local_today(now)) < GUARDIAN_AGE
+        and member.guardian_consent_at is None
+    )
 
 
-def record_guardian_consent(session: Session, member_id: int, guardian_name: str, *,
-                            actor: Actor, consent_version: str, now: datetime) -> Member:
+def record_guardian_consent(
+    session: Session,
+    member_id: int,
+    guardian_name: str,
+    *,
+    actor: Actor,
+    consent_version: str,
+    now: datetime,
+) -> Member:
     member = get_managed_member(session, member_id, actor)
     if not guardian_name.strip():
         raise Invalid({"guardian_name": N_("Enter the name of the parent or guardian.")})
     member.guardian_name = guardian_name.strip()
     member.guardian_consent_at = now
-    session.add(Consent(member_id=member.id, kind="guardian", text_version=consent_version,
-                        given_by=member.guardian_name, given_at=now, recorded_by_id=actor.user_id))
-    record(session, actor=actor, action="member.guardian_consent", object_type="member",
-           object_id=member.id, unit_path=member.unit.path, summary=member.full_name,
-           after={"guardian_name": member.guardian_name}, now=now)
+    session.add(
+        Consent(
+            member_id=member.id,
+            kind="guardian",
+            text_version=consent_version,
+            given_by=member.guardian_name,
+            given_at=now,
+            recorded_by_id=actor.user_id,
+        )
+    )
+    record(
+        session,
+        actor=actor,
+        action="member.guardian_consent",
+        object_type="member",
+        object_id=member.id,
+        unit_path=member.unit.path,
+        summary=member.full_name,
+        after={"guardian_name": member.guardian_name},
+        now=now,
+    )
     return member
 
 
@@ -199,25 +266,48 @@ def issue_reset_code(session: Session, member_id: int, *, actor: Actor, now: dat
     if user is None:
         raise Conflict(N_("This member has no account yet."))
     code = f"{secrets.randbelow(10**8):08d}"
-    session.execute(delete(ResetCode).where(ResetCode.user_id == user.id,
-                                            ResetCode.used_at.is_(None)))
-    session.add(ResetCode(user_id=user.id, code_hash=hash_password(code),
-                          issued_by_id=actor.user_id, expires_at=now + RESET_CODE_TTL))
-    record(session, actor=actor, action="member.reset_code", object_type="member",
-           object_id=member.id, unit_path=member.unit.path, summary=member.full_name, now=now)
+    session.execute(
+        delete(ResetCode).where(ResetCode.user_id == user.id, ResetCode.used_at.is_(None))
+    )
+    session.add(
+        ResetCode(
+            user_id=user.id,
+            code_hash=hash_password(code),
+            issued_by_id=actor.user_id,
+            expires_at=now + RESET_CODE_TTL,
+        )
+    )
+    record(
+        session,
+        actor=actor,
+        action="member.reset_code",
+        object_type="member",
+        object_id=member.id,
+        unit_path=member.unit.path,
+        summary=member.full_name,
+        now=now,
+    )
     return code
 
 
-def reset_password(session: Session, identifier: str, code: str, new_password: str, *,
-                   now: datetime) -> User:
+def reset_password(
+    session: Session, identifier: str, code: str, new_password: str, *, now: datetime
+) -> User:
     """Use a reset code; ends every login session of the account."""
     _check_password_strength(new_password)
     user = find_login(session, identifier)
-    codes = [] if user is None else session.scalars(
-        select(ResetCode).where(ResetCode.user_id == user.id, ResetCode.used_at.is_(None),
-                                ResetCode.expires_at > now)).all()
-    match = next((c for c in codes if check_password_hash(c.code_hash, (code or "").strip())),
-                 None)
+    codes = (
+        []
+        if user is None
+        else session.scalars(
+            select(ResetCode).where(
+                ResetCode.user_id == user.id,
+                ResetCode.used_at.is_(None),
+                ResetCode.expires_at > now,
+            )
+        ).all()
+    )
+    match = next((c for c in codes if check_password_hash(c.code_hash, (code or "").strip())), None)
     if match is None:
         raise Invalid({"code": N_("The code is wrong or has expired. Ask your organiser.")})
     match.used_at = now
@@ -235,8 +325,9 @@ def change_password(session: Session, user: User, old: str, new: str) -> None:
     session.flush()
 
 
-def grant_organiser(session: Session, user_id: int, unit_id: int, *, actor: Actor,
-                    now: datetime) -> OrganiserRole:
+def grant_organiser(
+    session: Session, user_id: int, unit_id: int, *, actor: Actor, now: datetime
+) -> OrganiserRole:
     """Make a user organiser of a unit inside the actor's subtree."""
     unit = session.get(Unit, unit_id)
     if unit is None or not can_manage(actor, unit.path):
@@ -244,14 +335,25 @@ def grant_organiser(session: Session, user_id: int, unit_id: int, *, actor: Acto
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(N_("Account not found."))
-    if session.scalar(select(OrganiserRole).where(OrganiserRole.user_id == user_id,
-                                                  OrganiserRole.unit_id == unit_id)):
+    if session.scalar(
+        select(OrganiserRole).where(
+            OrganiserRole.user_id == user_id, OrganiserRole.unit_id == unit_id
+        )
+    ):
         raise Conflict(N_("This person already organises this unit."))
     role = OrganiserRole(user_id=user.id, unit_id=unit.id, granted_at=now)
     session.add(role)
     session.flush()
-    record(session, actor=actor, action="organiser.grant", object_type="user", object_id=user.id,
-           unit_path=unit.path, summary=f"{user.display_name} → {unit.code}", now=now)
+    record(
+        session,
+        actor=actor,
+        action="organiser.grant",
+        object_type="user",
+        object_id=user.id,
+        unit_path=unit.path,
+        summary=f"{user.display_name} → {unit.code}",
+        now=now,
+    )
     return role
 
 
@@ -261,22 +363,42 @@ def revoke_organiser(session: Session, role_id: int, *, actor: Actor, now: datet
         raise NotFound(N_("Role not found."))
     if role.user_id == actor.user_id and not actor.is_admin:
         raise Forbidden(N_("You cannot remove your own role."))
-    record(session, actor=actor, action="organiser.revoke", object_type="user",
-           object_id=role.user_id, unit_path=role.unit.path,
-           summary=f"{role.user_id} ✕ {role.unit.code}", now=now)
+    record(
+        session,
+        actor=actor,
+        action="organiser.revoke",
+        object_type="user",
+        object_id=role.user_id,
+        unit_path=role.unit.path,
+        summary=f"{role.user_id} ✕ {role.unit.code}",
+        now=now,
+    )
     session.delete(role)
     session.flush()
 
 
-def create_account(session: Session, *, display_name: str, phone: str | None, email: str | None,
-                   password: str, is_admin: bool = False, member: Member | None = None,
-                   now: datetime) -> User:
+def create_account(
+    session: Session,
+    *,
+    display_name: str,
+    phone: str | None,
+    email: str | None,
+    password: str,
+    is_admin: bool = False,
+    member: Member | None = None,
+    now: datetime,
+) -> User:
     """An account created by the CLI or demo data (admins, organisers)."""
     _check_password_strength(password)
-    user = User(display_name=display_name, phone=normalise_phone(phone) if phone else None,
-                email=normalise_email(email) if email else None, is_admin=is_admin,
-                password_hash=hash_password(password), member_id=member.id if member else None,
-                created_at=now)
+    user = User(
+        display_name=display_name,
+        phone=normalise_phone(phone) if phone else None,
+        email=normalise_email(email) if email else None,
+        is_admin=is_admin,
+        password_hash=hash_password(password),
+        member_id=member.id if member else None,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     return user

@@ -60,8 +60,9 @@ def login():
         if user is None:
             form.form_errors.append(_("Wrong phone number/e-mail or password."))
         else:
-            login = services.open_session(db.session, user,
-                                          user_agent=request.user_agent.string, now=now())
+            login = services.open_session(
+                db.session, user, user_agent=request.user_agent.string, now=now()
+            )
             db.session.commit()
             session.clear()  # a fresh session (and CSRF token) at every login
             login_user(_SessionUser(user, login.id))
@@ -89,17 +90,26 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         reg = services.Registration(
-            full_name=form.full_name.data, birth_date=form.birth_date.data, phone=form.phone.data,
-            password=form.password.data, unit_id=form.unit_id.data,
-            categories=tuple(form.categories.data), consent=form.consent.data,
-            email=form.email.data or None, cccd=form.cccd.data or None,
+            full_name=form.full_name.data,
+            birth_date=form.birth_date.data,
+            phone=form.phone.data,
+            password=form.password.data,
+            unit_id=form.unit_id.data,
+            categories=tuple(form.categories.data),
+            consent=form.consent.data,
+            email=form.email.data or None,
+            cccd=form.cccd.data or None,
             guardian_name=form.guardian_name.data or None,
             guardian_consent=form.guardian_consent.data,
         )
         try:
-            services.register_member(db.session, reg,
-                                     consent_version=current_app.config["CONSENT_TEXT_VERSION"],
-                                     pii_key=current_app.config["PII_HASH_KEY"], now=now())
+            services.register_member(
+                db.session,
+                reg,
+                consent_version=current_app.config["CONSENT_TEXT_VERSION"],
+                pii_key=current_app.config["PII_HASH_KEY"],
+                now=now(),
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -116,8 +126,9 @@ def password_reset():
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(db.session, form.identifier.data, form.code.data,
-                                    form.password.data, now=now())
+            services.reset_password(
+                db.session, form.identifier.data, form.code.data, form.password.data, now=now()
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -134,8 +145,9 @@ def me():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(db.session, current_user, form.old_password.data,
-                                     form.new_password.data)
+            services.change_password(
+                db.session, current_user, form.old_password.data, form.new_password.data
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -145,5 +157,10 @@ def me():
             return redirect(url_for("auth.me"))
     member = current_user.member
     path = ancestors(db.session, member.unit) if member else []
-    return render_template("auth/me.html", form=form, member=member, unit_path=path,
-                           needs_guardian=services.needs_guardian_consent(member, now()))
+    return render_template(
+        "auth/me.html",
+        form=form,
+        member=member,
+        unit_path=path,
+        needs_guardian=services.needs_guardian_consent(member, now()),
+    )

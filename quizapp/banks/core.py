@@ -217,6 +217,11 @@ class ParsedBank:
         return tuple(p for p in self.problems if p.severity == "error")
 
 
+def by_line(problems: list[Problem]) -> tuple[Problem, ...]:
+    """Problems in file order (those without a line first), for a report read top to bottom."""
+    return tuple(sorted(problems, key=lambda p: p.line or 0))
+
+
 def question_label(q: Question, words: int = 8) -> str:
     """How problems name a question: its title, else key, else its first words."""
     if q.title:

@@ -48,24 +48,32 @@ class MemberForm(FlaskForm):
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
-    categories = MultiCheckboxField(_l("Population categories"), choices=population_choices,
-                                    validators=[DataRequired()])
+    categories = MultiCheckboxField(
+        _l("Population categories"), choices=population_choices, validators=[DataRequired()]
+    )
     admitted_on = DateField(_l("Date admitted to the Union"), validators=[Optional()])
-    cccd = StringField(_l("Citizen ID (12 digits; stored only as a hash)"),
-                       validators=[Optional(), Length(max=12)])
+    cccd = StringField(
+        _l("Citizen ID (12 digits; stored only as a hash)"), validators=[Optional(), Length(max=12)]
+    )
 
 
 class GuardianForm(FlaskForm):
-    guardian_name = StringField(_l("Name of the parent or guardian"),
-                                validators=[DataRequired(), Length(max=200)])
+    guardian_name = StringField(
+        _l("Name of the parent or guardian"), validators=[DataRequired(), Length(max=200)]
+    )
 
 
 class ImportForm(FlaskForm):
-    kind = RadioField(_l("What the file contains"),
-                      choices=to_choices([("members", _l("Members")), ("units", _l("Units"))]),
-                      default="members", validators=[DataRequired()])
-    file = FileField(_l("File (XLSX or CSV)"),
-                     validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("XLSX or CSV only."))])
+    kind = RadioField(
+        _l("What the file contains"),
+        choices=to_choices([("members", _l("Members")), ("units", _l("Units"))]),
+        default="members",
+        validators=[DataRequired()],
+    )
+    file = FileField(
+        _l("File (XLSX or CSV)"),
+        validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("XLSX or CSV only."))],
+    )
 
 
 class ConfirmImportForm(FlaskForm):
@@ -73,8 +81,9 @@ class ConfirmImportForm(FlaskForm):
 
 
 class OrganiserForm(FlaskForm):
-    identifier = StringField(_l("Phone number or e-mail of the account"),
-                             validators=[DataRequired(), Length(max=200)])
+    identifier = StringField(
+        _l("Phone number or e-mail of the account"), validators=[DataRequired(), Length(max=200)]
+    )
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
 
 

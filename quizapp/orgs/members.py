@@ -68,9 +68,15 @@ def set_categories(member: Member, categories) -> None:
 
 def member_snapshot(m: Member) -> dict:
     return {
-        "code": m.code, "full_name": m.full_name, "birth_date": m.birth_date, "phone": m.phone,
-        "email": m.email, "unit_id": m.unit_id, "categories": sorted(m.population),
-        "admitted_on": m.admitted_on, "active": m.active,
+        "code": m.code,
+        "full_name": m.full_name,
+        "birth_date": m.birth_date,
+        "phone": m.phone,
+        "email": m.email,
+        "unit_id": m.unit_id,
+        "categories": sorted(m.population),
+        "admitted_on": m.admitted_on,
+        "active": m.active,
     }
 
 
@@ -117,7 +123,12 @@ def _validate(session: Session, data: MemberData, *, pii_key: str, exclude_id: i
 
 
 def create_member(
-    session: Session, data: MemberData, *, actor: Actor, pii_key: str, now: datetime,
+    session: Session,
+    data: MemberData,
+    *,
+    actor: Actor,
+    pii_key: str,
+    now: datetime,
     audit: bool = True,
 ) -> Member:
     """Add a member to a unit the actor manages. Raises Invalid for bad or duplicate data."""
@@ -126,9 +137,17 @@ def create_member(
         raise Invalid({"unit_id": N_("The unit is archived.")})
     name, cats, phone, email, hashed = _validate(session, data, pii_key=pii_key, exclude_id=None)
     member = Member(
-        code=data.code or None, full_name=name, name_folded=fold(name), birth_date=data.birth_date,
-        phone=phone, email=email, unit_id=unit.id, admitted_on=data.admitted_on, cccd_hash=hashed,
-        created_at=now, updated_at=now,
+        code=data.code or None,
+        full_name=name,
+        name_folded=fold(name),
+        birth_date=data.birth_date,
+        phone=phone,
+        email=email,
+        unit_id=unit.id,
+        admitted_on=data.admitted_on,
+        cccd_hash=hashed,
+        created_at=now,
+        updated_at=now,
     )
     member.unit = unit
     member.categories = [MemberCategory(category=c) for c in cats]
@@ -136,21 +155,36 @@ def create_member(
     session.flush()
     session.add(MemberUnitHistory(member_id=member.id, unit_id=unit.id, start_at=now))
     if audit:
-        record(session, actor=actor, action="member.create", object_type="member",
-               object_id=member.id, unit_path=unit.path, summary=name,
-               after=member_snapshot(member), now=now)
+        record(
+            session,
+            actor=actor,
+            action="member.create",
+            object_type="member",
+            object_id=member.id,
+            unit_path=unit.path,
+            summary=name,
+            after=member_snapshot(member),
+            now=now,
+        )
     return member
 
 
 def update_member(
-    session: Session, member_id: int, data: MemberData, *, actor: Actor, pii_key: str,
-    now: datetime, audit: bool = True,
+    session: Session,
+    member_id: int,
+    data: MemberData,
+    *,
+    actor: Actor,
+    pii_key: str,
+    now: datetime,
+    audit: bool = True,
 ) -> Member:
     """Edit a member; a changed unit is a move (kept in the unit history)."""
     member = get_managed_member(session, member_id, actor)
     before = member_snapshot(member)
-    name, cats, phone, email, hashed = _validate(session, data, pii_key=pii_key,
-                                                 exclude_id=member.id)
+    name, cats, phone, email, hashed = _validate(
+        session, data, pii_key=pii_key, exclude_id=member.id
+    )
     if data.unit_id != member.unit_id:
         target = get_managed_unit(session, data.unit_id, actor)
         if target.archived:
@@ -167,9 +201,18 @@ def update_member(
     session.flush()
     after = member_snapshot(member)
     if audit and after != before:
-        record(session, actor=actor, action="member.update", object_type="member",
-               object_id=member.id, unit_path=member.unit.path, summary=name, before=before,
-               after=after, now=now)
+        record(
+            session,
+            actor=actor,
+            action="member.update",
+            object_type="member",
+            object_id=member.id,
+            unit_path=member.unit.path,
+            summary=name,
+            before=before,
+            after=after,
+            now=now,
+        )
     return member
 
 
@@ -183,14 +226,29 @@ def set_member_active(
     member.active = active
     member.updated_at = now
     session.flush()
-    record(session, actor=actor, action="member.activate" if active else "member.deactivate",
-           object_type="member", object_id=member.id, unit_path=member.unit.path,
-           summary=member.full_name, before=before, after=member_snapshot(member), now=now)
+    record(
+        session,
+        actor=actor,
+        action="member.activate" if active else "member.deactivate",
+        object_type="member",
+        object_id=member.id,
+        unit_path=member.unit.path,
+        summary=member.full_name,
+        before=before,
+        after=member_snapshot(member),
+        now=now,
+    )
     return member
 
 
-def members_query(actor: Actor, *, unit: Unit | None = None, q: str = "",
-                  category: str = "", include_inactive: bool = False) -> Select:
+def members_query(
+    actor: Actor,
+    *,
+    unit: Unit | None = None,
+    q: str = "",
+    category: str = "",
+    include_inactive: bool = False,
+) -> Select:
     """Members the actor may see, optionally within a unit's subtree, by name/phone/code."""
     stmt = select(Member).join(Unit, Unit.id == Member.unit_id)
     if unit is not None:
@@ -203,8 +261,13 @@ def members_query(actor: Actor, *, unit: Unit | None = None, q: str = "",
         stmt = stmt.where(Member.active.is_(True))
     if q.strip():
         needle = fold(q)
-        stmt = stmt.where(or_(Member.name_folded.contains(needle), Member.phone.contains(needle),
-                              Member.code.ilike(f"%{q.strip()}%")))
+        stmt = stmt.where(
+            or_(
+                Member.name_folded.contains(needle),
+                Member.phone.contains(needle),
+                Member.code.ilike(f"%{q.strip()}%"),
+            )
+        )
     if category:
         stmt = stmt.where(Member.categories.any(MemberCategory.category == category))
     return stmt.order_by(Member.name_folded, Member.id)
@@ -213,15 +276,24 @@ def members_query(actor: Actor, *, unit: Unit | None = None, q: str = "",
 def export_rows(session: Session, stmt: Select) -> bytes:
     rows = []
     for m in session.scalars(stmt):
-        rows.append([
-            m.code or "", m.full_name, format_date(m.birth_date), m.phone or "", m.email or "",
-            m.unit.code, "; ".join(VI_NAMES[Population(c)] for c in sorted(m.population)),
-            format_date(m.admitted_on), "",
-        ])
+        rows.append(
+            [
+                m.code or "",
+                m.full_name,
+                format_date(m.birth_date),
+                m.phone or "",
+                m.email or "",
+                m.unit.code,
+                "; ".join(VI_NAMES[Population(c)] for c in sorted(m.population)),
+                format_date(m.admitted_on),
+                "",
+            ]
+        )
     return rows_xlsx("members", rows)
 
 
 # --- import -------------------------------------------------------------------------------
+
 
 @dataclass
 class ImportPlan:
@@ -236,8 +308,9 @@ class ImportPlan:
         return not self.problems
 
 
-def plan_import(session: Session, kind: str, filename: str, content: bytes, *, actor: Actor,
-                pii_key: str) -> ImportPlan:
+def plan_import(
+    session: Session, kind: str, filename: str, content: bytes, *, actor: Actor, pii_key: str
+) -> ImportPlan:
     """Read a roster file and say what importing it would create, update and reject."""
     parsed = parse_roster(kind, filename, content)
     plan = ImportPlan(kind=kind, problems=list(parsed.problems))
@@ -255,45 +328,72 @@ def _plan_members(session, plan, rows: Iterable[MemberRow], *, actor, pii_key) -
     units: dict[str, Unit | None] = {}
     for row in rows:
         problems: list[RowProblem] = []
-        for col, value in (("code", row.code), ("phone", row.phone), ("email", row.email),
-                           ("cccd", row.cccd)):
+        for col, value in (
+            ("code", row.code),
+            ("phone", row.phone),
+            ("email", row.email),
+            ("cccd", row.cccd),
+        ):
             if value:
                 first = seen.setdefault((col, value), row.row)
                 if first != row.row:
-                    problems.append(RowProblem(row.row, c[col],
-                                               N_("Duplicate of row %(first)s."), {"first": first}))
+                    problems.append(
+                        RowProblem(
+                            row.row, c[col], N_("Duplicate of row %(first)s."), {"first": first}
+                        )
+                    )
         key = row.unit_code.lower()
         if key not in units:
             units[key] = unit_by_code(session, row.unit_code)
         unit = units[key]
         if unit is None or unit.archived:
-            problems.append(RowProblem(row.row, c["unit_code"], N_("Unknown unit code “%(value)s”."),
-                                       {"value": row.unit_code}))
+            problems.append(
+                RowProblem(
+                    row.row,
+                    c["unit_code"],
+                    N_("Unknown unit code “%(value)s”."),
+                    {"value": row.unit_code},
+                )
+            )
         elif not can_manage(actor, unit.path):
-            problems.append(RowProblem(row.row, c["unit_code"],
-                                       N_("Unit “%(value)s” is outside your units."),
-                                       {"value": row.unit_code}))
+            problems.append(
+                RowProblem(
+                    row.row,
+                    c["unit_code"],
+                    N_("Unit “%(value)s” is outside your units."),
+                    {"value": row.unit_code},
+                )
+            )
         existing = None
         if row.code:
             existing = session.scalar(select(Member).where(Member.code == row.code))
         if existing is None and row.phone:
             existing = session.scalar(select(Member).where(Member.phone == row.phone))
             if existing is not None and row.code and existing.code and existing.code != row.code:
-                problems.append(RowProblem(row.row, c["phone"],
-                                           N_("Already used by another member.")))
+                problems.append(
+                    RowProblem(row.row, c["phone"], N_("Already used by another member."))
+                )
                 existing = None
         if existing is not None and not can_manage(actor, existing.unit.path):
-            problems.append(RowProblem(row.row, c["code"] if row.code else c["phone"],
-                                       N_("This member belongs to a unit outside yours.")))
+            problems.append(
+                RowProblem(
+                    row.row,
+                    c["code"] if row.code else c["phone"],
+                    N_("This member belongs to a unit outside yours."),
+                )
+            )
         hashed = cccd_hash(pii_key, row.cccd) if row.cccd else None
-        for col, model_col, value in (("phone", Member.phone, row.phone),
-                                      ("email", Member.email, row.email),
-                                      ("cccd", Member.cccd_hash, hashed)):
+        for col, model_col, value in (
+            ("phone", Member.phone, row.phone),
+            ("email", Member.email, row.email),
+            ("cccd", Member.cccd_hash, hashed),
+        ):
             if value:
                 other = session.scalar(select(Member.id).where(model_col == value))
                 if other is not None and (existing is None or other != existing.id):
-                    problems.append(RowProblem(row.row, c[col],
-                                               N_("Already used by another member.")))
+                    problems.append(
+                        RowProblem(row.row, c[col], N_("Already used by another member."))
+                    )
         if problems:
             plan.problems.extend(problems)
             continue
@@ -309,13 +409,17 @@ def _plan_members(session, plan, rows: Iterable[MemberRow], *, actor, pii_key) -
 
 def _member_changes(m: Member, row: MemberRow, unit: Unit, hashed: str | None) -> dict:
     wanted = {
-        "full_name": row.full_name, "birth_date": row.birth_date, "phone": row.phone,
-        "email": row.email, "unit_id": unit.id, "categories": sorted(row.categories),
-        "admitted_on": row.admitted_on, "code": row.code or m.code,
+        "full_name": row.full_name,
+        "birth_date": row.birth_date,
+        "phone": row.phone,
+        "email": row.email,
+        "unit_id": unit.id,
+        "categories": sorted(row.categories),
+        "admitted_on": row.admitted_on,
+        "code": row.code or m.code,
     }
     current = member_snapshot(m)
-    changes = {k: v for k, v in wanted.items()
-               if v is not None and current.get(k) != v}
+    changes = {k: v for k, v in wanted.items() if v is not None and current.get(k) != v}
     if hashed and m.cccd_hash != hashed:
         changes["cccd"] = True
     if not m.active:
@@ -332,30 +436,52 @@ def _plan_units(session, plan, rows: Iterable[UnitRow], *, actor) -> None:
         problems = []
         first = in_file.setdefault(row.code.lower(), row.row)
         if first != row.row:
-            problems.append(RowProblem(row.row, c["code"], N_("Duplicate of row %(first)s."),
-                                       {"first": first}))
+            problems.append(
+                RowProblem(row.row, c["code"], N_("Duplicate of row %(first)s."), {"first": first})
+            )
         if fold(row.type) not in types and row.type.lower() not in types:
-            problems.append(RowProblem(row.row, c["type"], N_("Unknown unit type “%(value)s”."),
-                                       {"value": row.type}))
+            problems.append(
+                RowProblem(
+                    row.row, c["type"], N_("Unknown unit type “%(value)s”."), {"value": row.type}
+                )
+            )
         existing = unit_by_code(session, row.code)
         parent = unit_by_code(session, row.parent_code) if row.parent_code else None
         if row.parent_code and parent is None:
             earlier = in_file.get(row.parent_code.lower())
             if earlier is None or earlier >= row.row:
-                problems.append(RowProblem(row.row, c["parent_code"],
-                                           N_("Unknown unit code “%(value)s”."),
-                                           {"value": row.parent_code}))
+                problems.append(
+                    RowProblem(
+                        row.row,
+                        c["parent_code"],
+                        N_("Unknown unit code “%(value)s”."),
+                        {"value": row.parent_code},
+                    )
+                )
         elif parent is not None and not can_manage(actor, parent.path):
-            problems.append(RowProblem(row.row, c["parent_code"],
-                                       N_("Unit “%(value)s” is outside your units."),
-                                       {"value": row.parent_code}))
+            problems.append(
+                RowProblem(
+                    row.row,
+                    c["parent_code"],
+                    N_("Unit “%(value)s” is outside your units."),
+                    {"value": row.parent_code},
+                )
+            )
         elif not row.parent_code and not actor.is_admin and existing is None:
-            problems.append(RowProblem(row.row, c["parent_code"],
-                                       N_("Only administrators can create top-level units.")))
+            problems.append(
+                RowProblem(
+                    row.row, c["parent_code"], N_("Only administrators can create top-level units.")
+                )
+            )
         if existing is not None and not can_manage(actor, existing.path):
-            problems.append(RowProblem(row.row, c["code"],
-                                       N_("Unit “%(value)s” is outside your units."),
-                                       {"value": row.code}))
+            problems.append(
+                RowProblem(
+                    row.row,
+                    c["code"],
+                    N_("Unit “%(value)s” is outside your units."),
+                    {"value": row.code},
+                )
+            )
         if problems:
             plan.problems.extend(problems)
             continue
@@ -376,43 +502,76 @@ def _plan_units(session, plan, rows: Iterable[UnitRow], *, actor) -> None:
                 plan.unchanged += 1
 
 
-def apply_import(session: Session, kind: str, filename: str, content: bytes, *, actor: Actor,
-                 pii_key: str, now: datetime) -> ImportPlan:
+def apply_import(
+    session: Session,
+    kind: str,
+    filename: str,
+    content: bytes,
+    *,
+    actor: Actor,
+    pii_key: str,
+    now: datetime,
+) -> ImportPlan:
     """Import the whole file or nothing: raises Invalid when any row is rejected."""
     plan = plan_import(session, kind, filename, content, actor=actor, pii_key=pii_key)
     if not plan.ok:
-        raise Invalid({"file": N_("The file has %(n)s rejected rows; nothing was imported.")},
-                      n=len(plan.problems))
+        raise Invalid(
+            {"file": N_("The file has %(n)s rejected rows; nothing was imported.")},
+            n=len(plan.problems),
+        )
     if kind == "members":
         for row in plan.creates:
-            create_member(session, _row_data(session, row), actor=actor, pii_key=pii_key,
-                          now=now, audit=False)
+            create_member(
+                session, _row_data(session, row), actor=actor, pii_key=pii_key, now=now, audit=False
+            )
         for row, _changes in plan.updates:
-            member = (session.scalar(select(Member).where(Member.code == row.code)) if row.code
-                      else None) or session.scalar(select(Member).where(Member.phone == row.phone))
-            update_member(session, member.id, _row_data(session, row, member), actor=actor,
-                          pii_key=pii_key, now=now, audit=False)
+            member = (
+                session.scalar(select(Member).where(Member.code == row.code)) if row.code else None
+            ) or session.scalar(select(Member).where(Member.phone == row.phone))
+            update_member(
+                session,
+                member.id,
+                _row_data(session, row, member),
+                actor=actor,
+                pii_key=pii_key,
+                now=now,
+                audit=False,
+            )
             if not member.active:
                 member.active = True
     else:
         _apply_units(session, plan, actor=actor, now=now)
     unit_path = "/" if actor.is_admin else (actor.managed_paths[0] if actor.managed_paths else "/")
-    record(session, actor=actor, action=f"import.{kind}", object_type="import",
-           object_id=filename[:60], unit_path=unit_path,
-           summary=f"{filename}: +{len(plan.creates)} ~{len(plan.updates)} ={plan.unchanged}",
-           after={"created": len(plan.creates), "updated": len(plan.updates),
-                  "unchanged": plan.unchanged}, now=now)
+    record(
+        session,
+        actor=actor,
+        action=f"import.{kind}",
+        object_type="import",
+        object_id=filename[:60],
+        unit_path=unit_path,
+        summary=f"{filename}: +{len(plan.creates)} ~{len(plan.updates)} ={plan.unchanged}",
+        after={
+            "created": len(plan.creates),
+            "updated": len(plan.updates),
+            "unchanged": plan.unchanged,
+        },
+        now=now,
+    )
     return plan
 
 
 def _row_data(session, row: MemberRow, member: Member | None = None) -> MemberData:
     unit = unit_by_code(session, row.unit_code)
     return MemberData(
-        full_name=row.full_name, unit_id=unit.id, categories=row.categories,
-        code=row.code or (member.code if member else None), birth_date=row.birth_date,
+        full_name=row.full_name,
+        unit_id=unit.id,
+        categories=row.categories,
+        code=row.code or (member.code if member else None),
+        birth_date=row.birth_date,
         phone=row.phone or (member.phone if member else None),
         email=row.email or (member.email if member else None),
-        admitted_on=row.admitted_on or (member.admitted_on if member else None), cccd=row.cccd,
+        admitted_on=row.admitted_on or (member.admitted_on if member else None),
+        cccd=row.cccd,
     )
 
 
@@ -423,17 +582,31 @@ def _apply_units(session, plan: ImportPlan, *, actor: Actor, now: datetime) -> N
     types.update({t.key.lower(): t.key for t in session.scalars(select(UnitType))})
     for row in plan.creates:
         parent = unit_by_code(session, row.parent_code) if row.parent_code else None
-        create_unit(session, actor=actor, code=row.code, name=row.name,
-                    type_key=types.get(fold(row.type)) or types[row.type.lower()],
-                    parent_id=parent.id if parent else None, now=now)
+        create_unit(
+            session,
+            actor=actor,
+            code=row.code,
+            name=row.name,
+            type_key=types.get(fold(row.type)) or types[row.type.lower()],
+            parent_id=parent.id if parent else None,
+            now=now,
+        )
     for row, changes in plan.updates:
         unit = unit_by_code(session, row.code)
         if "name" in changes or "type" in changes:
-            update_unit(session, unit.id, actor=actor, code=unit.code, name=row.name,
-                        type_key=changes.get("type", unit.type_key), now=now)
+            update_unit(
+                session,
+                unit.id,
+                actor=actor,
+                code=unit.code,
+                name=row.name,
+                type_key=changes.get("type", unit.type_key),
+                now=now,
+            )
         if "parent_code" in changes:
-            move_unit(session, unit.id, unit_by_code(session, row.parent_code).id, actor=actor,
-                      now=now)
+            move_unit(
+                session, unit.id, unit_by_code(session, row.parent_code).id, actor=actor, now=now
+            )
 
 
 def count(session: Session, stmt: Select) -> int:

@@ -33,7 +33,9 @@ class Unit(Base):
 
     __tablename__ = "unit"
     __table_args__ = (
-        CheckConstraint("id IS NULL OR parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint(
+            "id IS NULL OR parent_id IS NULL OR parent_id <> id", name="not_own_parent"
+        ),
         Index("ix_unit_path", "path"),
     )
 

@@ -35,15 +35,29 @@ UNIT_COLUMNS: dict[str, str] = {
 }
 UNIT_REQUIRED = ("code", "name", "type")
 HEADER_ALIASES = {
-    "ma doan vien": "code", "ma thanh vien": "code", "ma": "code",
-    "ho ten": "full_name", "ho va ten": "full_name", "ten": "full_name",
-    "ngay sinh": "birth_date", "ngay thang nam sinh": "birth_date",
-    "so dien thoai": "phone", "dien thoai": "phone", "sdt": "phone",
-    "email": "email", "e-mail": "email",
-    "ma don vi": "unit_code", "doi tuong": "categories",
-    "ngay vao doan": "admitted_on", "ngay ket nap": "admitted_on",
-    "so cccd": "cccd", "cccd": "cccd", "can cuoc cong dan": "cccd",
-    "ten don vi": "name", "loai don vi": "type", "ma don vi cap tren": "parent_code",
+    "ma doan vien": "code",
+    "ma thanh vien": "code",
+    "ma": "code",
+    "ho ten": "full_name",
+    "ho va ten": "full_name",
+    "ten": "full_name",
+    "ngay sinh": "birth_date",
+    "ngay thang nam sinh": "birth_date",
+    "so dien thoai": "phone",
+    "dien thoai": "phone",
+    "sdt": "phone",
+    "email": "email",
+    "e-mail": "email",
+    "ma don vi": "unit_code",
+    "doi tuong": "categories",
+    "ngay vao doan": "admitted_on",
+    "ngay ket nap": "admitted_on",
+    "so cccd": "cccd",
+    "cccd": "cccd",
+    "can cuoc cong dan": "cccd",
+    "ten don vi": "name",
+    "loai don vi": "type",
+    "ma don vi cap tren": "parent_code",
 }
 MAX_ROWS = 50_000
 
@@ -159,9 +173,14 @@ def _date(values, raw, key, row, problems, columns) -> date | None:
     try:
         return parse_date(raw.get(key) if not isinstance(raw.get(key), str) else values.get(key))
     except ValueError:
-        problems.append(RowProblem(row, columns[key],
-                                   N_("“%(value)s” is not a date (use dd/mm/yyyy)."),
-                                   {"value": values.get(key, "")}))
+        problems.append(
+            RowProblem(
+                row,
+                columns[key],
+                N_("“%(value)s” is not a date (use dd/mm/yyyy)."),
+                {"value": values.get(key, "")},
+            )
+        )
         return None
 
 
@@ -180,9 +199,14 @@ def _member_row(row: int, values: dict, raw: dict) -> tuple[MemberRow | None, li
             continue
         pop = ALIASES.get(fold(part))
         if pop is None:
-            problems.append(RowProblem(row, c["categories"],
-                                       N_("Unknown population category “%(value)s”."),
-                                       {"value": part.strip()}))
+            problems.append(
+                RowProblem(
+                    row,
+                    c["categories"],
+                    N_("Unknown population category “%(value)s”."),
+                    {"value": part.strip()},
+                )
+            )
         elif pop.value not in cats:
             cats.append(pop.value)
     if not cats and not any(p.column == c["categories"] for p in problems):
@@ -193,35 +217,67 @@ def _member_row(row: int, values: dict, raw: dict) -> tuple[MemberRow | None, li
     if values.get("phone"):
         phone = normalise_phone(values["phone"])
         if phone is None:
-            problems.append(RowProblem(row, c["phone"], N_("“%(value)s” is not a phone number."),
-                                       {"value": values["phone"]}))
+            problems.append(
+                RowProblem(
+                    row,
+                    c["phone"],
+                    N_("“%(value)s” is not a phone number."),
+                    {"value": values["phone"]},
+                )
+            )
     email = None
     if values.get("email"):
         email = normalise_email(values["email"])
         if email is None:
-            problems.append(RowProblem(row, c["email"], N_("“%(value)s” is not an e-mail address."),
-                                       {"value": values["email"]}))
+            problems.append(
+                RowProblem(
+                    row,
+                    c["email"],
+                    N_("“%(value)s” is not an e-mail address."),
+                    {"value": values["email"]},
+                )
+            )
     cccd = values.get("cccd") or None
     if cccd and not (cccd.isdigit() and len(cccd) == 12):
         problems.append(RowProblem(row, c["cccd"], N_("A citizen ID has 12 digits.")))
     if admitted and Population.MEMBER.value not in cats and Population.CADRE.value not in cats:
-        problems.append(RowProblem(row, c["admitted_on"],
-                                   N_("An admission date is only for union members and cadres.")))
+        problems.append(
+            RowProblem(
+                row, c["admitted_on"], N_("An admission date is only for union members and cadres.")
+            )
+        )
     if problems:
         return None, problems
-    return MemberRow(row=row, full_name=name, unit_code=unit_code, categories=tuple(cats),
-                     code=values.get("code") or None, birth_date=birth, phone=phone, email=email,
-                     admitted_on=admitted, cccd=cccd), []
+    return MemberRow(
+        row=row,
+        full_name=name,
+        unit_code=unit_code,
+        categories=tuple(cats),
+        code=values.get("code") or None,
+        birth_date=birth,
+        phone=phone,
+        email=email,
+        admitted_on=admitted,
+        cccd=cccd,
+    ), []
 
 
 def _unit_row(row: int, values: dict, raw: dict) -> tuple[UnitRow | None, list[RowProblem]]:
     c = UNIT_COLUMNS
-    problems = [RowProblem(row, c[k], N_("This value is required."))
-                for k in UNIT_REQUIRED if not values.get(k)]
+    problems = [
+        RowProblem(row, c[k], N_("This value is required."))
+        for k in UNIT_REQUIRED
+        if not values.get(k)
+    ]
     if problems:
         return None, problems
-    return UnitRow(row=row, code=values["code"], name=clean_name(values["name"]),
-                   type=values["type"], parent_code=values.get("parent_code") or None), []
+    return UnitRow(
+        row=row,
+        code=values["code"],
+        name=clean_name(values["name"]),
+        type=values["type"],
+        parent_code=values.get("parent_code") or None,
+    ), []
 
 
 def template_xlsx(kind: str) -> bytes:

@@ -112,14 +112,27 @@ def create_unit(
     _set_path(unit, parent)
     session.flush()
     record(
-        session, actor=actor, action="unit.create", object_type="unit", object_id=unit.id,
-        unit_path=unit.path, summary=f"{unit.code} {unit.name}", after=unit_snapshot(unit), now=now,
+        session,
+        actor=actor,
+        action="unit.create",
+        object_type="unit",
+        object_id=unit.id,
+        unit_path=unit.path,
+        summary=f"{unit.code} {unit.name}",
+        after=unit_snapshot(unit),
+        now=now,
     )
     return unit
 
 
 def update_unit(
-    session: Session, unit_id: int, *, actor: Actor, code: str, name: str, type_key: str,
+    session: Session,
+    unit_id: int,
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    type_key: str,
     now: datetime,
 ) -> Unit:
     """Rename a unit, or change its code or type."""
@@ -134,9 +147,16 @@ def update_unit(
     unit.type_key = _check_type(session, type_key)
     session.flush()
     record(
-        session, actor=actor, action="unit.update", object_type="unit", object_id=unit.id,
-        unit_path=unit.path, summary=f"{unit.code} {unit.name}", before=before,
-        after=unit_snapshot(unit), now=now,
+        session,
+        actor=actor,
+        action="unit.update",
+        object_type="unit",
+        object_id=unit.id,
+        unit_path=unit.path,
+        summary=f"{unit.code} {unit.name}",
+        before=before,
+        after=unit_snapshot(unit),
+        now=now,
     )
     return unit
 
@@ -171,9 +191,16 @@ def move_unit(
     session.expire_all()
     unit = session.get(Unit, unit_id)
     record(
-        session, actor=actor, action="unit.move", object_type="unit", object_id=unit.id,
-        unit_path=unit.path, summary=f"{unit.code} → {parent.code}", before=before,
-        after=unit_snapshot(unit), now=now,
+        session,
+        actor=actor,
+        action="unit.move",
+        object_type="unit",
+        object_id=unit.id,
+        unit_path=unit.path,
+        summary=f"{unit.code} → {parent.code}",
+        before=before,
+        after=unit_snapshot(unit),
+        now=now,
     )
     return unit
 
@@ -194,15 +221,23 @@ def archive_unit(session: Session, unit_id: int, *, actor: Actor, now: datetime)
     if children or members:
         raise Conflict(
             N_("Move or merge its %(children)s units and %(members)s members first."),
-            children=children, members=members,
+            children=children,
+            members=members,
         )
     before = unit_snapshot(unit)
     unit.archived_at = now
     session.flush()
     record(
-        session, actor=actor, action="unit.archive", object_type="unit", object_id=unit.id,
-        unit_path=unit.path, summary=f"{unit.code} {unit.name}", before=before,
-        after=unit_snapshot(unit), now=now,
+        session,
+        actor=actor,
+        action="unit.archive",
+        object_type="unit",
+        object_id=unit.id,
+        unit_path=unit.path,
+        summary=f"{unit.code} {unit.name}",
+        before=before,
+        after=unit_snapshot(unit),
+        now=now,
     )
     return unit
 
@@ -225,7 +260,12 @@ def merge_units(
         if src.contains(target):
             raise Invalid({"source_ids": N_("A unit cannot be merged into its own subtree.")})
         if src.archived:
-            raise Invalid({"source_ids": N_("%(code)s is already archived."), }, code=src.code)
+            raise Invalid(
+                {
+                    "source_ids": N_("%(code)s is already archived."),
+                },
+                code=src.code,
+            )
         if not can_manage_strictly_below(actor, src.path):
             raise Forbidden(N_("You cannot merge away the unit you are organiser of."))
     from quizapp.auth.models import OrganiserRole  # avoid an import cycle at module load
@@ -236,8 +276,9 @@ def merge_units(
         _move_member_row(session, member, target, reason="merge", now=now)
     for child in session.scalars(select(Unit).where(Unit.parent_id.in_(ids))).all():
         move_unit(session, child.id, target.id, actor=actor, now=now)
-    existing = set(session.scalars(select(OrganiserRole.user_id).where(
-        OrganiserRole.unit_id == target.id)))
+    existing = set(
+        session.scalars(select(OrganiserRole.user_id).where(OrganiserRole.unit_id == target.id))
+    )
     for role in session.scalars(select(OrganiserRole).where(OrganiserRole.unit_id.in_(ids))):
         if role.user_id in existing:
             session.delete(role)
@@ -252,9 +293,16 @@ def merge_units(
         src.successor_id = target.id
         session.flush()
         record(
-            session, actor=actor, action="unit.merge", object_type="unit", object_id=src.id,
-            unit_path=target.path, summary=f"{src.code} → {target.code}",
-            before=before, after={**unit_snapshot(src), "successor": target.code}, now=now,
+            session,
+            actor=actor,
+            action="unit.merge",
+            object_type="unit",
+            object_id=src.id,
+            unit_path=target.path,
+            summary=f"{src.code} → {target.code}",
+            before=before,
+            after={**unit_snapshot(src), "successor": target.code},
+            now=now,
         )
     session.flush()
     return target
@@ -270,7 +318,9 @@ def _move_member_row(
     )
     member.unit_id = unit.id
     member.unit = unit
-    session.add(MemberUnitHistory(member_id=member.id, unit_id=unit.id, start_at=now, reason=reason))
+    session.add(
+        MemberUnitHistory(member_id=member.id, unit_id=unit.id, start_at=now, reason=reason)
+    )
 
 
 def successor_of(session: Session, unit: Unit) -> Unit:
@@ -289,7 +339,9 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
 
 
-def tree(session: Session, roots: Iterable[Unit], *, include_archived: bool = False) -> list[TreeNode]:
+def tree(
+    session: Session, roots: Iterable[Unit], *, include_archived: bool = False
+) -> list[TreeNode]:
     """The subtrees under `roots` with active-member counts rolled up, in two queries."""
     roots = list(roots)
     if not roots:
@@ -328,11 +380,15 @@ def tree(session: Session, roots: Iterable[Unit], *, include_archived: bool = Fa
 
 def children_of(session: Session, parent_id: int | None) -> list[Unit]:
     stmt = select(Unit).where(Unit.archived_at.is_(None)).order_by(Unit.name)
-    stmt = stmt.where(Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id)
+    stmt = stmt.where(
+        Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+    )
     return list(session.scalars(stmt))
 
 
-def search_units(session: Session, text: str, *, limit: int = 20, within: str | None = None) -> list[Unit]:
+def search_units(
+    session: Session, text: str, *, limit: int = 20, within: str | None = None
+) -> list[Unit]:
     """Active units whose name or code contains `text`, ignoring case and diacritics."""
     needle = fold(text)
     if len(needle) < 2:

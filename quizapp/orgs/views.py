@@ -101,9 +101,15 @@ def new_unit():
         form.parent_id.data = request.args.get("parent", type=int)
     if form.validate_on_submit():
         try:
-            unit = services.create_unit(db.session, actor=actor(), code=form.code.data,
-                                        name=form.name.data, type_key=form.type_key.data,
-                                        parent_id=form.parent_id.data or None, now=now())
+            unit = services.create_unit(
+                db.session,
+                actor=actor(),
+                code=form.code.data,
+                name=form.name.data,
+                type_key=form.type_key.data,
+                parent_id=form.parent_id.data or None,
+                now=now(),
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -125,8 +131,15 @@ def unit(unit_id: int):
     move_form.parent_id.choices = [c for c in _unit_choices() if c.value != u.id]
     if form.validate_on_submit():
         try:
-            services.update_unit(db.session, u.id, actor=actor(), code=form.code.data,
-                                 name=form.name.data, type_key=form.type_key.data, now=now())
+            services.update_unit(
+                db.session,
+                u.id,
+                actor=actor(),
+                code=form.code.data,
+                name=form.name.data,
+                type_key=form.type_key.data,
+                now=now(),
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -137,9 +150,16 @@ def unit(unit_id: int):
     path = services.ancestors(db.session, u)
     node = services.tree(db.session, [u], include_archived=True)
     successor = services.successor_of(db.session, u) if u.successor_id else None
-    return render_template("orgs/unit.html", unit=u, form=form, move_form=move_form, path=path,
-                           node=node[0] if node else None, successor=successor,
-                           confirm=ConfirmForm())
+    return render_template(
+        "orgs/unit.html",
+        unit=u,
+        form=form,
+        move_form=move_form,
+        path=path,
+        node=node[0] if node else None,
+        successor=successor,
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.post("/org/units/<int:unit_id>/move")
@@ -184,8 +204,9 @@ def merge():
             form.confirm.errors = [_("Type the code of the target unit exactly.")]
         else:
             try:
-                services.merge_units(db.session, form.source_ids.data, target.id, actor=actor(),
-                                     now=now())
+                services.merge_units(
+                    db.session, form.source_ids.data, target.id, actor=actor(), now=now()
+                )
                 db.session.commit()
             except Invalid as exc:
                 db.session.rollback()
@@ -198,6 +219,7 @@ def merge():
 
 # --- members -----------------------------------------------------------------------------
 
+
 @bp.get("/org/members")
 @organiser_required
 def members():
@@ -206,11 +228,20 @@ def members():
     q = request.args.get("q", "")
     category = request.args.get("category", "")
     inactive = request.args.get("inactive") == "1"
-    stmt = roster.members_query(actor(), unit=unit, q=q, category=category,
-                                include_inactive=inactive)
+    stmt = roster.members_query(
+        actor(), unit=unit, q=q, category=category, include_inactive=inactive
+    )
     page = paginate(stmt)
-    return render_template("orgs/members.html", page=page, unit=unit, q=q, category=category,
-                           inactive=inactive, labels=LABELS, units=_unit_choices())
+    return render_template(
+        "orgs/members.html",
+        page=page,
+        unit=unit,
+        q=q,
+        category=category,
+        inactive=inactive,
+        labels=LABELS,
+        units=_unit_choices(),
+    )
 
 
 @bp.get("/org/members/export.xlsx")
@@ -218,12 +249,14 @@ def members():
 def export_members():
     unit_id = request.args.get("unit", type=int)
     unit = services.get_managed_unit(db.session, unit_id, actor()) if unit_id else None
-    stmt = roster.members_query(actor(), unit=unit, q=request.args.get("q", ""),
-                                category=request.args.get("category", ""))
+    stmt = roster.members_query(
+        actor(), unit=unit, q=request.args.get("q", ""), category=request.args.get("category", "")
+    )
     data = roster.export_rows(db.session, stmt)
     name = f"danh-sach-{unit.code if unit else 'tat-ca'}.xlsx"
-    return Response(data, mimetype=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def _member_form(member: Member | None = None) -> MemberForm:
@@ -238,10 +271,14 @@ def _member_form(member: Member | None = None) -> MemberForm:
 
 def _member_data(form: MemberForm) -> roster.MemberData:
     return roster.MemberData(
-        full_name=form.full_name.data, unit_id=form.unit_id.data,
-        categories=tuple(form.categories.data), code=form.code.data or None,
-        birth_date=form.birth_date.data, phone=form.phone.data or None,
-        email=form.email.data or None, admitted_on=form.admitted_on.data,
+        full_name=form.full_name.data,
+        unit_id=form.unit_id.data,
+        categories=tuple(form.categories.data),
+        code=form.code.data or None,
+        birth_date=form.birth_date.data,
+        phone=form.phone.data or None,
+        email=form.email.data or None,
+        admitted_on=form.admitted_on.data,
         cccd=form.cccd.data or None,
     )
 
@@ -252,8 +289,13 @@ def new_member():
     form = _member_form()
     if form.validate_on_submit():
         try:
-            m = roster.create_member(db.session, _member_data(form), actor=actor(),
-                                     pii_key=current_app.config["PII_HASH_KEY"], now=now())
+            m = roster.create_member(
+                db.session,
+                _member_data(form),
+                actor=actor(),
+                pii_key=current_app.config["PII_HASH_KEY"],
+                now=now(),
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -271,8 +313,14 @@ def member(member_id: int):
     form = _member_form(m)
     if form.validate_on_submit():
         try:
-            roster.update_member(db.session, m.id, _member_data(form), actor=actor(),
-                                 pii_key=current_app.config["PII_HASH_KEY"], now=now())
+            roster.update_member(
+                db.session,
+                m.id,
+                _member_data(form),
+                actor=actor(),
+                pii_key=current_app.config["PII_HASH_KEY"],
+                now=now(),
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -281,9 +329,15 @@ def member(member_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for("orgs.member", member_id=m.id))
     account = db.session.scalar(select(User).where(User.member_id == m.id))
-    return render_template("orgs/member_form.html", form=form, member=m, account=account,
-                           confirm=ConfirmForm(), guardian_form=GuardianForm(),
-                           needs_guardian=auth_services.needs_guardian_consent(m, now()))
+    return render_template(
+        "orgs/member_form.html",
+        form=form,
+        member=m,
+        account=account,
+        confirm=ConfirmForm(),
+        guardian_form=GuardianForm(),
+        needs_guardian=auth_services.needs_guardian_consent(m, now()),
+    )
 
 
 @bp.post("/org/members/<int:member_id>/active")
@@ -322,8 +376,13 @@ def guardian(member_id: int):
         flash(_("Enter the name of the parent or guardian."), "error")
     else:
         auth_services.record_guardian_consent(
-            db.session, member_id, form.guardian_name.data, actor=actor(),
-            consent_version=current_app.config["CONSENT_TEXT_VERSION"], now=now())
+            db.session,
+            member_id,
+            form.guardian_name.data,
+            actor=actor(),
+            consent_version=current_app.config["CONSENT_TEXT_VERSION"],
+            now=now(),
+        )
         db.session.commit()
         flash(_("Guardian consent recorded."), "success")
     return redirect(url_for("orgs.member", member_id=member_id))
@@ -331,14 +390,18 @@ def guardian(member_id: int):
 
 # --- import ------------------------------------------------------------------------------
 
+
 @bp.get("/org/templates/<kind>.xlsx")
 @organiser_required
 def template(kind: str):
     if kind not in ("members", "units"):
         abort(404)
     name = "mau-danh-sach-doan-vien.xlsx" if kind == "members" else "mau-danh-sach-don-vi.xlsx"
-    return Response(template_xlsx(kind), mimetype=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        template_xlsx(kind),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.route("/org/import", methods=["GET", "POST"])
@@ -349,22 +412,35 @@ def import_roster():
         upload = form.file.data
         content = upload.read()
         filename = upload.filename or "roster"
-        plan = roster.plan_import(db.session, form.kind.data, filename, content, actor=actor(),
-                                  pii_key=current_app.config["PII_HASH_KEY"])
+        plan = roster.plan_import(
+            db.session,
+            form.kind.data,
+            filename,
+            content,
+            actor=actor(),
+            pii_key=current_app.config["PII_HASH_KEY"],
+        )
         db.session.rollback()  # planning writes nothing; make sure of it
         pending = None
         if plan.ok and (plan.creates or plan.updates):
             # Keep the file until the organiser confirms; old uploads are cleared here too.
-            db.session.execute(delete(PendingImport).where(
-                PendingImport.user_id == actor().user_id))
-            pending = PendingImport(token=secrets.token_urlsafe(24), user_id=actor().user_id,
-                                    kind=form.kind.data, filename=filename, content=content,
-                                    created_at=utcnow())
+            db.session.execute(
+                delete(PendingImport).where(PendingImport.user_id == actor().user_id)
+            )
+            pending = PendingImport(
+                token=secrets.token_urlsafe(24),
+                user_id=actor().user_id,
+                kind=form.kind.data,
+                filename=filename,
+                content=content,
+                created_at=utcnow(),
+            )
             db.session.add(pending)
             db.session.commit()
         confirm = ConfirmImportForm(token=pending.token) if pending else None
-        return render_template("orgs/import_preview.html", plan=plan, filename=filename,
-                               confirm=confirm)
+        return render_template(
+            "orgs/import_preview.html", plan=plan, filename=filename, confirm=confirm
+        )
     return render_template("orgs/import.html", form=form)
 
 
@@ -374,28 +450,53 @@ def confirm_import():
     form = ConfirmImportForm()
     if not form.validate_on_submit():
         abort(400)
-    pending = db.session.scalar(select(PendingImport).where(
-        PendingImport.token == form.token.data, PendingImport.user_id == actor().user_id))
+    pending = db.session.scalar(
+        select(PendingImport).where(
+            PendingImport.token == form.token.data, PendingImport.user_id == actor().user_id
+        )
+    )
     if pending is None:
         raise NotFound("This import has expired. Upload the file again.")
     kind, filename, content = pending.kind, pending.filename, pending.content
     try:
-        plan = roster.apply_import(db.session, kind, filename, content, actor=actor(),
-                                   pii_key=current_app.config["PII_HASH_KEY"], now=now())
+        plan = roster.apply_import(
+            db.session,
+            kind,
+            filename,
+            content,
+            actor=actor(),
+            pii_key=current_app.config["PII_HASH_KEY"],
+            now=now(),
+        )
         db.session.delete(pending)
         db.session.commit()
     except Invalid:
         db.session.rollback()
-        plan = roster.plan_import(db.session, kind, filename, content, actor=actor(),
-                                  pii_key=current_app.config["PII_HASH_KEY"])
-        return render_template("orgs/import_preview.html", plan=plan, filename=filename,
-                               confirm=None), 422
-    flash(_("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.",
-            c=len(plan.creates), u=len(plan.updates), n=plan.unchanged), "success")
+        plan = roster.plan_import(
+            db.session,
+            kind,
+            filename,
+            content,
+            actor=actor(),
+            pii_key=current_app.config["PII_HASH_KEY"],
+        )
+        return render_template(
+            "orgs/import_preview.html", plan=plan, filename=filename, confirm=None
+        ), 422
+    flash(
+        _(
+            "Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.",
+            c=len(plan.creates),
+            u=len(plan.updates),
+            n=plan.unchanged,
+        ),
+        "success",
+    )
     return redirect(url_for("orgs.members") if kind == "members" else url_for("orgs.units"))
 
 
 # --- organisers --------------------------------------------------------------------------
+
 
 @bp.route("/org/organisers", methods=["GET", "POST"])
 @organiser_required
@@ -408,8 +509,9 @@ def organisers():
             form.identifier.errors = [_("No account with this phone number or e-mail.")]
         else:
             try:
-                auth_services.grant_organiser(db.session, user.id, form.unit_id.data,
-                                              actor=actor(), now=now())
+                auth_services.grant_organiser(
+                    db.session, user.id, form.unit_id.data, actor=actor(), now=now()
+                )
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
@@ -419,8 +521,10 @@ def organisers():
                 return redirect(url_for("orgs.organisers"))
     unit_ids = [u.id for u in _managed_units()]
     roles = db.session.scalars(
-        select(OrganiserRole).where(OrganiserRole.unit_id.in_(unit_ids))
-        .order_by(OrganiserRole.unit_id)).all()
+        select(OrganiserRole)
+        .where(OrganiserRole.unit_id.in_(unit_ids))
+        .order_by(OrganiserRole.unit_id)
+    ).all()
     return render_template("orgs/organisers.html", form=form, roles=roles, confirm=ConfirmForm())
 
 
@@ -437,9 +541,15 @@ def revoke(role_id: int):
 
 # --- public unit picker (registration) ---------------------------------------------------
 
+
 def _unit_json(u: Unit) -> dict:
-    return {"id": u.id, "code": u.code, "name": u.name, "type": u.type.name,
-            "has_children": bool(services.children_of(db.session, u.id))}
+    return {
+        "id": u.id,
+        "code": u.code,
+        "name": u.name,
+        "type": u.type.name,
+        "has_children": bool(services.children_of(db.session, u.id)),
+    }
 
 
 @bp.get("/api/units/children")

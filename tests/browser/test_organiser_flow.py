@@ -15,10 +15,20 @@ def roster(tmp_path, birth: str):
     wb = Workbook()
     ws = wb.active
     ws.append(list(MEMBER_COLUMNS.values()))
-    ws.append(["NEW001", "Trịnh Thị Kiều", "02/02/2008", "0977000001", "", "AG-LX-ML",
-               "Đoàn viên", "26/03/2026", ""])
-    ws.append(["NEW002", "Đinh Văn Lộc", birth, "0977000002", "", "AG-LX-MB", "Thanh niên", "",
-               ""])
+    ws.append(
+        [
+            "NEW001",
+            "Trịnh Thị Kiều",
+            "02/02/2008",
+            "0977000001",
+            "",
+            "AG-LX-ML",
+            "Đoàn viên",
+            "26/03/2026",
+            "",
+        ]
+    )
+    ws.append(["NEW002", "Đinh Văn Lộc", birth, "0977000002", "", "AG-LX-MB", "Thanh niên", "", ""])
     buf = io.BytesIO()
     wb.save(buf)
     path = tmp_path / "danh-sach.xlsx"

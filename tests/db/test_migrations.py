@@ -34,8 +34,9 @@ def test_upgrade_head_matches_models(tmp_path, worker_id):
         command.upgrade(alembic_config(), "head")
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
     engine.dispose()
     assert diff == [], diff
     from quizapp.extensions import db

@@ -14,16 +14,24 @@ from tests.factories import make_member, make_unit, make_user
 
 
 def reg(unit, **kw):
-    data = dict(full_name="Nguyễn Thị Hoa", birth_date=date(2000, 5, 1), phone="0987654321",
-                password="mật khẩu tốt", unit_id=unit.id, categories=("youth",), consent=True)
+    data = dict(
+        full_name="Nguyễn Thị Hoa",
+        birth_date=date(2000, 5, 1),
+        phone="0987654321",
+        password="mật khẩu tốt",
+        unit_id=unit.id,
+        categories=("youth",),
+        consent=True,
+    )
     data.update(kw)
     return services.Registration(**data)
 
 
 def test_register_records_consent_and_hashes_cccd(session, now):
     unit = make_unit(session)
-    user = services.register_member(session, reg(unit, cccd="001200012345"),
-                                    consent_version="2026-01", pii_key="k", now=now)
+    user = services.register_member(
+        session, reg(unit, cccd="001200012345"), consent_version="2026-01", pii_key="k", now=now
+    )
     assert user.member.unit_id == unit.id and user.password_hash != "mật khẩu tốt"
     consents = session.scalars(select(Consent).where(Consent.member_id == user.member_id)).all()
     assert [(c.kind, c.text_version, c.given_at) for c in consents] == [("self", "2026-01", now)]
@@ -35,16 +43,28 @@ def test_register_records_consent_and_hashes_cccd(session, now):
 def test_register_requires_consent_and_guardian_for_under_16(session, now):
     unit = make_unit(session)
     with pytest.raises(Invalid) as exc:
-        services.register_member(session, reg(unit, consent=False, birth_date=date(2012, 1, 1)),
-                                 consent_version="v", pii_key="k", now=now)
+        services.register_member(
+            session,
+            reg(unit, consent=False, birth_date=date(2012, 1, 1)),
+            consent_version="v",
+            pii_key="k",
+            now=now,
+        )
     assert {"consent", "guardian_name"} <= set(exc.value.field_errors)
     user = services.register_member(
-        session, reg(unit, birth_date=date(2012, 1, 1), guardian_name="Nguyễn Văn Ba",
-                     guardian_consent=True), consent_version="v", pii_key="k", now=now)
+        session,
+        reg(
+            unit, birth_date=date(2012, 1, 1), guardian_name="Nguyễn Văn Ba", guardian_consent=True
+        ),
+        consent_version="v",
+        pii_key="k",
+        now=now,
+    )
     assert user.member.guardian_consent_at == now
     assert not services.needs_guardian_consent(user.member, now)
-    kinds = {c.kind for c in session.scalars(select(Consent).where(
-        Consent.member_id == user.member_id))}
+    kinds = {
+        c.kind for c in session.scalars(select(Consent).where(Consent.member_id == user.member_id))
+    }
     assert kinds == {"self", "guardian"}
 
 
@@ -52,9 +72,14 @@ def test_under_16_on_roster_needs_guardian_until_recorded(session, now):
     unit = make_unit(session)
     child = make_member(session, unit, birth_date=date(2013, 6, 1), categories=("child",))
     assert services.needs_guardian_consent(child, now)
-    services.record_guardian_consent(session, child.id, "Trần Thị Mẹ",
-                                     actor=Actor(user_id=None, is_admin=True),
-                                     consent_version="v", now=now)
+    services.record_guardian_consent(
+        session,
+        child.id,
+        "Trần Thị Mẹ",
+        actor=Actor(user_id=None, is_admin=True),
+        consent_version="v",
+        now=now,
+    )
     assert not services.needs_guardian_consent(child, now)
 
 
@@ -95,16 +120,16 @@ def test_reset_code_is_one_time_and_ends_sessions(session, now):
         services.reset_password(session, member_user.phone, code, "lại lần nữa", now=now)
     code2 = services.issue_reset_code(session, member_user.member_id, actor=org, now=now)
     with pytest.raises(Invalid):  # expired
-        services.reset_password(session, member_user.phone, code2, "hết hạn rồi",
-                                now=now + timedelta(hours=25))
+        services.reset_password(
+            session, member_user.phone, code2, "hết hạn rồi", now=now + timedelta(hours=25)
+        )
 
 
 def test_reset_code_needs_an_account(session, now):
     unit = make_unit(session)
     m = make_member(session, unit)
     with pytest.raises(Conflict):
-        services.issue_reset_code(session, m.id, actor=Actor(user_id=None, is_admin=True),
-                                  now=now)
+        services.issue_reset_code(session, m.id, actor=Actor(user_id=None, is_admin=True), now=now)
 
 
 def test_deactivated_member_cannot_log_in(session):

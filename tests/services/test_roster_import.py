@@ -31,18 +31,37 @@ def xlsx(rows, headers=HEADERS) -> bytes:
 @pytest.fixture()
 def units(session):
     province = make_unit(session, "Tỉnh Đoàn", code="TD")
-    ward = make_unit(session, "Đoàn phường Long Xuyên", parent=province, code="LX",
-                     type_key="commune")
+    ward = make_unit(
+        session, "Đoàn phường Long Xuyên", parent=province, code="LX", type_key="commune"
+    )
     branch = make_unit(session, "Chi đoàn Mỹ Long", parent=ward, code="LX-ML")
     other = make_unit(session, "Đoàn xã khác", parent=province, code="XK", type_key="commune")
     return province, ward, branch, other
 
 
 GOOD = [
-    ["DV001", "Nguyễn Thị Lan", "05/09/2008", "0912 345 001", "lan@example.vn", "LX-ML",
-     "Đoàn viên; Học sinh, sinh viên", "26/03/2024", ""],
-    ["DV002", "Trần Văn Hùng", "12/01/1999", "+84912345002", "", "LX-ML",
-     "Cán bộ Đoàn; Đoàn viên", "", "012345678901"],
+    [
+        "DV001",
+        "Nguyễn Thị Lan",
+        "05/09/2008",
+        "0912 345 001",
+        "lan@example.vn",
+        "LX-ML",
+        "Đoàn viên; Học sinh, sinh viên",
+        "26/03/2024",
+        "",
+    ],
+    [
+        "DV002",
+        "Trần Văn Hùng",
+        "12/01/1999",
+        "+84912345002",
+        "",
+        "LX-ML",
+        "Cán bộ Đoàn; Đoàn viên",
+        "",
+        "012345678901",
+    ],
     ["", "Lê Minh Khoa", "", "0912345003", "", "LX", "thanh nien", "", ""],
 ]
 
@@ -78,11 +97,11 @@ def test_bad_rows_are_each_reported_and_nothing_is_written(session, units, now):
     plan = plan_import(session, "members", "ds.xlsx", content, actor=SYSTEM, pii_key=KEY)
     found = {(p.row, p.column) for p in plan.problems}
     assert found == {
-        (5, "Ngày sinh"),       # 31/02 is no date
-        (6, "Mã đơn vị"),       # unknown unit code
-        (7, "Số điện thoại"),   # duplicate of row 2 in the same file
-        (8, "Họ và tên"),       # missing name
-        (9, "Đối tượng"),       # unknown population category
+        (5, "Ngày sinh"),  # 31/02 is no date
+        (6, "Mã đơn vị"),  # unknown unit code
+        (7, "Số điện thoại"),  # duplicate of row 2 in the same file
+        (8, "Họ và tên"),  # missing name
+        (9, "Đối tượng"),  # unknown population category
         (10, "Số điện thoại"),  # not a phone number
         (11, "Số điện thoại"),  # used by a member already saved
     }
@@ -120,8 +139,17 @@ def test_csv_with_bom_and_semicolons(session, units, now):
 
 
 def test_headers_without_diacritics_and_missing_required_column():
-    ascii_headers = ["Ma doan vien", "Ho va ten", "Ngay sinh", "So dien thoai", "Email",
-                     "Ma don vi", "Doi tuong", "Ngay vao Doan", "So CCCD"]
+    ascii_headers = [
+        "Ma doan vien",
+        "Ho va ten",
+        "Ngay sinh",
+        "So dien thoai",
+        "Email",
+        "Ma don vi",
+        "Doi tuong",
+        "Ngay vao Doan",
+        "So CCCD",
+    ]
     parsed = parse_roster("members", "x.xlsx", xlsx(GOOD, ascii_headers))
     assert not parsed.problems and len(parsed.rows) == 3
     missing = parse_roster("members", "x.xlsx", xlsx([["A"]], ["Họ và tên"]))
@@ -132,16 +160,24 @@ def test_headers_without_diacritics_and_missing_required_column():
 def test_organiser_cannot_import_into_other_units(session, units):
     _p, ward, _branch, other = units
     rows = [["", "Người ngoài", "", "0912000777", "", "XK", "Thanh niên", "", ""]]
-    plan = plan_import(session, "members", "x.xlsx", xlsx(rows),
-                       actor=Actor(user_id=None, managed_paths=(ward.path,)), pii_key=KEY)
+    plan = plan_import(
+        session,
+        "members",
+        "x.xlsx",
+        xlsx(rows),
+        actor=Actor(user_id=None, managed_paths=(ward.path,)),
+        pii_key=KEY,
+    )
     assert [(p.row, p.column) for p in plan.problems] == [(2, "Mã đơn vị")]
 
 
 def test_units_file_builds_a_nested_tree(session, units, now):
     headers = ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Mã đơn vị cấp trên"]
-    rows = [["LX-MB", "Chi đoàn Mỹ Bình", "Chi đoàn", "LX"],
-            ["LX-MB-1", "Tổ 1", "branch", "LX-MB"],
-            ["LX-ML", "Chi đoàn Mỹ Long (đổi tên)", "Chi đoàn", "LX"]]
+    rows = [
+        ["LX-MB", "Chi đoàn Mỹ Bình", "Chi đoàn", "LX"],
+        ["LX-MB-1", "Tổ 1", "branch", "LX-MB"],
+        ["LX-ML", "Chi đoàn Mỹ Long (đổi tên)", "Chi đoàn", "LX"],
+    ]
     content = xlsx(rows, headers)
     plan = plan_import(session, "units", "dv.xlsx", content, actor=SYSTEM, pii_key=KEY)
     assert plan.ok and len(plan.creates) == 2 and len(plan.updates) == 1
@@ -150,10 +186,18 @@ def test_units_file_builds_a_nested_tree(session, units, now):
     assert leaf.parent.code == "LX-MB" and leaf.depth == 3
     again = plan_import(session, "units", "dv.xlsx", content, actor=SYSTEM, pii_key=KEY)
     assert again.unchanged == 3 and not again.creates and not again.updates
-    bad = plan_import(session, "units", "dv.xlsx",
-                      xlsx([["Z", "Z", "Không biết", "NOPE"]], headers), actor=SYSTEM, pii_key=KEY)
-    assert {(p.row, p.column) for p in bad.problems} == {(2, "Loại đơn vị"),
-                                                          (2, "Mã đơn vị cấp trên")}
+    bad = plan_import(
+        session,
+        "units",
+        "dv.xlsx",
+        xlsx([["Z", "Z", "Không biết", "NOPE"]], headers),
+        actor=SYSTEM,
+        pii_key=KEY,
+    )
+    assert {(p.row, p.column) for p in bad.problems} == {
+        (2, "Loại đơn vị"),
+        (2, "Mã đơn vị cấp trên"),
+    }
 
 
 def test_template_has_vietnamese_headers():

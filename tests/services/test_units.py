@@ -30,8 +30,15 @@ def test_paths_follow_parents_at_any_depth(session, tree, now):
     province, a, _b, a1, _ = tree
     deep = a1
     for i in range(6):  # no fixed depth
-        deep = services.create_unit(session, actor=SYSTEM, code=f"D{i}", name=f"Tầng {i}",
-                                    type_key="branch", parent_id=deep.id, now=now)
+        deep = services.create_unit(
+            session,
+            actor=SYSTEM,
+            code=f"D{i}",
+            name=f"Tầng {i}",
+            type_key="branch",
+            parent_id=deep.id,
+            now=now,
+        )
     assert deep.depth == 8 and deep.path.startswith(a1.path) and province.contains(deep)
     assert [u.id for u in services.ancestors(session, deep)][:3] == [province.id, a.id, a1.id]
 
@@ -39,12 +46,26 @@ def test_paths_follow_parents_at_any_depth(session, tree, now):
 def test_create_refuses_duplicate_code_and_foreign_parent(session, tree, now):
     _p, a, b, a1, _ = tree
     with pytest.raises(Invalid) as exc:
-        services.create_unit(session, actor=SYSTEM, code=a1.code.lower(), name="X",
-                             type_key="branch", parent_id=a.id, now=now)
+        services.create_unit(
+            session,
+            actor=SYSTEM,
+            code=a1.code.lower(),
+            name="X",
+            type_key="branch",
+            parent_id=a.id,
+            now=now,
+        )
     assert "code" in exc.value.field_errors
     with pytest.raises(Forbidden):
-        services.create_unit(session, actor=organiser(a), code="NEW", name="X",
-                             type_key="branch", parent_id=b.id, now=now)
+        services.create_unit(
+            session,
+            actor=organiser(a),
+            code="NEW",
+            name="X",
+            type_key="branch",
+            parent_id=b.id,
+            now=now,
+        )
 
 
 def test_move_rewrites_subtree_paths(session, tree, now):
@@ -83,8 +104,15 @@ def test_merge_moves_members_children_roles_and_keeps_history(session, tree, now
     user = make_user(session, role="admin")
     session.add(OrganiserRole(user_id=user.id, unit_id=a.id, granted_at=now))
     session.flush()
-    new = services.create_unit(session, actor=SYSTEM, code="AB", name="Đoàn xã AB",
-                               type_key="commune", parent_id=province.id, now=now)
+    new = services.create_unit(
+        session,
+        actor=SYSTEM,
+        code="AB",
+        name="Đoàn xã AB",
+        type_key="commune",
+        parent_id=province.id,
+        now=now,
+    )
     services.merge_units(session, [a.id, b.id], new.id, actor=SYSTEM, now=now)
     session.expire_all()
     a, b, a1 = session.get(Unit, a.id), session.get(Unit, b.id), session.get(Unit, a1.id)
@@ -93,10 +121,15 @@ def test_merge_moves_members_children_roles_and_keeps_history(session, tree, now
     assert {session.get(Member, m.id).unit_id for m in (ma, mb)} == {new.id}
     assert session.get(Member, ma1.id).unit_id == a1.id and a1.parent_id == new.id
     assert a1.path.startswith(new.path)
-    assert session.scalar(select(OrganiserRole.unit_id).where(
-        OrganiserRole.user_id == user.id)) == new.id
-    history = session.scalars(select(MemberUnitHistory).where(
-        MemberUnitHistory.member_id == ma.id).order_by(MemberUnitHistory.id)).all()
+    assert (
+        session.scalar(select(OrganiserRole.unit_id).where(OrganiserRole.user_id == user.id))
+        == new.id
+    )
+    history = session.scalars(
+        select(MemberUnitHistory)
+        .where(MemberUnitHistory.member_id == ma.id)
+        .order_by(MemberUnitHistory.id)
+    ).all()
     assert [(h.unit_id, h.end_at is not None) for h in history] == [(a.id, True), (new.id, False)]
     assert history[1].reason == "merge"
     merges = session.scalars(select(AuditEntry).where(AuditEntry.action == "unit.merge")).all()

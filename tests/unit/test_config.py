@@ -14,27 +14,40 @@ def test_defaults_use_sqlite_in_instance(tmp_path):
 
 
 def test_environment_overrides(tmp_path):
-    cfg = load_config(str(tmp_path), environ={
-        "QUIZAPP_DATABASE_URL": "postgresql+psycopg://x@127.0.0.1/db",
-        "QUIZAPP_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
-    })
+    cfg = load_config(
+        str(tmp_path),
+        environ={
+            "QUIZAPP_DATABASE_URL": "postgresql+psycopg://x@127.0.0.1/db",
+            "QUIZAPP_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        },
+    )
     assert cfg["DATABASE_URL"].startswith("postgresql")
     assert cfg["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
 
 
 @pytest.mark.parametrize("secret", [DEFAULT_SECRET, "short"])
 def test_production_refuses_weak_secret(tmp_path, secret):
-    cfg = load_config(str(tmp_path), environ={"QUIZAPP_ENV": "production",
-                                              "QUIZAPP_SECRET_KEY": secret,
-                                              "QUIZAPP_PII_HASH_KEY": "k"})
+    cfg = load_config(
+        str(tmp_path),
+        environ={
+            "QUIZAPP_ENV": "production",
+            "QUIZAPP_SECRET_KEY": secret,
+            "QUIZAPP_PII_HASH_KEY": "k",
+        },
+    )
     with pytest.raises(ConfigError):
         check_production(cfg)
 
 
 def test_production_accepts_strong_settings_and_secures_cookies(tmp_path):
-    cfg = load_config(str(tmp_path), environ={"QUIZAPP_ENV": "production",
-                                              "QUIZAPP_SECRET_KEY": "x" * 40,
-                                              "QUIZAPP_PII_HASH_KEY": "k" * 40})
+    cfg = load_config(
+        str(tmp_path),
+        environ={
+            "QUIZAPP_ENV": "production",
+            "QUIZAPP_SECRET_KEY": "x" * 40,
+            "QUIZAPP_PII_HASH_KEY": "k" * 40,
+        },
+    )
     check_production(cfg)
     assert cfg["SESSION_COOKIE_SECURE"] is True
 

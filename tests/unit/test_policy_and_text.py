@@ -24,11 +24,19 @@ def test_fold_strips_vietnamese_diacritics():
     assert fold("An ninh mạng") == "an ninh mang"
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("0912 345 678", "0912345678"), ("+84912345678", "0912345678"),
-    ("84912345678", "0912345678"), ("912345678", "0912345678"), ("0912.345.678", "0912345678"),
-    ("12345", None), ("abc", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("0912 345 678", "0912345678"),
+        ("+84912345678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("912345678", "0912345678"),
+        ("0912.345.678", "0912345678"),
+        ("12345", None),
+        ("abc", None),
+        ("", None),
+    ],
+)
 def test_phone_normalisation(raw, expected):
     assert normalise_phone(raw) == expected
 

@@ -11,15 +11,18 @@ from tests.services.test_roster_import import GOOD, xlsx
 
 
 def upload(client, content, name="ds.xlsx"):
-    return client.post("/org/import", data={"kind": "members",
-                                            "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/org/import",
+        data={"kind": "members", "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_preview_shows_bad_row_then_fixed_file_imports(client, login_as, session):
     province = make_unit(session, "Tỉnh Đoàn", code="TD")
-    ward = make_unit(session, "Đoàn phường Long Xuyên", parent=province, code="LX",
-                     type_key="commune")
+    ward = make_unit(
+        session, "Đoàn phường Long Xuyên", parent=province, code="LX", type_key="commune"
+    )
     make_unit(session, "Chi đoàn Mỹ Long", parent=ward, code="LX-ML")
     session.commit()
     login_as("organiser", ward)
@@ -35,8 +38,9 @@ def test_preview_shows_bad_row_then_fixed_file_imports(client, login_as, session
     resp = client.post("/org/import/confirm", data={"token": token})
     assert resp.status_code == 302
     assert session.scalar(select(func.count()).select_from(Member)) == 3
-    assert session.scalar(select(AuditEntry.summary).where(
-        AuditEntry.action == "import.members")).startswith("ds.xlsx: +3")
+    assert session.scalar(
+        select(AuditEntry.summary).where(AuditEntry.action == "import.members")
+    ).startswith("ds.xlsx: +3")
     assert client.post("/org/import/confirm", data={"token": token}).status_code == 404
     again = upload(client, xlsx(GOOD)).get_data(as_text=True)
     assert "Không thay đổi: 3" in again and "Nothing to import" not in again
@@ -46,13 +50,18 @@ def test_export_roundtrips_through_import(client, login_as, session):
     from openpyxl import load_workbook
 
     province = make_unit(session, "Tỉnh Đoàn", code="TD")
-    ward = make_unit(session, "Đoàn phường Long Xuyên", parent=province, code="LX",
-                     type_key="commune")
+    ward = make_unit(
+        session, "Đoàn phường Long Xuyên", parent=province, code="LX", type_key="commune"
+    )
     make_unit(session, "Chi đoàn Mỹ Long", parent=ward, code="LX-ML")
     session.commit()
     login_as("organiser", ward)
-    token = upload(client, xlsx(GOOD)).get_data(as_text=True).split(
-        'name="token" type="hidden" value="')[1].split('"')[0]
+    token = (
+        upload(client, xlsx(GOOD))
+        .get_data(as_text=True)
+        .split('name="token" type="hidden" value="')[1]
+        .split('"')[0]
+    )
     client.post("/org/import/confirm", data={"token": token})
     exported = client.get("/org/members/export.xlsx")
     assert exported.status_code == 200

@@ -50,8 +50,9 @@ def test_csrf_rejects_form_without_token(csrf_app, session):
     assert resp.status_code == 400
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    ok = client.post("/login", data={"identifier": "x@example.vn", "password": "x",
-                                     "csrf_token": token})
+    ok = client.post(
+        "/login", data={"identifier": "x@example.vn", "password": "x", "csrf_token": token}
+    )
     assert ok.status_code == 200  # the form is processed (wrong password shown), not refused
     assert "Sai số điện thoại" in ok.get_data(as_text=True)
 
@@ -90,12 +91,20 @@ def test_login_rate_limit(engine, connection, session):
     from quizapp import create_app
     from tests.conftest import TEST_SETTINGS
 
-    app = create_app({**TEST_SETTINGS, "ENGINE": engine, "RATELIMIT_ENABLED": True,
-                      "LOGIN_RATE_LIMIT": "3 per minute"})
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "ENGINE": engine,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+        }
+    )
     db.rebind(connection)
     client = app.test_client()
-    codes = [client.post("/login", data={"identifier": "a@b.vn", "password": "x"}).status_code
-             for _ in range(4)]
+    codes = [
+        client.post("/login", data={"identifier": "a@b.vn", "password": "x"}).status_code
+        for _ in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
     db.session.remove()
 
@@ -104,23 +113,34 @@ def test_register_form_creates_member_and_account(client, session):
     province = make_unit(session, "Tỉnh Đoàn Thử", code="TT")
     branch = make_unit(session, "Chi đoàn Thử", parent=province, code="TT-1")
     session.commit()
-    data = {"full_name": "Nguyễn Thị Mai", "birth_date": "2004-03-02", "phone": "0911222333",
-            "password": "mật khẩu dài", "unit_id": str(branch.id), "categories": ["youth"],
-            "consent": "y"}
+    data = {
+        "full_name": "Nguyễn Thị Mai",
+        "birth_date": "2004-03-02",
+        "phone": "0911222333",
+        "password": "mật khẩu dài",
+        "unit_id": str(branch.id),
+        "categories": ["youth"],
+        "consent": "y",
+    }
     bad = client.post("/register", data={**data, "consent": ""})
     assert bad.status_code == 200 and "Bạn phải đồng ý" in bad.get_data(as_text=True)
     resp = client.post("/register", data=data)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     user = session.scalar(select(User).where(User.phone == "0911222333"))
     assert user.member.unit_id == branch.id
-    assert client.post("/login", data={"identifier": "0911222333",
-                                       "password": "mật khẩu dài"}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"identifier": "0911222333", "password": "mật khẩu dài"}
+        ).status_code
+        == 302
+    )
 
 
 def test_unit_picker_api_walks_the_tree(client, session):
     province = make_unit(session, "Tỉnh Đoàn Thử", code="TT")
-    ward = make_unit(session, "Đoàn phường Mỹ Bình", parent=province, code="TT-MB",
-                     type_key="commune")
+    ward = make_unit(
+        session, "Đoàn phường Mỹ Bình", parent=province, code="TT-MB", type_key="commune"
+    )
     session.commit()
     roots = client.get("/api/units/children").get_json()
     assert [r["code"] for r in roots] == ["TT"] and roots[0]["has_children"]

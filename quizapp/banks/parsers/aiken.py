@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from quizapp.banks.core import Choice, ParsedBank, Problem, QType, Question, text_label
+from quizapp.banks.core import Choice, ParsedBank, Problem, QType, Question, by_line, text_label
 from quizapp.banks.validate import check_question, find_duplicates
 from quizapp.i18n import N_
 
@@ -122,4 +122,4 @@ def parse_aiken(text: str) -> ParsedBank:
             draft.text_lines.append(line)  # question text may run over several lines
     drop_unfinished()
     problems.extend(find_duplicates(questions))
-    return ParsedBank(questions=tuple(questions), problems=tuple(problems))
+    return ParsedBank(questions=tuple(questions), problems=by_line(problems))

@@ -15,6 +15,7 @@ from quizapp.banks.core import (
     Problem,
     QType,
     Question,
+    by_line,
     categories_for_path,
     category_key,
     category_path,
@@ -46,8 +47,9 @@ _UNESCAPE = {v: k for k, v in _ESCAPES.items()} | {"\ue007": "\n", _BACKSLASH: "
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _WEIGHT_LIKE = re.compile(r"^%[^%\s]*%")
 _FORMAT_PREFIX = re.compile(r"^\[([a-z]+)\]")
-_ID_COMMENT = re.compile(r"\[id:([^\]]*)\]")
-_TAG_COMMENT = re.compile(r"\[tag:([^\]]*)\]")
+# Moodle's idnumber and tags in a comment line: "// [id:anm-0001] [tag:luật]", "]" as "\]".
+_ID_COMMENT = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f])+)\]")
+_TAG_COMMENT = re.compile(r"\[tag:((?:\\\]|[^\]<>[\x00-\x1f])+)\]")
 
 
 class GiftError(Exception):
@@ -358,13 +360,11 @@ def _parse_question(block: _Block, start: int) -> Question:
 
 
 def _comment_meta(comments: list[str]) -> tuple[str | None, tuple[str, ...]]:
-    key = None
-    tags: list[str] = []
-    for comment in comments:
-        for match in _ID_COMMENT.finditer(comment):
-            key = match.group(1).strip() or None
-        tags.extend(t.strip() for t in _TAG_COMMENT.findall(comment) if t.strip())
-    return key, tuple(tags)
+    text = "\n".join(comments)
+    found = _ID_COMMENT.search(text)  # Moodle takes the first id if there are several
+    key = found.group(1).strip().replace("\\]", "]") or None if found else None
+    tags = (t.strip().replace("\\]", "]") for t in _TAG_COMMENT.findall(text))
+    return key, tuple(t for t in tags if t)
 
 
 def _category_path(raw: str) -> tuple[str, ...]:
@@ -412,7 +412,7 @@ def parse_gift(text: str) -> ParsedBank:
         questions.append(question)
     problems.extend(find_duplicates(questions))
     return ParsedBank(
-        questions=tuple(questions), categories=tuple(categories), problems=tuple(problems)
+        questions=tuple(questions), categories=tuple(categories), problems=by_line(problems)
     )
 
 
@@ -451,7 +451,9 @@ def _answer_items(q: Question) -> list[str]:
             if q.type is QType.SINGLE and c.weight == 100:
                 mark = "="
             else:
-                mark = "~" if c.weight == 0 else "~" + _weight_mark(c.weight)
+                # A multi question always shows its weights, even 0%, so it stays multi.
+                plain_wrong = c.weight == 0 and q.type is QType.SINGLE
+                mark = "~" if plain_wrong else "~" + _weight_mark(c.weight)
             items.append(mark + _fmt(c.text, fmt) + feedback(c.feedback))
         return items
     if q.type is QType.SHORT:
@@ -521,9 +523,14 @@ def _question_text(q: Question) -> str:
     return text
 
 
+def _bracket(value: str) -> str:
+    return value.replace("]", "\\]")
+
+
 def dump_question(q: Question) -> str:
     """One question as GIFT, with its key and tags in a leading comment line."""
-    meta = ([f"[id:{q.key}]"] if q.key else []) + [f"[tag:{t}]" for t in q.tags]
+    meta = [f"[id:{_bracket(q.key)}]"] if q.key else []
+    meta += [f"[tag:{_bracket(t)}]" for t in q.tags]
     out = ("// " + " ".join(meta) + "\n") if meta else ""
     out += f"::{escape(q.title)}::" if q.title else ""
     text = _question_text(q)

@@ -23,6 +23,7 @@ from quizapp.banks.core import (
     QType,
     Question,
     Source,
+    by_line,
 )
 from quizapp.banks.validate import check_question, find_duplicates
 from quizapp.i18n import N_
@@ -215,7 +216,7 @@ def _read_documents(r: _Reader, node: Node | None) -> list[Document]:
             superseded_by=r.optional_text(fields, "superseded_by"),
             url=r.optional_text(fields, "url"),
         )
-        if doc.in_force_from is None and "in_force_from" not in fields:
+        if "in_force_from" not in fields or _is_null(fields["in_force_from"]):
             r.add(
                 N_("Document %(document)s needs in_force_from (the date it takes effect)."),
                 doc_node,
@@ -432,7 +433,7 @@ def load_native(text: str) -> ParsedBank:
         )
         return ParsedBank(questions=(), problems=tuple(r.problems))
     if root is None:
-        r.add(N_("The file is empty."), None)
+        r.problems.append(Problem(N_("The file is empty."), {}, line=1))
         return ParsedBank(questions=(), problems=tuple(r.problems))
     top = r.mapping(root, "the file", ("format", "bank", "documents", "categories", "questions"))
     if r.text(top, "format", True, root) not in ("", FORMAT_ID):
@@ -481,7 +482,7 @@ def load_native(text: str) -> ParsedBank:
         categories=tuple(categories),
         documents=tuple(documents),
         meta=meta,
-        problems=tuple(r.problems),
+        problems=by_line(r.problems),
     )
 
 

@@ -22,6 +22,7 @@ from quizapp.banks.core import (
     QType,
     Question,
     Source,
+    by_line,
     categories_for_path,
     category_key,
     category_path,
@@ -320,7 +321,7 @@ def parse_xlsx(data: bytes) -> ParsedBank:
             questions.append(question)
     problems.extend(find_duplicates(questions))
     return ParsedBank(
-        questions=tuple(questions), categories=tuple(categories), problems=tuple(problems)
+        questions=tuple(questions), categories=tuple(categories), problems=by_line(problems)
     )
 
 

@@ -30,7 +30,7 @@ from quizapp.banks.parsers.xlsx import dump_xlsx, parse_xlsx, split_weights
 # GIFT's control characters, brackets, %, backslash, underscores and Vietnamese letters are in
 # on purpose: they are what escaping and the [format]/weight guards have to get right.
 ALPHABET = "abcxyzABCT019 .,;:!?#=~{}[]%\\/_-'\"()ạăâđêôơưĐÁỹ\n"
-SAFE = "abcxyzABC019 .-ạăâđêôơưĐÁỹ"
+SAFE = "abcxyzABC019 .-]ạăâđêôơưĐÁỹ"
 
 
 def _clean(s: str) -> str:
@@ -309,3 +309,21 @@ def test_xlsx_dump_then_parse_is_identity(bank):
     assert errors(parsed) == []
     assert without_lines(parsed) == bank.questions
     assert parsed.categories == bank.categories
+
+
+NOISE = "abT F{}=~#:%->\\.[]/$CATEGORY\n 019_"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(NOISE, max_size=60))
+def test_gift_never_raises_and_its_export_reparses(text):
+    bank = parse_gift(text)
+    again = parse_gift(dump_gift(bank))
+    assert [q.type for q in again.questions] == [q.type for q in bank.questions]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("abcdefkeytypquon: -[]{}\n'\"12.:#&*!|>", max_size=80))
+def test_native_never_raises_on_malformed_yaml(text):
+    bank = load_native(text)
+    assert all(p.line is None or p.line >= 1 for p in bank.problems)

@@ -279,11 +279,23 @@ def test_dump_keeps_a_literal_blank_at_the_end():
     assert one(dump_question(q)).text == q.text
 
 
-def test_golden_file():
-    source = (DATA / "features.gift").read_text(encoding="utf-8")
-    expected = (DATA / "features.expected.gift").read_text(encoding="utf-8")
-    bank = parse_gift(source)
-    assert bank.problems == ()
-    assert len(bank.questions) == 15
+@pytest.mark.parametrize("source", sorted(DATA.glob("*.gift")), ids=lambda p: p.name)
+def test_golden_files(source):
+    expected = source.with_name(source.name + ".expected").read_text(encoding="utf-8")
+    bank = parse_gift(source.read_text(encoding="utf-8"))
+    assert bank.ok, [p.render() for p in bank.problems]
     assert dump_gift(bank) == expected
     assert dump_gift(parse_gift(expected)) == expected  # the export is a fixed point
+
+
+def test_features_golden_file_parses_every_question():
+    bank = parse_gift((DATA / "features.gift").read_text(encoding="utf-8"))
+    assert bank.problems == ()
+    assert len(bank.questions) == 15
+    assert {q.type for q in bank.questions} == set(QType)
+
+
+def test_key_and_tags_with_escaped_bracket_round_trip():
+    q = one("// [id:a\\]b] [id:second]\n// [tag:x\\]y]\nQ{T}")
+    assert (q.key, q.tags) == ("a]b", ("x]y",))
+    assert dump_question(q).startswith("// [id:a\\]b] [tag:x\\]y]\n")
