@@ -2,6 +2,13 @@
 
 from quizapp.audit.models import AuditEntry  # noqa: F401
 from quizapp.auth.models import Consent, LoginSession, OrganiserRole, ResetCode, User  # noqa: F401
+from quizapp.banks.models import (  # noqa: F401
+    Bank,
+    BankCategory,
+    BankDocument,
+    BankQuestion,
+    QuestionVersion,
+)
 from quizapp.db import Base  # noqa: F401
 from quizapp.orgs.models import (  # noqa: F401
     Member,

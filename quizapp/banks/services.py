@@ -1,0 +1,660 @@
+"""Bank services: import (with preview) and export, versioned editing, retire, search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from quizapp.audit.services import record
+from quizapp.banks.core import (
+    BankMeta,
+    Category,
+    Document,
+    ParsedBank,
+    Problem,
+    Question,
+)
+from quizapp.banks.models import (
+    Bank,
+    BankCategory,
+    BankDocument,
+    BankQuestion,
+    QuestionVersion,
+)
+from quizapp.banks.serial import from_dict, to_dict, version_hash
+from quizapp.banks.textnorm import slug
+from quizapp.banks.validate import check_question, find_duplicates
+from quizapp.errors import Invalid, NotFound
+from quizapp.i18n import N_
+from quizapp.orgs.models import Unit
+from quizapp.policy import Actor, can_manage
+from quizapp.textutil import fold
+
+
+class QuestionInvalid(Invalid):
+    """An edited question whose key is inconsistent; carries the validator's problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__({"": [p.message for p in problems]})
+        self.problems = problems
+
+
+def can_use_bank(actor: Actor, bank: Bank) -> bool:
+    """Organisers of the owner's subtree may use a shared bank; its managers may change it."""
+    owner = bank.owner_unit.path
+    if can_manage(actor, owner):
+        return True
+    return bank.shared and any(p.startswith(owner) for p in actor.managed_paths)
+
+
+def get_bank(session: Session, bank_id: int, actor: Actor, *, manage: bool = False) -> Bank:
+    bank = session.get(Bank, bank_id)
+    allowed = bank is not None and (
+        can_manage(actor, bank.owner_unit.path) if manage else can_use_bank(actor, bank)
+    )
+    if not allowed:
+        raise NotFound(N_("Question bank not found."))
+    return bank
+
+
+def visible_banks(session: Session, actor: Actor) -> list[Bank]:
+    banks = session.scalars(select(Bank).order_by(Bank.title)).all()
+    return [b for b in banks if can_use_bank(actor, b)]
+
+
+def _tags_folded(tags) -> str:
+    return "," + ",".join(fold(t) for t in tags) + ("," if tags else "")
+
+
+def _denormalise(row: BankQuestion, q: Question) -> None:
+    row.type = q.type.value
+    row.difficulty = q.difficulty.value
+    row.text_folded = fold(f"{q.title} {q.text}")[:4000]
+    row.tags_folded = _tags_folded(q.tags)[:1000]
+    row.document_key = q.source.document if q.source and q.source.document else None
+
+
+@dataclass
+class BankImport:
+    """What importing a parsed file does (or would do) to a bank."""
+
+    created: list[str] = field(default_factory=list)
+    versioned: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    bank: Bank | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def question_key(q: Question, taken: set[str]) -> str:
+    """A stable key for questions that come without one (GIFT, Aiken, XLSX): the title's slug
+    when unique in the file, else a digest of the content, so re-importing the same file
+    finds the same questions."""
+    if q.key:
+        return q.key
+    if q.title:
+        base = slug(q.title)[:60] or "q"
+        if base not in taken:
+            return base
+    return "q-" + version_hash(q)[:12]
+
+
+def _existing(session: Session, bank: Bank | None) -> dict[str, BankQuestion]:
+    if bank is None or bank.id is None:
+        return {}
+    rows = session.scalars(select(BankQuestion).where(BankQuestion.bank_id == bank.id))
+    return {r.key: r for r in rows}
+
+
+def plan_bank_import(session: Session, parsed: ParsedBank, bank: Bank | None) -> BankImport:
+    """Compare a parsed file with the bank: created / new version / moved / unchanged."""
+    result = BankImport(problems=list(parsed.problems), bank=bank)
+    for q in parsed.questions:
+        result.problems.extend(check_question(q))
+    existing = _existing(session, bank)
+    texts = [(k, from_dict(r.current.content).text) for k, r in existing.items() if r.current]
+    result.problems.extend(find_duplicates(parsed.questions, texts))
+    cat_keys = _category_keys(session, bank)
+    taken: set[str] = set()
+    for q in parsed.questions:
+        key = question_key(q, taken)
+        if key in taken:
+            result.problems.append(
+                Problem(
+                    N_("Question key %(key)s is used twice."),
+                    {"key": key},
+                    line=q.line,
+                    question=key,
+                )
+            )
+            continue
+        taken.add(key)
+        row = existing.get(key)
+        if row is None:
+            result.created.append(key)
+        elif row.current is None or row.current.content_hash != version_hash(q):
+            result.versioned.append(key)
+        elif q.category and cat_keys.get(row.category_id) != q.category:
+            result.moved.append(key)
+        else:
+            result.unchanged += 1
+    result.problems.sort(key=lambda p: (p.line or 0, p.severity))
+    return result
+
+
+def _category_keys(session: Session, bank: Bank | None) -> dict[int, str]:
+    if bank is None or bank.id is None:
+        return {}
+    rows = session.scalars(select(BankCategory).where(BankCategory.bank_id == bank.id))
+    return {c.id: c.key for c in rows}
+
+
+def create_bank(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    title: str,
+    owner_unit_id: int,
+    description: str = "",
+    shared: bool = True,
+    now: datetime,
+) -> Bank:
+    unit = session.get(Unit, owner_unit_id)
+    if unit is None or not can_manage(actor, unit.path):
+        raise Invalid({"owner_unit_id": N_("Choose one of your units.")})
+    key = slug(key or title)[:80]
+    if not key:
+        raise Invalid({"title": N_("Enter a title.")})
+    if session.scalar(select(Bank.id).where(Bank.key == key)):
+        raise Invalid({"key": N_("Another bank already uses this key.")})
+    bank = Bank(
+        key=key,
+        title=title.strip(),
+        description=description,
+        owner_unit_id=unit.id,
+        shared=shared,
+        created_at=now,
+        updated_at=now,
+    )
+    bank.owner_unit = unit
+    session.add(bank)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="bank.create",
+        object_type="bank",
+        object_id=bank.id,
+        unit_path=unit.path,
+        summary=bank.title,
+        now=now,
+    )
+    return bank
+
+
+def import_bank(
+    session: Session,
+    parsed: ParsedBank,
+    *,
+    bank: Bank | None = None,
+    owner_unit_id: int | None = None,
+    actor: Actor,
+    now: datetime,
+    filename: str = "",
+) -> BankImport:
+    """Load a parsed file into `bank` (or the bank its metadata names, created if new) in
+    one unit of work: raises Invalid, writing nothing, when the file has any error."""
+    if bank is None and parsed.meta is not None:
+        bank = session.scalar(select(Bank).where(Bank.key == parsed.meta.key))
+    if bank is not None and not can_manage(actor, bank.owner_unit.path):
+        raise NotFound(N_("Question bank not found."))
+    plan = plan_bank_import(session, parsed, bank)
+    if not plan.ok:
+        raise Invalid(
+            {"file": N_("The file has %(n)s errors; nothing was imported.")}, n=len(plan.errors)
+        )
+    if bank is None:
+        if parsed.meta is None or owner_unit_id is None:
+            raise Invalid({"bank_id": N_("Choose the bank to import into.")})
+        bank = create_bank(
+            session,
+            actor=actor,
+            key=parsed.meta.key,
+            title=parsed.meta.title,
+            description=parsed.meta.description,
+            owner_unit_id=owner_unit_id,
+            now=now,
+        )
+    elif parsed.meta is not None:
+        bank.title, bank.description = parsed.meta.title, parsed.meta.description
+    _upsert_documents(session, bank, parsed.documents)
+    cats = _upsert_categories(session, bank, parsed.categories)
+    existing = _existing(session, bank)
+    taken: set[str] = set()
+    position = len(existing)
+    for q in parsed.questions:
+        key = question_key(q, taken)
+        taken.add(key)
+        row = existing.get(key)
+        cat_id = cats.get(q.category) if q.category else None
+        if row is None:
+            position += 1
+            row = BankQuestion(
+                bank_id=bank.id, key=key, category_id=cat_id, created_at=now, position=position
+            )
+            _denormalise(row, q)
+            session.add(row)
+            session.flush()
+            _add_version(session, row, q, actor=actor, now=now, note=filename)
+        else:
+            if row.current is None or row.current.content_hash != version_hash(q):
+                _add_version(session, row, q, actor=actor, now=now, note=filename)
+            if cat_id is not None:
+                row.category_id = cat_id
+    bank.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="bank.import",
+        object_type="bank",
+        object_id=bank.id,
+        unit_path=bank.owner_unit.path,
+        summary=f"{filename or bank.key}: +{len(plan.created)} ~{len(plan.versioned)} "
+        f"={plan.unchanged}",
+        now=now,
+    )
+    plan.bank = bank
+    return plan
+
+
+def _add_version(
+    session: Session, row: BankQuestion, q: Question, *, actor: Actor, now: datetime, note: str = ""
+) -> QuestionVersion:
+    number = 1 + (
+        session.scalar(
+            select(func.max(QuestionVersion.number)).where(QuestionVersion.question_id == row.id)
+        )
+        or 0
+    )
+    content = to_dict(replace(q, key=row.key))
+    version = QuestionVersion(
+        question_id=row.id,
+        number=number,
+        content=content,
+        content_hash=version_hash(q),
+        created_at=now,
+        created_by_id=actor.user_id,
+        note=note[:300],
+    )
+    session.add(version)
+    session.flush()
+    row.current_version_id = version.id
+    row.current = version
+    _denormalise(row, q)
+    return version
+
+
+def _upsert_documents(session: Session, bank: Bank, documents) -> None:
+    have = {
+        d.key: d
+        for d in session.scalars(select(BankDocument).where(BankDocument.bank_id == bank.id))
+    }
+    for d in documents:
+        row = have.get(d.key) or BankDocument(bank_id=bank.id, key=d.key)
+        for name in (
+            "title",
+            "number",
+            "issuer",
+            "adopted_on",
+            "in_force_from",
+            "superseded_on",
+            "superseded_by",
+            "url",
+        ):
+            setattr(
+                row,
+                name,
+                getattr(d, name)
+                if getattr(d, name) is not None
+                else ("" if name in ("number", "issuer") else None),
+            )
+        session.add(row)
+    session.flush()
+
+
+def _upsert_categories(session: Session, bank: Bank, categories) -> dict[str, int]:
+    have = {
+        c.key: c
+        for c in session.scalars(select(BankCategory).where(BankCategory.bank_id == bank.id))
+    }
+    for i, c in enumerate(categories):
+        row = have.get(c.key)
+        if row is None:
+            row = BankCategory(bank_id=bank.id, key=c.key, title=c.title, position=i)
+            session.add(row)
+            have[c.key] = row
+        row.title = c.title
+    session.flush()
+    for c in categories:
+        have[c.key].parent_id = have[c.parent].id if c.parent in have else None
+    session.flush()
+    return {k: v.id for k, v in have.items()}
+
+
+def export_bank(session: Session, bank: Bank, *, include_retired: bool = False) -> ParsedBank:
+    """The bank as a ParsedBank (current versions), ready for dump_native/dump_gift/dump_xlsx."""
+    cats = session.scalars(
+        select(BankCategory)
+        .where(BankCategory.bank_id == bank.id)
+        .order_by(BankCategory.position, BankCategory.id)
+    ).all()
+    by_id = {c.id: c for c in cats}
+    categories = tuple(
+        Category(key=c.key, title=c.title, parent=by_id[c.parent_id].key if c.parent_id else None)
+        for c in cats
+    )
+    docs = session.scalars(
+        select(BankDocument).where(BankDocument.bank_id == bank.id).order_by(BankDocument.id)
+    ).all()
+    documents = tuple(
+        Document(
+            key=d.key,
+            title=d.title,
+            number=d.number,
+            issuer=d.issuer,
+            adopted_on=d.adopted_on,
+            in_force_from=d.in_force_from,
+            superseded_on=d.superseded_on,
+            superseded_by=d.superseded_by,
+            url=d.url,
+        )
+        for d in docs
+    )
+    stmt = (
+        select(BankQuestion)
+        .where(BankQuestion.bank_id == bank.id)
+        .order_by(BankQuestion.position, BankQuestion.id)
+    )
+    if not include_retired:
+        stmt = stmt.where(BankQuestion.retired_at.is_(None))
+    questions = tuple(
+        from_dict(r.current.content, category=by_id[r.category_id].key if r.category_id else None)
+        for r in session.scalars(stmt)
+        if r.current
+    )
+    meta = BankMeta(
+        key=bank.key, title=bank.title, description=bank.description, language=bank.language
+    )
+    return ParsedBank(questions=questions, categories=categories, documents=documents, meta=meta)
+
+
+# --- editing ------------------------------------------------------------------------------
+
+
+def get_question(
+    session: Session, question_id: int, actor: Actor, *, manage: bool = False
+) -> BankQuestion:
+    row = session.get(BankQuestion, question_id)
+    if row is None:
+        raise NotFound(N_("Question not found."))
+    get_bank(session, row.bank_id, actor, manage=manage)
+    return row
+
+
+def edit_question(
+    session: Session,
+    question_id: int,
+    q: Question,
+    *,
+    actor: Actor,
+    now: datetime,
+    category_id: int | None = None,
+) -> QuestionVersion | None:
+    """Save an edit as a new version (None when nothing a participant sees changed).
+    Raises Invalid with the problems of an inconsistent key."""
+    row = get_question(session, question_id, actor, manage=True)
+    errors = [p for p in check_question(q) if p.severity == "error"]
+    if errors:
+        raise QuestionInvalid(errors)
+    if category_id is not None:
+        _check_category(session, row.bank_id, category_id)
+        row.category_id = category_id
+    if row.current is not None and row.current.content_hash == version_hash(q):
+        session.flush()
+        return None
+    before = row.current.number if row.current else 0
+    version = _add_version(session, row, q, actor=actor, now=now, note="edit")
+    bank = session.get(Bank, row.bank_id)
+    record(
+        session,
+        actor=actor,
+        action="question.edit",
+        object_type="question",
+        object_id=row.id,
+        unit_path=bank.owner_unit.path,
+        summary=f"{bank.key}/{row.key}",
+        before={"version": before},
+        after={"version": version.number},
+        now=now,
+    )
+    return version
+
+
+def add_question(
+    session: Session,
+    bank_id: int,
+    q: Question,
+    *,
+    actor: Actor,
+    now: datetime,
+    category_id: int | None = None,
+) -> BankQuestion:
+    bank = get_bank(session, bank_id, actor, manage=True)
+    errors = [p for p in check_question(q) if p.severity == "error"]
+    if errors:
+        raise QuestionInvalid(errors)
+    if category_id is not None:
+        _check_category(session, bank.id, category_id)
+    existing = set(session.scalars(select(BankQuestion.key).where(BankQuestion.bank_id == bank.id)))
+    key = q.key or question_key(q, existing)
+    if key in existing:
+        key = f"{key}-{len(existing) + 1}"
+    position = 1 + (
+        session.scalar(
+            select(func.max(BankQuestion.position)).where(BankQuestion.bank_id == bank.id)
+        )
+        or 0
+    )
+    row = BankQuestion(
+        bank_id=bank.id, key=key, category_id=category_id, created_at=now, position=position
+    )
+    _denormalise(row, q)
+    session.add(row)
+    session.flush()
+    _add_version(session, row, q, actor=actor, now=now, note="create")
+    record(
+        session,
+        actor=actor,
+        action="question.create",
+        object_type="question",
+        object_id=row.id,
+        unit_path=bank.owner_unit.path,
+        summary=f"{bank.key}/{key}",
+        now=now,
+    )
+    return row
+
+
+def _check_category(session: Session, bank_id: int, category_id: int) -> None:
+    cat = session.get(BankCategory, category_id)
+    if cat is None or cat.bank_id != bank_id:
+        raise Invalid({"category_id": N_("Choose a category of this bank.")})
+
+
+def set_retired(
+    session: Session, question_ids, retired: bool, *, actor: Actor, now: datetime
+) -> int:
+    """Retire (or restore) questions; served versions stay readable for old attempts."""
+    count = 0
+    for qid in question_ids:
+        row = get_question(session, qid, actor, manage=True)
+        if (row.retired_at is not None) != retired:
+            row.retired_at = now if retired else None
+            count += 1
+            bank = session.get(Bank, row.bank_id)
+            record(
+                session,
+                actor=actor,
+                action="question.retire" if retired else "question.restore",
+                object_type="question",
+                object_id=row.id,
+                unit_path=bank.owner_unit.path,
+                summary=f"{bank.key}/{row.key}",
+                now=now,
+            )
+    session.flush()
+    return count
+
+
+def move_questions(
+    session: Session, question_ids, category_id: int, *, actor: Actor, now: datetime
+) -> int:
+    rows = [get_question(session, qid, actor, manage=True) for qid in question_ids]
+    for row in rows:
+        _check_category(session, row.bank_id, category_id)
+        row.category_id = category_id
+    session.flush()
+    return len(rows)
+
+
+def tag_questions(session: Session, question_ids, tag: str, *, actor: Actor, now: datetime) -> int:
+    """Add a tag to each question (a new version for those that lacked it)."""
+    tag = tag.strip()
+    if not tag:
+        raise Invalid({"tag": N_("Enter a tag.")})
+    changed = 0
+    for qid in question_ids:
+        row = get_question(session, qid, actor, manage=True)
+        q = from_dict(row.current.content)
+        if tag not in q.tags:
+            edit_question(session, row.id, replace(q, tags=(*q.tags, tag)), actor=actor, now=now)
+            changed += 1
+    return changed
+
+
+def versions(session: Session, question_id: int) -> list[QuestionVersion]:
+    return list(
+        session.scalars(
+            select(QuestionVersion)
+            .where(QuestionVersion.question_id == question_id)
+            .order_by(QuestionVersion.number.desc())
+        )
+    )
+
+
+def served_version(session: Session, version_id: int) -> Question:
+    """The exact version an attempt was served, even after edits or retirement."""
+    v = session.get(QuestionVersion, version_id)
+    if v is None:
+        raise NotFound(N_("Question not found."))
+    return from_dict(v.content)
+
+
+# --- browsing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionFilter:
+    text: str = ""
+    category_id: int | None = None
+    tag: str = ""
+    difficulty: str = ""
+    type: str = ""
+    retired: bool = False
+    superseded_only: bool = False
+
+
+def superseded_documents(session: Session, bank_id: int, on: date) -> dict[str, BankDocument]:
+    docs = session.scalars(select(BankDocument).where(BankDocument.bank_id == bank_id))
+    return {d.key: d for d in docs if not d.in_force(on)}
+
+
+def questions_query(session: Session, bank: Bank, f: QuestionFilter, *, today: date) -> Select:
+    """Questions of a bank by category (with its sub-categories), tag, difficulty, type and
+    text (case- and diacritic-insensitive)."""
+    stmt = select(BankQuestion).where(BankQuestion.bank_id == bank.id)
+    stmt = stmt.where(
+        BankQuestion.retired_at.is_not(None) if f.retired else BankQuestion.retired_at.is_(None)
+    )
+    if f.category_id:
+        ids = _category_subtree(session, bank.id, f.category_id)
+        stmt = stmt.where(BankQuestion.category_id.in_(ids))
+    if f.tag:
+        stmt = stmt.where(BankQuestion.tags_folded.contains(f",{fold(f.tag)},"))
+    if f.difficulty:
+        stmt = stmt.where(BankQuestion.difficulty == f.difficulty)
+    if f.type:
+        stmt = stmt.where(BankQuestion.type == f.type)
+    for word in fold(f.text).split():
+        stmt = stmt.where(
+            or_(BankQuestion.text_folded.contains(word), BankQuestion.key.contains(word))
+        )
+    if f.superseded_only:
+        keys = list(superseded_documents(session, bank.id, today))
+        stmt = stmt.where(BankQuestion.document_key.in_(keys or ["\0"]))
+    return stmt.order_by(BankQuestion.position, BankQuestion.id)
+
+
+def _category_subtree(session: Session, bank_id: int, category_id: int) -> list[int]:
+    cats = session.execute(
+        select(BankCategory.id, BankCategory.parent_id).where(BankCategory.bank_id == bank_id)
+    ).all()
+    children: dict[int | None, list[int]] = {}
+    for cid, parent in cats:
+        children.setdefault(parent, []).append(cid)
+    out, todo = [], [category_id]
+    while todo:
+        cid = todo.pop()
+        out.append(cid)
+        todo.extend(children.get(cid, []))
+    return out
+
+
+def bank_categories(session: Session, bank_id: int) -> list[BankCategory]:
+    return list(
+        session.scalars(
+            select(BankCategory)
+            .where(BankCategory.bank_id == bank_id)
+            .order_by(BankCategory.position, BankCategory.id)
+        )
+    )
+
+
+def bank_stats(session: Session, bank: Bank, today: date) -> dict:
+    total = session.scalar(
+        select(func.count()).where(
+            BankQuestion.bank_id == bank.id, BankQuestion.retired_at.is_(None)
+        )
+    )
+    old = list(superseded_documents(session, bank.id, today))
+    superseded = session.scalar(
+        select(func.count()).where(
+            BankQuestion.bank_id == bank.id,
+            BankQuestion.retired_at.is_(None),
+            BankQuestion.document_key.in_(old or ["\0"]),
+        )
+    )
+    return {"questions": total or 0, "superseded": superseded or 0}
