@@ -8,6 +8,7 @@ FLASK := .venv/bin/flask --app wsgi
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+	$(FLASK) import-bank question_banks/*.yaml --unit AG
 	@echo "==> quizapp on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

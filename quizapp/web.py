@@ -191,6 +191,14 @@ def init_web(app: Flask) -> None:
             h.setdefault("Cache-Control", "no-store")
         return response
 
+    from markupsafe import Markup
+
+    from quizapp.banks.sanitize import render_text
+    from quizapp.banks.serial import from_dict
+
+    # render_text escapes plain text and sanitises HTML/Markdown, so its output is safe.
+    app.jinja_env.filters["rich"] = lambda text, fmt="plain": Markup(render_text(text, fmt))  # noqa: S704
+    app.jinja_env.filters["question"] = from_dict
     app.jinja_env.filters["vndate"] = format_date
     app.jinja_env.filters["vndatetime"] = format_datetime
     app.jinja_env.globals["t"] = t

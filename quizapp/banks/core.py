@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from quizapp.banks.textnorm import fold, slug
+from quizapp.banks.textnorm import slug
 
 
 class QType(StrEnum):
@@ -286,7 +286,3 @@ def merge_categories(existing: list[Category], new: list[Category]) -> None:
         if cat.key not in keys:
             existing.append(cat)
             keys.add(cat.key)
-
-
-def fold_equal(a: str, b: str) -> bool:
-    return fold(a) == fold(b)

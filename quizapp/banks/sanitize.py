@@ -111,3 +111,22 @@ def render_text(text: str, text_format: str = "plain") -> str:
     if text_format in ("html", "moodle"):
         return clean_html(text)
     return html.escape(text).replace("\r\n", "\n").replace("\n", "<br>\n")
+
+
+def clean_question(q):
+    """The question with every HTML field reduced to the allow-list, as stored on import and
+    edit, so that no script, handler or external resource is ever kept (Markdown is rendered
+    without raw HTML, and plain text is escaped when shown)."""
+    from dataclasses import replace
+
+    if q.text_format not in ("html", "moodle"):
+        return q
+    return replace(
+        q,
+        text=clean_html(q.text),
+        explanation=clean_html(q.explanation),
+        choices=tuple(replace(c, text=clean_html(c.text), feedback=clean_html(c.feedback))
+                      for c in q.choices),
+        feedback_true=clean_html(q.feedback_true),
+        feedback_false=clean_html(q.feedback_false),
+    )

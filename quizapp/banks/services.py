@@ -24,6 +24,7 @@ from quizapp.banks.models import (
     BankQuestion,
     QuestionVersion,
 )
+from quizapp.banks.sanitize import clean_question
 from quizapp.banks.serial import from_dict, to_dict, version_hash
 from quizapp.banks.textnorm import slug
 from quizapp.banks.validate import check_question, find_duplicates
@@ -143,7 +144,7 @@ def plan_bank_import(session: Session, parsed: ParsedBank, bank: Bank | None) ->
         row = existing.get(key)
         if row is None:
             result.created.append(key)
-        elif row.current is None or row.current.content_hash != version_hash(q):
+        elif row.current is None or row.current.content_hash != version_hash(clean_question(q)):
             result.versioned.append(key)
         elif q.category and cat_keys.get(row.category_id) != q.category:
             result.moved.append(key)
@@ -259,7 +260,7 @@ def import_bank(
             session.flush()
             _add_version(session, row, q, actor=actor, now=now, note=filename)
         else:
-            if row.current is None or row.current.content_hash != version_hash(q):
+            if row.current is None or row.current.content_hash != version_hash(clean_question(q)):
                 _add_version(session, row, q, actor=actor, now=now, note=filename)
             if cat_id is not None:
                 row.category_id = cat_id
@@ -283,6 +284,7 @@ def import_bank(
 def _add_version(
     session: Session, row: BankQuestion, q: Question, *, actor: Actor, now: datetime, note: str = ""
 ) -> QuestionVersion:
+    q = clean_question(q)
     number = 1 + (
         session.scalar(
             select(func.max(QuestionVersion.number)).where(QuestionVersion.question_id == row.id)
@@ -432,7 +434,7 @@ def edit_question(
     if category_id is not None:
         _check_category(session, row.bank_id, category_id)
         row.category_id = category_id
-    if row.current is not None and row.current.content_hash == version_hash(q):
+    if row.current is not None and row.current.content_hash == version_hash(clean_question(q)):
         session.flush()
         return None
     before = row.current.number if row.current else 0

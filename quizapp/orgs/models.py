@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -134,4 +135,5 @@ class PendingImport(Base):
     kind: Mapped[str] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    options: Mapped[dict | None] = mapped_column(JSON)  # e.g. the target bank and format
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

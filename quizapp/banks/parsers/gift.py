@@ -1,4 +1,4 @@
-"""Moodle GIFT import and export, following qformat_gift's behaviour."""
+"""Moodle GIFT import, following qformat_gift's behaviour (export: gift_export)."""
 
 from __future__ import annotations
 
@@ -18,18 +18,21 @@ from quizapp.banks.core import (
     by_line,
     categories_for_path,
     category_key,
-    category_path,
-    join_category_path,
     merge_categories,
     split_category_path,
     text_label,
 )
+from quizapp.banks.parsers.gift_export import (  # noqa: F401 - dump_* re-exported here
+    BLANK,
+    DEFAULT_FORMAT,
+    dump_gift,
+    dump_question,
+    escape,
+)
 from quizapp.banks.validate import check_question, find_duplicates
 from quizapp.i18n import N_
 
-BLANK = "_____"  # what Moodle puts where a missing-word answer block stood
 FORMATS = ("moodle", "html", "plain", "markdown")
-DEFAULT_FORMAT = "moodle"  # GIFT text without a [format] prefix is Moodle auto-format
 
 # Escaped control characters become private-use placeholders while the structure is parsed
 # (as Moodle's escapedchar_pre does); one char each, so positions stay on the same line.
@@ -414,145 +417,3 @@ def parse_gift(text: str) -> ParsedBank:
     return ParsedBank(
         questions=tuple(questions), categories=tuple(categories), problems=by_line(problems)
     )
-
-
-# --- export -------------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """GIFT escapes for free text (Moodle's repchar); newlines become \\n."""
-    text = text.replace("\\", "\\\\")
-    for char in ":#=~{}":
-        text = text.replace(char, "\\" + char)
-    return text.replace("\r", "").replace("\n", "\\n")
-
-
-def _fmt(text: str, fmt: str) -> str:
-    """A text parsed with Moodle's parse_text_with_format: guard a leading "[" or "%"."""
-    if text.startswith(("[", "%")):
-        return f"[{fmt}]" + escape(text)
-    return escape(text)
-
-
-def _num(value: Decimal) -> str:
-    return format(value, "f")
-
-
-def _weight_mark(weight: Decimal) -> str:
-    return f"%{_num(weight)}%"
-
-
-def _answer_items(q: Question) -> list[str]:
-    fmt = q.text_format
-    feedback = lambda fb: "#" + _fmt(fb, fmt) if fb else ""  # noqa: E731
-    if q.type in (QType.SINGLE, QType.MULTI):
-        items = []
-        for c in q.choices:
-            if q.type is QType.SINGLE and c.weight == 100:
-                mark = "="
-            else:
-                # A multi question always shows its weights, even 0%, so it stays multi.
-                plain_wrong = c.weight == 0 and q.type is QType.SINGLE
-                mark = "~" if plain_wrong else "~" + _weight_mark(c.weight)
-            items.append(mark + _fmt(c.text, fmt) + feedback(c.feedback))
-        return items
-    if q.type is QType.SHORT:
-        items = []
-        for i, answer in enumerate(q.short_answers):
-            weight = q.short_weight(i)
-            mark = "=" if weight == 100 else "=" + _weight_mark(weight)
-            fb = q.short_feedback[i] if q.short_feedback else ""
-            items.append(mark + _fmt(answer, fmt) + feedback(fb))
-        return items
-    if q.type is QType.MATCHING:
-        items = [f"={_fmt(p.left, fmt)} -> {escape(p.right)}" for p in q.pairs]
-        return items + [f"= -> {escape(d)}" for d in q.distractors]
-    if q.type is QType.NUMERIC:
-        items = []
-        for a in q.numeric:
-            if a.is_catch_all:
-                items.append("~#" + _fmt(a.feedback, fmt))
-                continue
-            if a.is_range:
-                value = f"{_num(a.min or Decimal(0))}..{_num(a.max or Decimal(0))}"
-            else:
-                value = _num(a.value or Decimal(0))
-                value += f":{_num(a.tolerance)}" if a.tolerance else ""
-            mark = "=" if a.weight == 100 else "=" + _weight_mark(a.weight)
-            items.append(mark + value + feedback(a.feedback))
-        return items
-    return []
-
-
-def _answer_block(q: Question, inline: bool) -> str:
-    general = "####" + _fmt(q.explanation, q.text_format) if q.explanation else ""
-    if q.type is QType.ESSAY:
-        return "{" + general + "}"
-    if q.type is QType.TRUEFALSE:
-        right, wrong = (
-            (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
-        )
-        out = "TRUE" if q.answer else "FALSE"
-        if wrong or right:
-            out += "#" + _fmt(wrong, q.text_format)
-        if right:
-            out += "#" + _fmt(right, q.text_format)
-        return "{" + out + general + "}"
-    items = _answer_items(q)
-    prefix = "#" if q.type is QType.NUMERIC else ""
-    if (
-        q.type is QType.NUMERIC
-        and len(items) == 1
-        and items[0].startswith("=")
-        and "%" not in items[0][:2]
-    ):
-        return "{#" + items[0][1:] + general + "}"
-    if inline:
-        return "{" + prefix + " ".join(items) + (" " + general if general else "") + "}"
-    lines = ["{" + prefix] + ["\t" + item for item in items]
-    if general:
-        lines.append("\t" + general)
-    return "\n".join(lines) + "\n}"
-
-
-def _question_text(q: Question) -> str:
-    text = escape(q.text)
-    if q.text_format != DEFAULT_FORMAT or q.text.startswith(("[", "//")) or not q.text:
-        # The prefix also stops a text that starts with "[" or "//" from being misread.
-        text = f"[{q.text_format}]" + text
-    return text
-
-
-def _bracket(value: str) -> str:
-    return value.replace("]", "\\]")
-
-
-def dump_question(q: Question) -> str:
-    """One question as GIFT, with its key and tags in a leading comment line."""
-    meta = [f"[id:{_bracket(q.key)}]"] if q.key else []
-    meta += [f"[tag:{_bracket(t)}]" for t in q.tags]
-    out = ("// " + " ".join(meta) + "\n") if meta else ""
-    out += f"::{escape(q.title)}::" if q.title else ""
-    text = _question_text(q)
-    if q.type is QType.DESCRIPTION:
-        return out + text
-    blank = escape(BLANK)
-    position = text.find(blank)
-    if position >= 0 and q.type is not QType.ESSAY and not text.endswith(blank):
-        block = _answer_block(q, inline=True)
-        return out + text[:position] + block + text[position + len(blank) :]
-    return out + text + _answer_block(q, inline=False)
-
-
-def dump_gift(bank: ParsedBank) -> str:
-    """Write a bank as GIFT: category lines, then each question, separated by blank lines."""
-    by_key = {c.key: c for c in bank.categories}
-    chunks = []
-    current: str | None = None
-    for q in bank.questions:
-        if q.category != current:
-            path = category_path(q.category, by_key) if q.category else ()
-            chunks.append("$CATEGORY: " + escape(join_category_path(path)))
-            current = q.category
-        chunks.append(dump_question(q))
-    return "\n\n".join(chunks) + "\n" if chunks else ""

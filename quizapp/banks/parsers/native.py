@@ -1,4 +1,4 @@
-"""The native YAML bank format (question_banks/README.md): load with line numbers, and dump."""
+"""The native YAML bank format (question_banks/README.md): load with line numbers."""
 
 from __future__ import annotations
 
@@ -25,10 +25,15 @@ from quizapp.banks.core import (
     Source,
     by_line,
 )
+from quizapp.banks.parsers.native_dump import (  # noqa: F401 - dump_native re-exported here
+    DOCUMENT_FIELDS,
+    FORMAT_ID,
+    SOURCE_FIELDS,
+    dump_native,
+)
 from quizapp.banks.validate import check_question, find_duplicates
 from quizapp.i18n import N_
 
-FORMAT_ID = "quizapp-bank/1"
 KEY_PATTERN = re.compile(r"^[a-z0-9-]+$")
 NULL_TAG = "tag:yaml.org,2002:null"
 TYPE_FIELDS = {
@@ -54,17 +59,6 @@ COMMON_FIELDS = (
     "mark",
     "source",
 )
-DOCUMENT_FIELDS = (
-    "title",
-    "number",
-    "issuer",
-    "adopted_on",
-    "in_force_from",
-    "superseded_on",
-    "superseded_by",
-    "url",
-)
-SOURCE_FIELDS = ("document", "article", "clause", "page", "quote", "see_also")
 
 
 def _line(node: Node) -> int:
@@ -134,7 +128,9 @@ class _Reader:
         if not isinstance(node, ScalarNode):
             self.add(N_('The field "%(field)s" must be text.'), node, field=name)
             return ""
-        return str(node.value)  # the source text, so "1.0" or "yes" stay as written
+        # The source text, so "1.0" or "yes" stay as written; trimmed, so that "|" and "|-"
+        # blocks (trailing newline or not) load, hash and render the same.
+        return str(node.value).strip()
 
     def optional_text(self, fields: dict[str, Node], name: str) -> str | None:
         return self.text(fields, name) or None
@@ -189,7 +185,7 @@ class _Reader:
         out = []
         for item in self.sequence(fields.get(name), name):
             if isinstance(item, ScalarNode) and not _is_null(item):
-                out.append(str(item.value))
+                out.append(str(item.value).strip())
             else:
                 self.add(N_('Each item of "%(field)s" must be text.'), item, field=name)
         return tuple(out)
@@ -272,7 +268,7 @@ def _read_short(r: _Reader, nodes: list[Node]) -> dict[str, tuple]:
     answers, weights, feedback = [], [], []
     for item in nodes:
         if isinstance(item, ScalarNode):
-            answers.append(str(item.value))
+            answers.append(str(item.value).strip())
             weights.append(Decimal(100))
             feedback.append("")
             continue
@@ -483,144 +479,4 @@ def load_native(text: str) -> ParsedBank:
         documents=tuple(documents),
         meta=meta,
         problems=by_line(r.problems),
-    )
-
-
-# --- dump -----------------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    """Indents lists under their key, as the README's examples do, and never emits aliases."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-    def ignore_aliases(self, data: object) -> bool:
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> ScalarNode:
-    # Multi-line texts as literal blocks, so that a diff shows the changed line.
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> ScalarNode:
-    text = format(value.normalize(), "f")
-    tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
-    return dumper.represent_scalar(tag, text)
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(Decimal, _represent_decimal)
-
-
-def _put(out: dict, name: str, value: object, default: object = "") -> None:
-    if value != default and value is not None:
-        out[name] = value
-
-
-def _question_dict(q: Question) -> dict:
-    out: dict[str, object] = {}
-    _put(out, "key", q.key)
-    _put(out, "category", q.category)
-    out["type"] = q.type.value
-    _put(out, "title", q.title)
-    out["text"] = q.text
-    _put(out, "text_format", q.text_format, "plain")
-    if q.type in (QType.SINGLE, QType.MULTI):
-        options = []
-        for c in q.choices:
-            item: dict[str, object] = {"text": c.text}
-            if q.type is QType.MULTI:
-                item["weight"] = c.weight
-            elif c.weight == 100:
-                item["correct"] = True
-            else:
-                _put(item, "weight", c.weight, Decimal(0))
-            _put(item, "feedback", c.feedback)
-            options.append(item)
-        out["options"] = options
-    elif q.type is QType.TRUEFALSE:
-        out["answer"] = q.answer
-        _put(out, "feedback_true", q.feedback_true)
-        _put(out, "feedback_false", q.feedback_false)
-    elif q.type is QType.SHORT:
-        answers: list[object] = []
-        for i, text in enumerate(q.short_answers):
-            weight = q.short_weight(i)
-            feedback = q.short_feedback[i] if q.short_feedback else ""
-            if weight == 100 and not feedback:
-                answers.append(text)
-            else:
-                item = {"text": text}
-                _put(item, "weight", weight, Decimal(100))
-                _put(item, "feedback", feedback)
-                answers.append(item)
-        out["answers"] = answers
-        _put(out, "case_sensitive", q.case_sensitive, False)
-        _put(out, "accent_sensitive", q.accent_sensitive, False)
-    elif q.type is QType.NUMERIC:
-        numeric = []
-        for a in q.numeric:
-            item = {}
-            _put(item, "value", a.value)
-            _put(item, "tolerance", a.tolerance, Decimal(0))
-            _put(item, "min", a.min)
-            _put(item, "max", a.max)
-            _put(item, "weight", a.weight, Decimal(100))
-            _put(item, "feedback", a.feedback)
-            numeric.append(item)
-        out["answers"] = numeric
-    elif q.type is QType.MATCHING:
-        out["pairs"] = [{"left": p.left, "right": p.right} for p in q.pairs]
-        _put(out, "distractors", list(q.distractors), [])
-    _put(out, "difficulty", q.difficulty.value, "medium")
-    _put(out, "explanation", q.explanation)
-    _put(out, "tags", list(q.tags), [])
-    _put(out, "mark", q.mark, Decimal(1))
-    if q.source is not None:
-        source: dict[str, object] = {}
-        for name in SOURCE_FIELDS:
-            value = getattr(q.source, name)
-            _put(
-                source,
-                name,
-                list(value) if name == "see_also" else value,
-                [] if name == "see_also" else "",
-            )
-        out["source"] = source
-    return out
-
-
-def dump_native(bank: ParsedBank) -> str:
-    """Write a bank in the native layout; deterministic, and load_native reads it back equal."""
-    data: dict[str, object] = {"format": FORMAT_ID}
-    if bank.meta is not None:
-        meta: dict[str, object] = {"key": bank.meta.key, "title": bank.meta.title}
-        _put(meta, "description", bank.meta.description)
-        _put(meta, "language", bank.meta.language, "vi")
-        data["bank"] = meta
-    if bank.documents:
-        data["documents"] = {
-            d.key: {
-                name: getattr(d, name) or (None if name not in ("title",) else "")
-                for name in DOCUMENT_FIELDS
-            }
-            for d in bank.documents
-        }
-    if bank.categories:
-        data["categories"] = [
-            {"key": c.key, "title": c.title} | ({"parent": c.parent} if c.parent else {})
-            for c in bank.categories
-        ]
-    data["questions"] = [_question_dict(q) for q in bank.questions]
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=100,
-        indent=2,
     )

@@ -7,7 +7,8 @@ import pytest
 
 from quizapp.banks.core import Category, Choice, MatchPair, NumericAnswer, ParsedBank, QType
 from quizapp.banks.core import Question as Q
-from quizapp.banks.parsers.gift import BLANK, dump_gift, dump_question, parse_gift
+from quizapp.banks.parsers.gift import parse_gift
+from quizapp.banks.parsers.gift_export import BLANK, dump_gift, dump_question
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "banks"
 

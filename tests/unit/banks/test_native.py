@@ -6,7 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from quizapp.banks.core import QType
-from quizapp.banks.parsers.native import dump_native, load_native
+from quizapp.banks.parsers.native import load_native
+from quizapp.banks.parsers.native_dump import dump_native
 
 SAMPLE = (Path(__file__).resolve().parents[2] / "data" / "banks" / "sample.yaml").read_text(
     encoding="utf-8"
@@ -31,7 +32,7 @@ def test_sample_loads_without_problems():
         QType.ESSAY,
     ]
     first = bank.questions[0]
-    assert first.text == 'Theo Luật An ninh mạng 2025,\n"không gian mạng" là gì?\n'
+    assert first.text == 'Theo Luật An ninh mạng 2025,\n"không gian mạng" là gì?'
     assert first.line == 32
     assert first.source.see_also == ("LANM2018",)
     new, old = bank.documents
@@ -56,7 +57,7 @@ def test_load_dump_load_is_identity_and_dump_is_stable():
         bank.meta,
     )
     assert dump_native(again) == text
-    assert "    text: |\n      Theo Luật" in text  # multi-line text as a readable block
+    assert "    text: |-\n      Theo Luật" in text  # multi-line text as a readable block
     assert text.index("  - key: mau-0001\n    category:") > 0  # README key order and indent
 
 

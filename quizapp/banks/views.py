@@ -1,0 +1,321 @@
+"""Organiser pages for question banks: list, import with preview, browse, edit, export."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from quizapp.banks import services
+from quizapp.banks.core import QType
+from quizapp.banks.editing import EditorData, EditorError, from_question, to_question
+from quizapp.banks.forms import (
+    BankForm,
+    BankImportForm,
+    BulkForm,
+    ConfirmBankImportForm,
+    QuestionMetaForm,
+)
+from quizapp.banks.importing import parse_upload
+from quizapp.banks.models import BankDocument
+from quizapp.banks.parsers.gift import dump_gift
+from quizapp.banks.parsers.native import dump_native
+from quizapp.banks.parsers.xlsx import dump_xlsx, template_xlsx
+from quizapp.banks.serial import from_dict
+from quizapp.db import utcnow
+from quizapp.errors import Invalid
+from quizapp.extensions import db
+from quizapp.forms import to_choices
+from quizapp.orgs.forms import ConfirmForm
+from quizapp.orgs.models import PendingImport
+from quizapp.orgs.views import _unit_choices
+from quizapp.timeutil import local_today
+from quizapp.web import actor, copy_errors, now, organiser_required, paginate, t
+
+bp = Blueprint("banks", __name__, url_prefix="/org/banks")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPE_LABELS = {
+    QType.SINGLE: "One correct answer", QType.MULTI: "Several correct answers",
+    QType.TRUEFALSE: "True or false", QType.SHORT: "Short answer",
+    QType.NUMERIC: "Numeric answer", QType.MATCHING: "Matching",
+    QType.DESCRIPTION: "Description (not graded)", QType.ESSAY: "Essay (not graded)",
+}
+
+
+def _manageable_banks():
+    a = actor()
+    from quizapp.policy import can_manage
+
+    return [b for b in services.visible_banks(db.session, a) if can_manage(a, b.owner_unit.path)]
+
+
+@bp.get("")
+@organiser_required
+def index():
+    today = local_today(now())
+    banks = [(b, services.bank_stats(db.session, b, today))
+             for b in services.visible_banks(db.session, actor())]
+    return render_template("banks/index.html", banks=banks)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@organiser_required
+def new():
+    form = BankForm()
+    form.owner_unit_id.choices = _unit_choices()
+    if form.validate_on_submit():
+        try:
+            bank = services.create_bank(db.session, actor=actor(), key=form.title.data,
+                                        title=form.title.data,
+                                        description=form.description.data or "",
+                                        owner_unit_id=form.owner_unit_id.data,
+                                        shared=form.shared.data, now=now())
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            copy_errors(form, exc)
+        else:
+            return redirect(url_for("banks.show", bank_id=bank.id))
+    return render_template("banks/new.html", form=form)
+
+
+@bp.get("/template.xlsx")
+@organiser_required
+def template():
+    return Response(template_xlsx(), mimetype=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="mau-cau-hoi.xlsx"'})
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@organiser_required
+def import_file():
+    form = BankImportForm()
+    banks = _manageable_banks()
+    form.bank_id.choices = to_choices([(0, _("A new bank (YAML files only)"))] +
+                                      [(b.id, b.title) for b in banks])
+    form.owner_unit_id.choices = _unit_choices()
+    if request.method == "GET" and request.args.get("bank"):
+        form.bank_id.data = request.args.get("bank", type=int)
+    if form.validate_on_submit():
+        upload = form.file.data
+        content, filename = upload.read(), upload.filename or "bank"
+        fmt, parsed = parse_upload(filename, content, form.format.data)
+        bank = (services.get_bank(db.session, form.bank_id.data, actor(), manage=True)
+                if form.bank_id.data else None)
+        if bank is None and parsed.meta is None:
+            form.bank_id.errors = [_("Choose the bank to import into.")]
+            return render_template("banks/import.html", form=form)
+        if bank is None and parsed.meta is not None:
+            bank = db.session.scalar(select(services.Bank).where(
+                services.Bank.key == parsed.meta.key))
+        plan = services.plan_bank_import(db.session, parsed, bank)
+        db.session.rollback()
+        confirm = None
+        if plan.ok and (plan.created or plan.versioned or plan.moved):
+            db.session.execute(delete(PendingImport).where(
+                PendingImport.user_id == actor().user_id))
+            pending = PendingImport(
+                token=secrets.token_urlsafe(24), user_id=actor().user_id, kind="bank",
+                filename=filename, content=content, created_at=utcnow(),
+                options={"format": fmt, "bank_id": bank.id if bank else None,
+                         "owner_unit_id": form.owner_unit_id.data})
+            db.session.add(pending)
+            db.session.commit()
+            confirm = ConfirmBankImportForm(token=pending.token)
+        return render_template("banks/import_preview.html", plan=plan, filename=filename,
+                               fmt=fmt, bank=bank, confirm=confirm,
+                               new_title=parsed.meta.title if parsed.meta else None)
+    return render_template("banks/import.html", form=form)
+
+
+@bp.post("/import/confirm")
+@organiser_required
+def confirm_import():
+    form = ConfirmBankImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    pending = db.session.scalar(select(PendingImport).where(
+        PendingImport.token == form.token.data, PendingImport.user_id == actor().user_id,
+        PendingImport.kind == "bank"))
+    if pending is None:
+        flash(_("This import has expired. Upload the file again."), "error")
+        return redirect(url_for("banks.import_file"))
+    opts = pending.options or {}
+    _fmt, parsed = parse_upload(pending.filename, pending.content, opts.get("format", "auto"))
+    bank = (services.get_bank(db.session, opts["bank_id"], actor(), manage=True)
+            if opts.get("bank_id") else None)
+    result = services.import_bank(db.session, parsed, bank=bank,
+                                  owner_unit_id=opts.get("owner_unit_id"), actor=actor(),
+                                  now=now(), filename=pending.filename)
+    db.session.delete(pending)
+    db.session.commit()
+    flash(_("Import finished: %(c)s new questions, %(v)s new versions, %(n)s unchanged.",
+            c=len(result.created), v=len(result.versioned), n=result.unchanged), "success")
+    return redirect(url_for("banks.show", bank_id=result.bank.id))
+
+
+def _filters() -> services.QuestionFilter:
+    a = request.args
+    return services.QuestionFilter(
+        text=a.get("q", ""), category_id=a.get("category", type=int),
+        tag=a.get("tag", ""), difficulty=a.get("difficulty", ""), type=a.get("type", ""),
+        retired=a.get("retired") == "1", superseded_only=a.get("superseded") == "1")
+
+
+@bp.route("/<int:bank_id>", methods=["GET", "POST"])
+@organiser_required
+def show(bank_id: int):
+    bank = services.get_bank(db.session, bank_id, actor())
+    categories = services.bank_categories(db.session, bank.id)
+    bulk = BulkForm()
+    bulk.category_id.choices = to_choices([(c.id, c.title) for c in categories])
+    if request.method == "POST":
+        ids = request.form.getlist("question_id", type=int)
+        if bulk.validate_on_submit() and ids:
+            _bulk(bulk, ids)
+            db.session.commit()
+        return redirect(request.full_path)
+    today = local_today(now())
+    f = _filters()
+    page = paginate(services.questions_query(db.session, bank, f, today=today))
+    superseded = services.superseded_documents(db.session, bank.id, today)
+    stats = services.bank_stats(db.session, bank, today)
+    from quizapp.policy import can_manage
+
+    return render_template(
+        "banks/show.html", bank=bank, page=page, f=f, categories=categories, bulk=bulk,
+        superseded=superseded, stats=stats, types=TYPE_LABELS, from_dict=from_dict,
+        can_edit=can_manage(actor(), bank.owner_unit.path))
+
+
+def _bulk(form: BulkForm, ids: list[int]) -> None:
+    action = form.action.data
+    if action in ("retire", "restore"):
+        n = services.set_retired(db.session, ids, action == "retire", actor=actor(), now=now())
+    elif action == "move" and form.category_id.data:
+        n = services.move_questions(db.session, ids, form.category_id.data, actor=actor(),
+                                    now=now())
+    elif action == "tag":
+        n = services.tag_questions(db.session, ids, form.tag.data or "", actor=actor(),
+                                   now=now())
+    else:
+        n = 0
+    flash(_("%(n)s questions changed.", n=n), "success")
+
+
+def _editor(bank, row=None):
+    """Shared GET/POST handling of the question editor (new and edit)."""
+    categories = services.bank_categories(db.session, bank.id)
+    meta = QuestionMetaForm()
+    meta.category_id.choices = to_choices([(0, _("(no category)"))] +
+                                          [(c.id, c.title) for c in categories])
+    docs = list(db.session.scalars(select(BankDocument).where(BankDocument.bank_id == bank.id)))
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    if request.method == "POST" and meta.validate_on_submit():
+        data = EditorData.from_form(request.form, request.form.getlist)
+        try:
+            q = to_question(data, key=row.key if row else None)
+            category = meta.category_id.data or None
+            if row is None:
+                row = services.add_question(db.session, bank.id, q, actor=actor(), now=now(),
+                                            category_id=category)
+                saved = True
+            else:
+                saved = services.edit_question(db.session, row.id, q, actor=actor(), now=now(),
+                                               category_id=category) is not None
+            db.session.commit()
+        except EditorError as exc:
+            errors = {k: t(v) for k, v in exc.errors.items()}
+        except services.QuestionInvalid as exc:
+            db.session.rollback()
+            problems = [t(p.message, p.params) for p in exc.problems]
+        else:
+            flash(_("Saved as a new version.") if saved else _("No change to save."), "success")
+            return redirect(url_for("banks.edit", bank_id=bank.id, question_id=row.id))
+    else:
+        if row is not None:
+            data = from_question(from_dict(row.current.content))
+            meta.category_id.data = row.category_id or 0
+        else:
+            qtype = request.args.get("type", "single")
+            data = EditorData(type=qtype if qtype in {t.value for t in QType} else "single",
+                              text="")
+    today = local_today(now())
+    doc = next((d for d in docs if d.key == data.source_document), None)
+    return render_template("banks/edit.html", bank=bank, row=row, data=data, meta=meta,
+                           errors=errors, problems=problems, docs=docs, types=TYPE_LABELS,
+                           superseded=doc is not None and not doc.in_force(today), doc=doc)
+
+
+@bp.route("/<int:bank_id>/questions/new", methods=["GET", "POST"])
+@organiser_required
+def new_question(bank_id: int):
+    bank = services.get_bank(db.session, bank_id, actor(), manage=True)
+    return _editor(bank)
+
+
+@bp.route("/<int:bank_id>/questions/<int:question_id>", methods=["GET", "POST"])
+@organiser_required
+def edit(bank_id: int, question_id: int):
+    row = services.get_question(db.session, question_id, actor(), manage=True)
+    if row.bank_id != bank_id:
+        abort(404)
+    return _editor(services.get_bank(db.session, bank_id, actor()), row)
+
+
+@bp.post("/<int:bank_id>/preview")
+@organiser_required
+def preview(bank_id: int):
+    """The question as a participant will see it, from the editor's unsaved fields."""
+    services.get_bank(db.session, bank_id, actor())
+    if not ConfirmForm().validate_on_submit():  # CSRF only: the fields are read below
+        abort(400)
+    data = EditorData.from_form(request.form, request.form.getlist)
+    try:
+        q = to_question(data)
+    except EditorError as exc:
+        return render_template("banks/_preview_error.html",
+                               errors=[t(v) for v in exc.errors.values()])
+    return render_template("banks/_question.html", q=q, preview=True)
+
+
+@bp.get("/<int:bank_id>/questions/<int:question_id>/history")
+@organiser_required
+def history(bank_id: int, question_id: int):
+    from quizapp.banks.editing import version_diff
+
+    row = services.get_question(db.session, question_id, actor())
+    versions = services.versions(db.session, row.id)
+    diffs = {v.id: version_diff(versions[i + 1].content, v.content)
+             for i, v in enumerate(versions[:-1])}
+    return render_template("banks/history.html", bank=services.get_bank(
+        db.session, bank_id, actor()), row=row, versions=versions, diffs=diffs)
+
+
+@bp.get("/<int:bank_id>/export.<fmt>")
+@organiser_required
+def export(bank_id: int, fmt: str):
+    bank = services.get_bank(db.session, bank_id, actor())
+    parsed = services.export_bank(db.session, bank)
+    if fmt == "gift":
+        body, mime = dump_gift(parsed), "text/plain; charset=utf-8"
+    elif fmt == "yaml":
+        body, mime = dump_native(parsed), "application/yaml; charset=utf-8"
+    elif fmt == "xlsx":
+        body, mime = dump_xlsx(parsed), XLSX
+    else:
+        abort(404)
+    return Response(body, mimetype=mime, headers={
+        "Content-Disposition": f'attachment; filename="{bank.key}.{fmt}"'})
