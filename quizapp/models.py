@@ -9,6 +9,7 @@ from quizapp.banks.models import (  # noqa: F401
     BankQuestion,
     QuestionVersion,
 )
+from quizapp.contests.models import Attempt, AttemptQuestion, Contest, Round  # noqa: F401
 from quizapp.db import Base  # noqa: F401
 from quizapp.orgs.models import (  # noqa: F401
     Member,

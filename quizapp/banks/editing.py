@@ -60,19 +60,30 @@ class EditorData:
         """Read request.form (getlist for repeated option fields)."""
         g = lambda name: (form.get(name) or "").strip()  # noqa: E731
         return cls(
-            type=g("type"), text=(form.get("text") or "").strip(), title=g("title"),
-            text_format=g("text_format") or "plain", difficulty=g("difficulty") or "medium",
-            mark=g("mark") or "1", explanation=(form.get("explanation") or "").strip(),
-            tags=g("tags"), option_text=[s.strip() for s in getlist("option_text")],
+            type=g("type"),
+            text=(form.get("text") or "").strip(),
+            title=g("title"),
+            text_format=g("text_format") or "plain",
+            difficulty=g("difficulty") or "medium",
+            mark=g("mark") or "1",
+            explanation=(form.get("explanation") or "").strip(),
+            tags=g("tags"),
+            option_text=[s.strip() for s in getlist("option_text")],
             option_weight=[s.strip() for s in getlist("option_weight")],
             option_feedback=[s.strip() for s in getlist("option_feedback")],
-            correct=g("correct"), answer=g("answer"), feedback_true=g("feedback_true"),
-            feedback_false=g("feedback_false"), short_answers=form.get("short_answers") or "",
+            correct=g("correct"),
+            answer=g("answer"),
+            feedback_true=g("feedback_true"),
+            feedback_false=g("feedback_false"),
+            short_answers=form.get("short_answers") or "",
             case_sensitive=bool(form.get("case_sensitive")),
             accent_sensitive=bool(form.get("accent_sensitive")),
-            numeric=form.get("numeric") or "", pairs=form.get("pairs") or "",
-            source_document=g("source_document"), source_article=g("source_article"),
-            source_clause=g("source_clause"), source_page=g("source_page"),
+            numeric=form.get("numeric") or "",
+            pairs=form.get("pairs") or "",
+            source_document=g("source_document"),
+            source_article=g("source_article"),
+            source_clause=g("source_clause"),
+            source_page=g("source_page"),
             source_quote=(form.get("source_quote") or "").strip(),
         )
 
@@ -132,12 +143,17 @@ def to_question(d: EditorData, *, key: str | None = None) -> Question:
     elif qtype == QType.TRUEFALSE:
         if d.answer not in ("true", "false"):
             errors["answer"] = N_("Choose whether the statement is true or false.")
-        kw.update(answer=d.answer == "true", feedback_true=d.feedback_true,
-                  feedback_false=d.feedback_false)
+        kw.update(
+            answer=d.answer == "true",
+            feedback_true=d.feedback_true,
+            feedback_false=d.feedback_false,
+        )
     elif qtype == QType.SHORT:
-        kw.update(short_answers=tuple(a.strip() for a in d.short_answers.splitlines()
-                                      if a.strip()),
-                  case_sensitive=d.case_sensitive, accent_sensitive=d.accent_sensitive)
+        kw.update(
+            short_answers=tuple(a.strip() for a in d.short_answers.splitlines() if a.strip()),
+            case_sensitive=d.case_sensitive,
+            accent_sensitive=d.accent_sensitive,
+        )
     elif qtype == QType.NUMERIC:
         answers = []
         for line in d.numeric.splitlines():
@@ -147,8 +163,9 @@ def to_question(d: EditorData, *, key: str | None = None) -> Question:
                 if m := _RANGE.match(line):
                     answers.append(NumericAnswer(min=_decimal(m[1]), max=_decimal(m[2])))
                 elif m := _TOL.match(line):
-                    answers.append(NumericAnswer(value=_decimal(m[1]),
-                                                 tolerance=_decimal(m[2] or "0")))
+                    answers.append(
+                        NumericAnswer(value=_decimal(m[1]), tolerance=_decimal(m[2] or "0"))
+                    )
                 else:
                     raise InvalidOperation
             except InvalidOperation:
@@ -169,12 +186,27 @@ def to_question(d: EditorData, *, key: str | None = None) -> Question:
         raise EditorError(errors)
     source = None
     if d.source_document or d.source_article or d.source_quote or d.source_page:
-        source = Source(document=d.source_document, article=d.source_article,
-                        clause=d.source_clause, page=d.source_page, quote=d.source_quote)
+        source = Source(
+            document=d.source_document,
+            article=d.source_article,
+            clause=d.source_clause,
+            page=d.source_page,
+            quote=d.source_quote,
+        )
     tags = tuple(t.strip() for t in d.tags.split(",") if t.strip())
-    return Question(type=qtype, text=d.text, key=key, title=d.title, text_format=d.text_format,
-                    explanation=d.explanation, difficulty=difficulty, tags=tags, mark=mark,
-                    source=source, **kw)
+    return Question(
+        type=qtype,
+        text=d.text,
+        key=key,
+        title=d.title,
+        text_format=d.text_format,
+        explanation=d.explanation,
+        difficulty=difficulty,
+        tags=tags,
+        mark=mark,
+        source=source,
+        **kw,
+    )
 
 
 def _fmt(value: Decimal) -> str:
@@ -192,24 +224,37 @@ def from_question(q: Question) -> EditorData:
             numeric.append(_fmt(n.value) + (f" ± {_fmt(n.tolerance)}" if n.tolerance else ""))
     s = q.source
     return EditorData(
-        type=q.type.value, text=q.text, title=q.title, text_format=q.text_format,
-        difficulty=q.difficulty.value, mark=_fmt(q.mark), explanation=q.explanation,
-        tags=", ".join(q.tags), option_text=[c.text for c in q.choices],
+        type=q.type.value,
+        text=q.text,
+        title=q.title,
+        text_format=q.text_format,
+        difficulty=q.difficulty.value,
+        mark=_fmt(q.mark),
+        explanation=q.explanation,
+        tags=", ".join(q.tags),
+        option_text=[c.text for c in q.choices],
         option_weight=[_fmt(c.weight) for c in q.choices],
-        option_feedback=[c.feedback for c in q.choices], correct=correct,
+        option_feedback=[c.feedback for c in q.choices],
+        correct=correct,
         answer="" if q.answer is None else ("true" if q.answer else "false"),
-        feedback_true=q.feedback_true, feedback_false=q.feedback_false,
-        short_answers="\n".join(q.short_answers), case_sensitive=q.case_sensitive,
-        accent_sensitive=q.accent_sensitive, numeric="\n".join(numeric),
+        feedback_true=q.feedback_true,
+        feedback_false=q.feedback_false,
+        short_answers="\n".join(q.short_answers),
+        case_sensitive=q.case_sensitive,
+        accent_sensitive=q.accent_sensitive,
+        numeric="\n".join(numeric),
         pairs="\n".join(f"{p.left} -> {p.right}" for p in q.pairs),
-        source_document=s.document if s else "", source_article=s.article if s else "",
-        source_clause=s.clause if s else "", source_page=s.page if s else "",
+        source_document=s.document if s else "",
+        source_article=s.article if s else "",
+        source_clause=s.clause if s else "",
+        source_page=s.page if s else "",
         source_quote=s.quote if s else "",
     )
 
 
 def version_diff(old: Mapping, new: Mapping) -> list[str]:
     """Line diff of two stored versions (their JSON, one field per line, sorted)."""
+
     def lines(d: Mapping) -> list[str]:
         return json.dumps(d, ensure_ascii=False, indent=1, sort_keys=True).splitlines()
 

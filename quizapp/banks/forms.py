@@ -10,8 +10,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from quizapp.forms import to_choices
 
-FORMATS = [("auto", _l("Recognise from the file name")), ("gift", "GIFT (Moodle)"),
-           ("aiken", "Aiken"), ("xlsx", "Excel (XLSX)"), ("yaml", _l("quizapp YAML"))]
+FORMATS = [
+    ("auto", _l("Recognise from the file name")),
+    ("gift", "GIFT (Moodle)"),
+    ("aiken", "Aiken"),
+    ("xlsx", "Excel (XLSX)"),
+    ("yaml", _l("quizapp YAML")),
+]
 
 
 class BankForm(FlaskForm):
@@ -22,13 +27,18 @@ class BankForm(FlaskForm):
 
 
 class BankImportForm(FlaskForm):
-    file = FileField(_l("File (GIFT, Aiken, XLSX or YAML)"), validators=[
-        FileRequired(), FileAllowed(["gift", "txt", "xlsx", "yaml", "yml"],
-                                    _l("GIFT/TXT, XLSX or YAML only."))])
+    file = FileField(
+        _l("File (GIFT, Aiken, XLSX or YAML)"),
+        validators=[
+            FileRequired(),
+            FileAllowed(["gift", "txt", "xlsx", "yaml", "yml"], _l("GIFT/TXT, XLSX or YAML only.")),
+        ],
+    )
     format = SelectField(_l("Format"), choices=to_choices(FORMATS), default="auto")
     bank_id = SelectField(_l("Import into"), coerce=int, validators=[Optional()])
-    owner_unit_id = SelectField(_l("Owner unit (for a new bank from a YAML file)"), coerce=int,
-                                validators=[Optional()])
+    owner_unit_id = SelectField(
+        _l("Owner unit (for a new bank from a YAML file)"), coerce=int, validators=[Optional()]
+    )
 
 
 class ConfirmBankImportForm(FlaskForm):
@@ -42,8 +52,16 @@ class QuestionMetaForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    action = SelectField(_l("With the selected questions"), choices=to_choices([
-        ("retire", _l("Retire")), ("restore", _l("Restore")),
-        ("move", _l("Move to category")), ("tag", _l("Add tag"))]))
+    action = SelectField(
+        _l("With the selected questions"),
+        choices=to_choices(
+            [
+                ("retire", _l("Retire")),
+                ("restore", _l("Restore")),
+                ("move", _l("Move to category")),
+                ("tag", _l("Add tag")),
+            ]
+        ),
+    )
     category_id = SelectField(_l("Category"), coerce=int, validators=[Optional()])
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=60)])

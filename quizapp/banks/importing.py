@@ -32,7 +32,8 @@ def parse_upload(filename: str, content: bytes, fmt: str = "auto") -> tuple[str,
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return fmt, ParsedBank(questions=(), problems=(
-            Problem(N_("The file is not UTF-8 text."), {}, line=1),))
+        return fmt, ParsedBank(
+            questions=(), problems=(Problem(N_("The file is not UTF-8 text."), {}, line=1),)
+        )
     parser = {"yaml": load_native, "aiken": parse_aiken}.get(fmt, parse_gift)
     return fmt, parser(text)

@@ -125,8 +125,9 @@ def clean_question(q):
         q,
         text=clean_html(q.text),
         explanation=clean_html(q.explanation),
-        choices=tuple(replace(c, text=clean_html(c.text), feedback=clean_html(c.feedback))
-                      for c in q.choices),
+        choices=tuple(
+            replace(c, text=clean_html(c.text), feedback=clean_html(c.feedback)) for c in q.choices
+        ),
         feedback_true=clean_html(q.feedback_true),
         feedback_false=clean_html(q.feedback_false),
     )

@@ -46,10 +46,14 @@ from quizapp.web import actor, copy_errors, now, organiser_required, paginate, t
 bp = Blueprint("banks", __name__, url_prefix="/org/banks")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TYPE_LABELS = {
-    QType.SINGLE: "One correct answer", QType.MULTI: "Several correct answers",
-    QType.TRUEFALSE: "True or false", QType.SHORT: "Short answer",
-    QType.NUMERIC: "Numeric answer", QType.MATCHING: "Matching",
-    QType.DESCRIPTION: "Description (not graded)", QType.ESSAY: "Essay (not graded)",
+    QType.SINGLE: "One correct answer",
+    QType.MULTI: "Several correct answers",
+    QType.TRUEFALSE: "True or false",
+    QType.SHORT: "Short answer",
+    QType.NUMERIC: "Numeric answer",
+    QType.MATCHING: "Matching",
+    QType.DESCRIPTION: "Description (not graded)",
+    QType.ESSAY: "Essay (not graded)",
 }
 
 
@@ -64,8 +68,10 @@ def _manageable_banks():
 @organiser_required
 def index():
     today = local_today(now())
-    banks = [(b, services.bank_stats(db.session, b, today))
-             for b in services.visible_banks(db.session, actor())]
+    banks = [
+        (b, services.bank_stats(db.session, b, today))
+        for b in services.visible_banks(db.session, actor())
+    ]
     return render_template("banks/index.html", banks=banks)
 
 
@@ -76,11 +82,16 @@ def new():
     form.owner_unit_id.choices = _unit_choices()
     if form.validate_on_submit():
         try:
-            bank = services.create_bank(db.session, actor=actor(), key=form.title.data,
-                                        title=form.title.data,
-                                        description=form.description.data or "",
-                                        owner_unit_id=form.owner_unit_id.data,
-                                        shared=form.shared.data, now=now())
+            bank = services.create_bank(
+                db.session,
+                actor=actor(),
+                key=form.title.data,
+                title=form.title.data,
+                description=form.description.data or "",
+                owner_unit_id=form.owner_unit_id.data,
+                shared=form.shared.data,
+                now=now(),
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -93,8 +104,11 @@ def new():
 @bp.get("/template.xlsx")
 @organiser_required
 def template():
-    return Response(template_xlsx(), mimetype=XLSX,
-                    headers={"Content-Disposition": 'attachment; filename="mau-cau-hoi.xlsx"'})
+    return Response(
+        template_xlsx(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="mau-cau-hoi.xlsx"'},
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -102,8 +116,9 @@ def template():
 def import_file():
     form = BankImportForm()
     banks = _manageable_banks()
-    form.bank_id.choices = to_choices([(0, _("A new bank (YAML files only)"))] +
-                                      [(b.id, b.title) for b in banks])
+    form.bank_id.choices = to_choices(
+        [(0, _("A new bank (YAML files only)"))] + [(b.id, b.title) for b in banks]
+    )
     form.owner_unit_id.choices = _unit_choices()
     if request.method == "GET" and request.args.get("bank"):
         form.bank_id.data = request.args.get("bank", type=int)
@@ -111,31 +126,50 @@ def import_file():
         upload = form.file.data
         content, filename = upload.read(), upload.filename or "bank"
         fmt, parsed = parse_upload(filename, content, form.format.data)
-        bank = (services.get_bank(db.session, form.bank_id.data, actor(), manage=True)
-                if form.bank_id.data else None)
+        bank = (
+            services.get_bank(db.session, form.bank_id.data, actor(), manage=True)
+            if form.bank_id.data
+            else None
+        )
         if bank is None and parsed.meta is None:
             form.bank_id.errors = [_("Choose the bank to import into.")]
             return render_template("banks/import.html", form=form)
         if bank is None and parsed.meta is not None:
-            bank = db.session.scalar(select(services.Bank).where(
-                services.Bank.key == parsed.meta.key))
+            bank = db.session.scalar(
+                select(services.Bank).where(services.Bank.key == parsed.meta.key)
+            )
         plan = services.plan_bank_import(db.session, parsed, bank)
         db.session.rollback()
         confirm = None
         if plan.ok and (plan.created or plan.versioned or plan.moved):
-            db.session.execute(delete(PendingImport).where(
-                PendingImport.user_id == actor().user_id))
+            db.session.execute(
+                delete(PendingImport).where(PendingImport.user_id == actor().user_id)
+            )
             pending = PendingImport(
-                token=secrets.token_urlsafe(24), user_id=actor().user_id, kind="bank",
-                filename=filename, content=content, created_at=utcnow(),
-                options={"format": fmt, "bank_id": bank.id if bank else None,
-                         "owner_unit_id": form.owner_unit_id.data})
+                token=secrets.token_urlsafe(24),
+                user_id=actor().user_id,
+                kind="bank",
+                filename=filename,
+                content=content,
+                created_at=utcnow(),
+                options={
+                    "format": fmt,
+                    "bank_id": bank.id if bank else None,
+                    "owner_unit_id": form.owner_unit_id.data,
+                },
+            )
             db.session.add(pending)
             db.session.commit()
             confirm = ConfirmBankImportForm(token=pending.token)
-        return render_template("banks/import_preview.html", plan=plan, filename=filename,
-                               fmt=fmt, bank=bank, confirm=confirm,
-                               new_title=parsed.meta.title if parsed.meta else None)
+        return render_template(
+            "banks/import_preview.html",
+            plan=plan,
+            filename=filename,
+            fmt=fmt,
+            bank=bank,
+            confirm=confirm,
+            new_title=parsed.meta.title if parsed.meta else None,
+        )
     return render_template("banks/import.html", form=form)
 
 
@@ -145,32 +179,57 @@ def confirm_import():
     form = ConfirmBankImportForm()
     if not form.validate_on_submit():
         abort(400)
-    pending = db.session.scalar(select(PendingImport).where(
-        PendingImport.token == form.token.data, PendingImport.user_id == actor().user_id,
-        PendingImport.kind == "bank"))
+    pending = db.session.scalar(
+        select(PendingImport).where(
+            PendingImport.token == form.token.data,
+            PendingImport.user_id == actor().user_id,
+            PendingImport.kind == "bank",
+        )
+    )
     if pending is None:
         flash(_("This import has expired. Upload the file again."), "error")
         return redirect(url_for("banks.import_file"))
     opts = pending.options or {}
     _fmt, parsed = parse_upload(pending.filename, pending.content, opts.get("format", "auto"))
-    bank = (services.get_bank(db.session, opts["bank_id"], actor(), manage=True)
-            if opts.get("bank_id") else None)
-    result = services.import_bank(db.session, parsed, bank=bank,
-                                  owner_unit_id=opts.get("owner_unit_id"), actor=actor(),
-                                  now=now(), filename=pending.filename)
+    bank = (
+        services.get_bank(db.session, opts["bank_id"], actor(), manage=True)
+        if opts.get("bank_id")
+        else None
+    )
+    result = services.import_bank(
+        db.session,
+        parsed,
+        bank=bank,
+        owner_unit_id=opts.get("owner_unit_id"),
+        actor=actor(),
+        now=now(),
+        filename=pending.filename,
+    )
     db.session.delete(pending)
     db.session.commit()
-    flash(_("Import finished: %(c)s new questions, %(v)s new versions, %(n)s unchanged.",
-            c=len(result.created), v=len(result.versioned), n=result.unchanged), "success")
+    flash(
+        _(
+            "Import finished: %(c)s new questions, %(v)s new versions, %(n)s unchanged.",
+            c=len(result.created),
+            v=len(result.versioned),
+            n=result.unchanged,
+        ),
+        "success",
+    )
     return redirect(url_for("banks.show", bank_id=result.bank.id))
 
 
 def _filters() -> services.QuestionFilter:
     a = request.args
     return services.QuestionFilter(
-        text=a.get("q", ""), category_id=a.get("category", type=int),
-        tag=a.get("tag", ""), difficulty=a.get("difficulty", ""), type=a.get("type", ""),
-        retired=a.get("retired") == "1", superseded_only=a.get("superseded") == "1")
+        text=a.get("q", ""),
+        category_id=a.get("category", type=int),
+        tag=a.get("tag", ""),
+        difficulty=a.get("difficulty", ""),
+        type=a.get("type", ""),
+        retired=a.get("retired") == "1",
+        superseded_only=a.get("superseded") == "1",
+    )
 
 
 @bp.route("/<int:bank_id>", methods=["GET", "POST"])
@@ -194,9 +253,18 @@ def show(bank_id: int):
     from quizapp.policy import can_manage
 
     return render_template(
-        "banks/show.html", bank=bank, page=page, f=f, categories=categories, bulk=bulk,
-        superseded=superseded, stats=stats, types=TYPE_LABELS, from_dict=from_dict,
-        can_edit=can_manage(actor(), bank.owner_unit.path))
+        "banks/show.html",
+        bank=bank,
+        page=page,
+        f=f,
+        categories=categories,
+        bulk=bulk,
+        superseded=superseded,
+        stats=stats,
+        types=TYPE_LABELS,
+        from_dict=from_dict,
+        can_edit=can_manage(actor(), bank.owner_unit.path),
+    )
 
 
 def _bulk(form: BulkForm, ids: list[int]) -> None:
@@ -204,11 +272,11 @@ def _bulk(form: BulkForm, ids: list[int]) -> None:
     if action in ("retire", "restore"):
         n = services.set_retired(db.session, ids, action == "retire", actor=actor(), now=now())
     elif action == "move" and form.category_id.data:
-        n = services.move_questions(db.session, ids, form.category_id.data, actor=actor(),
-                                    now=now())
+        n = services.move_questions(
+            db.session, ids, form.category_id.data, actor=actor(), now=now()
+        )
     elif action == "tag":
-        n = services.tag_questions(db.session, ids, form.tag.data or "", actor=actor(),
-                                   now=now())
+        n = services.tag_questions(db.session, ids, form.tag.data or "", actor=actor(), now=now())
     else:
         n = 0
     flash(_("%(n)s questions changed.", n=n), "success")
@@ -218,8 +286,9 @@ def _editor(bank, row=None):
     """Shared GET/POST handling of the question editor (new and edit)."""
     categories = services.bank_categories(db.session, bank.id)
     meta = QuestionMetaForm()
-    meta.category_id.choices = to_choices([(0, _("(no category)"))] +
-                                          [(c.id, c.title) for c in categories])
+    meta.category_id.choices = to_choices(
+        [(0, _("(no category)"))] + [(c.id, c.title) for c in categories]
+    )
     docs = list(db.session.scalars(select(BankDocument).where(BankDocument.bank_id == bank.id)))
     errors: dict[str, str] = {}
     problems: list[str] = []
@@ -229,12 +298,17 @@ def _editor(bank, row=None):
             q = to_question(data, key=row.key if row else None)
             category = meta.category_id.data or None
             if row is None:
-                row = services.add_question(db.session, bank.id, q, actor=actor(), now=now(),
-                                            category_id=category)
+                row = services.add_question(
+                    db.session, bank.id, q, actor=actor(), now=now(), category_id=category
+                )
                 saved = True
             else:
-                saved = services.edit_question(db.session, row.id, q, actor=actor(), now=now(),
-                                               category_id=category) is not None
+                saved = (
+                    services.edit_question(
+                        db.session, row.id, q, actor=actor(), now=now(), category_id=category
+                    )
+                    is not None
+                )
             db.session.commit()
         except EditorError as exc:
             errors = {k: t(v) for k, v in exc.errors.items()}
@@ -250,13 +324,24 @@ def _editor(bank, row=None):
             meta.category_id.data = row.category_id or 0
         else:
             qtype = request.args.get("type", "single")
-            data = EditorData(type=qtype if qtype in {t.value for t in QType} else "single",
-                              text="")
+            data = EditorData(
+                type=qtype if qtype in {t.value for t in QType} else "single", text=""
+            )
     today = local_today(now())
     doc = next((d for d in docs if d.key == data.source_document), None)
-    return render_template("banks/edit.html", bank=bank, row=row, data=data, meta=meta,
-                           errors=errors, problems=problems, docs=docs, types=TYPE_LABELS,
-                           superseded=doc is not None and not doc.in_force(today), doc=doc)
+    return render_template(
+        "banks/edit.html",
+        bank=bank,
+        row=row,
+        data=data,
+        meta=meta,
+        errors=errors,
+        problems=problems,
+        docs=docs,
+        types=TYPE_LABELS,
+        superseded=doc is not None and not doc.in_force(today),
+        doc=doc,
+    )
 
 
 @bp.route("/<int:bank_id>/questions/new", methods=["GET", "POST"])
@@ -286,8 +371,9 @@ def preview(bank_id: int):
     try:
         q = to_question(data)
     except EditorError as exc:
-        return render_template("banks/_preview_error.html",
-                               errors=[t(v) for v in exc.errors.values()])
+        return render_template(
+            "banks/_preview_error.html", errors=[t(v) for v in exc.errors.values()]
+        )
     return render_template("banks/_question.html", q=q, preview=True)
 
 
@@ -298,10 +384,16 @@ def history(bank_id: int, question_id: int):
 
     row = services.get_question(db.session, question_id, actor())
     versions = services.versions(db.session, row.id)
-    diffs = {v.id: version_diff(versions[i + 1].content, v.content)
-             for i, v in enumerate(versions[:-1])}
-    return render_template("banks/history.html", bank=services.get_bank(
-        db.session, bank_id, actor()), row=row, versions=versions, diffs=diffs)
+    diffs = {
+        v.id: version_diff(versions[i + 1].content, v.content) for i, v in enumerate(versions[:-1])
+    }
+    return render_template(
+        "banks/history.html",
+        bank=services.get_bank(db.session, bank_id, actor()),
+        row=row,
+        versions=versions,
+        diffs=diffs,
+    )
 
 
 @bp.get("/<int:bank_id>/export.<fmt>")
@@ -317,5 +409,8 @@ def export(bank_id: int, fmt: str):
         body, mime = dump_xlsx(parsed), XLSX
     else:
         abort(404)
-    return Response(body, mimetype=mime, headers={
-        "Content-Disposition": f'attachment; filename="{bank.key}.{fmt}"'})
+    return Response(
+        body,
+        mimetype=mime,
+        headers={"Content-Disposition": f'attachment; filename="{bank.key}.{fmt}"'},
+    )

@@ -2,6 +2,7 @@
 imports, edits a question and sees the live preview."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import no_horizontal_scroll
 
@@ -25,7 +26,7 @@ def login(page, base):
     page.goto(base + "/login")
     page.fill("#identifier", "tinhdoan@quizapp.local")
     page.fill("#password", "quizapp2026")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     page.wait_for_url("**/org")
 
 
@@ -33,7 +34,7 @@ def test_gift_import_fix_edit_preview(live_server, page, check_a11y, tmp_path):
     login(page, live_server)
     page.goto(live_server + "/org/banks/new")
     page.fill("#title", "Ngân hàng thử trên điện thoại")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     page.wait_for_url("**/org/banks/*")
     bank_url = page.url
 
@@ -41,7 +42,7 @@ def test_gift_import_fix_edit_preview(live_server, page, check_a11y, tmp_path):
     bad.write_text(BROKEN, encoding="utf-8")
     page.goto(bank_url.replace("/org/banks/", "/org/banks/import?bank="))
     page.set_input_files("#file", str(bad))
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     rows = page.locator("table.problems tbody tr.error")
     assert rows.count() == 1
     cells = rows.first.locator("td").all_inner_texts()
@@ -53,7 +54,7 @@ def test_gift_import_fix_edit_preview(live_server, page, check_a11y, tmp_path):
     good.write_text(GIFT, encoding="utf-8")
     page.goto(bank_url.replace("/org/banks/", "/org/banks/import?bank="))
     page.set_input_files("#file", str(good))
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     page.locator("form[action$='/import/confirm'] button[type=submit]").click()
     page.wait_for_url(bank_url)
     assert check_a11y(page) == [] and no_horizontal_scroll(page)
@@ -66,8 +67,7 @@ def test_gift_import_fix_edit_preview(live_server, page, check_a11y, tmp_path):
     items.first.locator("a").first.click()
     page.wait_for_selector("#editor")
     page.fill("#option_text_2", "15/8/2026")
-    page.wait_for_function(
-        "document.getElementById('preview').innerText.includes('15/8/2026')")
+    expect(page.locator("#preview")).to_contain_text("15/8/2026")
     assert page.locator("#preview input[type=radio]").count() == 3
     assert check_a11y(page) == []
     page.locator("#editor button[type=submit]").click()

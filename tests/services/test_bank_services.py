@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quizapp.banks import services
-from quizapp.banks.core import Choice, Question, QType
+from quizapp.banks.core import Choice, QType, Question
 from quizapp.banks.models import BankQuestion, QuestionVersion
 from quizapp.banks.parsers.gift import parse_gift
 from quizapp.banks.parsers.native import dump_native, load_native
@@ -37,8 +37,9 @@ def unit(session):
 
 @pytest.fixture()
 def bank(session, unit, now):
-    return services.create_bank(session, actor=SYSTEM, key="thu", title="Ngân hàng thử",
-                                owner_unit_id=unit.id, now=now)
+    return services.create_bank(
+        session, actor=SYSTEM, key="thu", title="Ngân hàng thử", owner_unit_id=unit.id, now=now
+    )
 
 
 def count(session, model):
@@ -95,15 +96,24 @@ def test_file_with_errors_writes_nothing(session, bank, now):
 def test_search_ignores_diacritics_and_filters(session, bank, now):
     services.import_bank(session, parse_gift(GIFT), bank=bank, actor=SYSTEM, now=now)
     today = local_today(now)
-    found = session.scalars(services.questions_query(
-        session, bank, services.QuestionFilter(text="an ninh mang hieu luc"), today=today)).all()
+    found = session.scalars(
+        services.questions_query(
+            session, bank, services.QuestionFilter(text="an ninh mang hieu luc"), today=today
+        )
+    ).all()
     assert [r.key for r in found] == ["q1"]
-    tf = session.scalars(services.questions_query(
-        session, bank, services.QuestionFilter(type="truefalse"), today=today)).all()
+    tf = session.scalars(
+        services.questions_query(
+            session, bank, services.QuestionFilter(type="truefalse"), today=today
+        )
+    ).all()
     assert [r.key for r in tf] == ["q2"]
     services.tag_questions(session, [tf[0].id], "Lực lượng", actor=SYSTEM, now=now)
-    tagged = session.scalars(services.questions_query(
-        session, bank, services.QuestionFilter(tag="luc luong"), today=today)).all()
+    tagged = session.scalars(
+        services.questions_query(
+            session, bank, services.QuestionFilter(tag="luc luong"), today=today
+        )
+    ).all()
     assert [r.key for r in tagged] == ["q2"]
 
 
@@ -117,9 +127,11 @@ def test_superseded_documents_are_listed(session, unit, now):
     stats = services.bank_stats(session, bank, local_today(now))
     expected = sum(1 for q in parsed.questions if q.source and q.source.document in old)
     assert stats["superseded"] == expected
-    rows = session.scalars(services.questions_query(
-        session, bank, services.QuestionFilter(superseded_only=True),
-        today=local_today(now))).all()
+    rows = session.scalars(
+        services.questions_query(
+            session, bank, services.QuestionFilter(superseded_only=True), today=local_today(now)
+        )
+    ).all()
     assert len(rows) == expected
 
 
@@ -131,8 +143,7 @@ def test_native_roundtrip_through_the_database(session, unit, now):
     assert dump_native(exported) == dump_native(parsed)
 
 
-def test_organisers_outside_the_owner_cannot_change_or_see_private_banks(session, unit, bank,
-                                                                         now):
+def test_organisers_outside_the_owner_cannot_change_or_see_private_banks(session, unit, bank, now):
     other = make_unit(session, "Tỉnh khác", code="TK")
     below = make_unit(session, "Chi đoàn", parent=unit, code="TD-1")
     outsider = Actor(user_id=None, managed_paths=(other.path,))

@@ -1,4 +1,5 @@
 """Bank pages: GIFT import with an error line, preview, confirm, edit with versions, safety."""
+# ruff: noqa: E501  (GIFT samples keep their real, long lines)
 
 import io
 
@@ -24,16 +25,24 @@ BROKEN = GOOD + "\n::Q3:: Câu thiếu dấu đóng ngoặc {=a ~b\n"
 @pytest.fixture()
 def bank(session, now):
     province = make_unit(session, "Tỉnh Đoàn", code="TD")
-    b = services.create_bank(session, actor=SYSTEM, key="thu", title="Ngân hàng thử",
-                             owner_unit_id=province.id, now=now)
+    b = services.create_bank(
+        session, actor=SYSTEM, key="thu", title="Ngân hàng thử", owner_unit_id=province.id, now=now
+    )
     session.commit()
     return b
 
 
 def upload(client, bank, text, name="cau-hoi.gift"):
-    return client.post("/org/banks/import", data={
-        "file": (io.BytesIO(text.encode()), name), "format": "auto", "bank_id": str(bank.id),
-        "owner_unit_id": str(bank.owner_unit_id)}, content_type="multipart/form-data")
+    return client.post(
+        "/org/banks/import",
+        data={
+            "file": (io.BytesIO(text.encode()), name),
+            "format": "auto",
+            "bank_id": str(bank.id),
+            "owner_unit_id": str(bank.owner_unit_id),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def token_of(html):
@@ -57,8 +66,10 @@ def test_gift_import_shows_error_line_then_imports(client, login_as, bank, sessi
 
 def test_html_is_sanitised_on_every_page(client, login_as, bank, session):
     login_as("organiser", bank.owner_unit)
-    client.post("/org/banks/import/confirm",
-                data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))})
+    client.post(
+        "/org/banks/import/confirm",
+        data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))},
+    )
     q2 = session.scalar(select(BankQuestion).where(BankQuestion.key == "q2"))
     for path in (f"/org/banks/{bank.id}", f"/org/banks/{bank.id}/questions/{q2.id}"):
         html = client.get(path).get_data(as_text=True)
@@ -68,14 +79,24 @@ def test_html_is_sanitised_on_every_page(client, login_as, bank, session):
 
 def test_edit_creates_version_and_preview_renders(client, login_as, bank, session):
     login_as("organiser", bank.owner_unit)
-    client.post("/org/banks/import/confirm",
-                data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))})
+    client.post(
+        "/org/banks/import/confirm",
+        data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))},
+    )
     q1 = session.scalar(select(BankQuestion).where(BankQuestion.key == "q1"))
-    form = {"type": "single", "text": "Luật An ninh mạng 2025 có hiệu lực từ ngày nào?",
-            "text_format": "plain", "difficulty": "easy", "mark": "1",
-            "option_text": ["01/7/2026", "10/12/2025", "01/01/2027", ""],
-            "option_weight": [], "option_feedback": ["", "Ngày thông qua", "", ""],
-            "correct": "0", "category_id": "0", "tags": "hiệu lực"}
+    form = {
+        "type": "single",
+        "text": "Luật An ninh mạng 2025 có hiệu lực từ ngày nào?",
+        "text_format": "plain",
+        "difficulty": "easy",
+        "mark": "1",
+        "option_text": ["01/7/2026", "10/12/2025", "01/01/2027", ""],
+        "option_weight": [],
+        "option_feedback": ["", "Ngày thông qua", "", ""],
+        "correct": "0",
+        "category_id": "0",
+        "tags": "hiệu lực",
+    }
     preview = client.post(f"/org/banks/{bank.id}/preview", data=form).get_data(as_text=True)
     assert "01/01/2027" in preview and 'type="radio"' in preview
     resp = client.post(f"/org/banks/{bank.id}/questions/{q1.id}", data=form)
@@ -83,8 +104,7 @@ def test_edit_creates_version_and_preview_renders(client, login_as, bank, sessio
     session.expire_all()
     q1 = session.get(BankQuestion, q1.id)
     assert q1.current.number == 2 and q1.difficulty == "easy"
-    history = client.get(f"/org/banks/{bank.id}/questions/{q1.id}/history").get_data(
-        as_text=True)
+    history = client.get(f"/org/banks/{bank.id}/questions/{q1.id}/history").get_data(as_text=True)
     assert "Phiên bản 2" in history and "01/01/2027" in history
     bad = client.post(f"/org/banks/{bank.id}/questions/{q1.id}", data={**form, "correct": ""})
     assert bad.status_code == 200 and "flash-error" in bad.get_data(as_text=True)
@@ -92,8 +112,10 @@ def test_edit_creates_version_and_preview_renders(client, login_as, bank, sessio
 
 def test_search_without_diacritics(client, login_as, bank):
     login_as("organiser", bank.owner_unit)
-    client.post("/org/banks/import/confirm",
-                data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))})
+    client.post(
+        "/org/banks/import/confirm",
+        data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))},
+    )
     html = client.get(f"/org/banks/{bank.id}?q=hieu+luc").get_data(as_text=True)
     assert "có hiệu lực từ ngày nào" in html and "thành lập năm 1931" not in html
 
@@ -114,10 +136,13 @@ def test_member_cannot_open_banks(client, login_as, bank):
 
 def test_exports(client, login_as, bank):
     login_as("organiser", bank.owner_unit)
-    client.post("/org/banks/import/confirm",
-                data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))})
+    client.post(
+        "/org/banks/import/confirm",
+        data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))},
+    )
     gift = client.get(f"/org/banks/{bank.id}/export.gift").get_data(as_text=True)
     assert "::Q1::" in gift and "=01/7/2026" in gift
     assert client.get(f"/org/banks/{bank.id}/export.xlsx").data[:2] == b"PK"
-    assert "format: quizapp-bank/1" in client.get(
-        f"/org/banks/{bank.id}/export.yaml").get_data(as_text=True)
+    assert "format: quizapp-bank/1" in client.get(f"/org/banks/{bank.id}/export.yaml").get_data(
+        as_text=True
+    )

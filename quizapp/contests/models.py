@@ -1,0 +1,175 @@
+"""Contests, rounds, attempts, the questions each attempt was served and the saved answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quizapp.banks.models import Bank
+from quizapp.db import Base, utcnow
+from quizapp.orgs.models import Unit
+
+CONTEST_STATUSES = ("draft", "published", "closed", "archived")
+
+
+class Contest(Base):
+    __tablename__ = "contest"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft','published','closed','archived')", name="status"),
+        CheckConstraint("eligibility IN ('subtree','units','public')", name="eligibility"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(16), unique=True)  # the short public link
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    rules: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    owner_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    eligibility: Mapped[str] = mapped_column(String(10), default="subtree")
+    unit_ids: Mapped[list] = mapped_column(JSON, default=list)  # eligibility == "units"
+    populations: Mapped[list] = mapped_column(JSON, default=list)  # empty: everybody
+    one_page: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    owner_unit: Mapped[Unit] = relationship(lazy="joined")
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="contest", order_by="Round.number", lazy="selectin"
+    )
+
+
+class Round(Base):
+    """A "tuần thi": its window, time limit, draw blueprint and rules of attempts."""
+
+    __tablename__ = "contest_round"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "number"),
+        CheckConstraint("closes_at > opens_at", name="window"),
+        CheckConstraint("time_limit_s > 0", name="time_limit"),
+        CheckConstraint("attempts_allowed >= 1", name="attempts"),
+        CheckConstraint("counting IN ('best','first','last')", name="counting"),
+        CheckConstraint("review IN ('score','after_close','immediate')", name="review"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    time_limit_s: Mapped[int] = mapped_column(default=1200)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id"))
+    # [{"count": 10, "category": "chuong-1" | null, "difficulty": "hard" | null}]
+    blueprint: Mapped[list] = mapped_column(JSON, default=list)
+    fixed_keys: Mapped[list] = mapped_column(JSON, default=list)
+    # Frozen at publication: the question versions the draw may use, so later bank edits
+    # never change a running round (they go through regrading instead).
+    pool: Mapped[list | None] = mapped_column(JSON)
+    fixed_versions: Mapped[list | None] = mapped_column(JSON)
+    shuffle_questions: Mapped[bool] = mapped_column(default=True)
+    shuffle_options: Mapped[bool] = mapped_column(default=True)
+    attempts_allowed: Mapped[int] = mapped_column(default=1)
+    counting: Mapped[str] = mapped_column(String(8), default="best")
+    pass_mark: Mapped[int] = mapped_column(default=50)  # percent of the maximum score
+    review: Mapped[str] = mapped_column(String(12), default="after_close")
+    prediction: Mapped[bool] = mapped_column(default=True)
+    grace_s: Mapped[int] = mapped_column(default=30)
+
+    contest: Mapped[Contest] = relationship(back_populates="rounds")
+    bank: Mapped[Bank] = relationship(lazy="joined")
+
+    @property
+    def question_count(self) -> int:
+        return sum(int(i.get("count", 0)) for i in self.blueprint or []) + len(
+            self.fixed_keys or []
+        )
+
+
+class Attempt(Base):
+    """One participant's attempt at a round (organiser previews are flagged, never counted)."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", "number"),
+        CheckConstraint("status IN ('in_progress','submitted')", name="status"),
+        CheckConstraint("number >= 1", name="number"),
+        # At most one attempt in progress per participant and round, whatever the code does.
+        Index(
+            "uq_attempt_one_in_progress",
+            "round_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+        Index(
+            "ix_attempt_deadline_open",
+            "deadline_at",
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))  # at the time of the attempt
+    number: Mapped[int] = mapped_column(default=1)
+    preview: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(12), default="in_progress")
+    seed: Mapped[int]
+    started_at: Mapped[datetime]
+    deadline_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    submitted_by: Mapped[str | None] = mapped_column(String(10))  # user, timeout, sweep
+    device: Mapped[str] = mapped_column(String(40), default="")
+    score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    max_score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    correct_count: Mapped[int | None]
+    question_count: Mapped[int] = mapped_column(default=0)
+    prediction: Mapped[int | None]
+
+    round: Mapped[Round] = relationship(lazy="joined")
+    questions: Mapped[list[AttemptQuestion]] = relationship(
+        order_by="AttemptQuestion.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def duration_s(self) -> int | None:
+        if self.submitted_at is None:
+            return None
+        end = min(self.submitted_at, self.deadline_at)
+        return max(0, int((end - self.started_at).total_seconds()))
+
+
+class AttemptQuestion(Base):
+    """The question version served at a position, with its option order and its grade."""
+
+    __tablename__ = "attempt_question"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
+    position: Mapped[int]  # 1-based
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    option_order: Mapped[list] = mapped_column(JSON, default=list)
+    response: Mapped[dict | None] = mapped_column(JSON)  # in the question's original order
+    flagged: Mapped[bool] = mapped_column(default=False)
+    saved_at: Mapped[datetime | None]
+    fraction: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
