@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 5000
 FLASK := .venv/bin/flask --app wsgi
 
-.PHONY: run test setup setup-test serve migrate demo translations lint bench clean
+.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -37,7 +37,10 @@ translations:
 	.venv/bin/pybabel compile -d quizapp/translations --statistics
 
 lint:
-	.venv/bin/ruff check quizapp tests
+	.venv/bin/ruff check quizapp tests bench
 
 clean:
 	rm -rf .venv node_modules instance
+
+bench-quiz: setup-test
+	.venv/bin/python bench/quiz_page.py

@@ -13,6 +13,23 @@ from quizapp.db import utcnow
 from quizapp.extensions import db
 
 
+def writes(command):
+    """CLI commands write: their SQLite transactions take the write lock at once."""
+    import functools
+
+    from quizapp.db import write_intent
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        token = write_intent.set(True)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            write_intent.reset(token)
+
+    return wrapper
+
+
 def alembic_config():
     from alembic.config import Config
 
@@ -38,6 +55,7 @@ def register_cli(app: Flask) -> None:
 
     @db_group.command("upgrade")
     @with_appcontext
+    @writes
     def db_upgrade():
         """Apply every migration up to the newest."""
         upgrade_database()
@@ -46,6 +64,7 @@ def register_cli(app: Flask) -> None:
     @db_group.command("revision")
     @click.option("-m", "--message", required=True)
     @with_appcontext
+    @writes
     def db_revision(message):
         """Autogenerate a migration from the models."""
         from alembic import command
@@ -54,6 +73,7 @@ def register_cli(app: Flask) -> None:
 
     @db_group.command("current")
     @with_appcontext
+    @writes
     def db_current():
         from alembic import command
 
@@ -62,6 +82,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when units already exist.")
     @with_appcontext
+    @writes
     def seed_demo(if_empty):
         """Load the demo province (units, ~300 members, admin and organisers)."""
         from quizapp.demo import DEMO_PASSWORD, load_demo
@@ -81,12 +102,24 @@ def register_cli(app: Flask) -> None:
 
         return demo_logins()
 
+    @app.cli.command("sweep-attempts")
+    @with_appcontext
+    @writes
+    def sweep_attempts():
+        """Submit every attempt whose time is over (safe to run from cron every minute)."""
+        from quizapp.contests.attempts import sweep
+
+        count = sweep(db.session, utcnow())
+        db.session.commit()
+        click.echo(f"submitted {count} expired attempts")
+
     @app.cli.command("create-admin")
     @click.option("--name", required=True)
     @click.option("--email", default=None)
     @click.option("--phone", default=None)
     @click.password_option()
     @with_appcontext
+    @writes
     def create_admin(name, email, phone, password):
         """Create an administrator account."""
         from quizapp.auth.services import create_account
@@ -108,6 +141,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--kind", type=click.Choice(["members", "units"]), default="members")
     @click.option("--dry-run", is_flag=True, help="Only show what would change.")
     @with_appcontext
+    @writes
     def import_roster(path, kind, dry_run):
         """Import units or members from an XLSX/CSV roster file (all or nothing)."""
         from flask_babel import force_locale
@@ -162,6 +196,7 @@ def register_bank_cli(app: Flask) -> None:
         help="Code of the owner unit for new banks (default: the first top-level unit).",
     )
     @with_appcontext
+    @writes
     def import_bank_cmd(paths, unit_code):
         """Load or update banks from native YAML files (idempotent; edits become versions)."""
         from flask_babel import force_locale
@@ -226,6 +261,7 @@ def register_bank_cli(app: Flask) -> None:
     @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
     @click.option("--format", "fmt", type=click.Choice(["yaml", "gift", "xlsx"]), default="yaml")
     @with_appcontext
+    @writes
     def export_bank_cmd(key, output, fmt):
         """Write a bank back to a file (native YAML by default)."""
         from sqlalchemy import select

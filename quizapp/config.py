@@ -37,6 +37,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("QUIZAPP_LOGIN_RATE_LIMIT", "10 per minute"),
         "REGISTER_RATE_LIMIT": env.get("QUIZAPP_REGISTER_RATE_LIMIT", "5 per minute"),
+        "START_RATE_LIMIT": env.get("QUIZAPP_START_RATE_LIMIT", "20 per minute"),
+        "SAVE_RATE_LIMIT": env.get("QUIZAPP_SAVE_RATE_LIMIT", "240 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Set by requests that write (and by CLI commands): on SQLite their transactions start with
+# BEGIN IMMEDIATE, taking the write lock at once, so that a read lock is never upgraded (an
+# upgrade can fail at once with "database is locked" instead of waiting busy_timeout).
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 
 class UTCDateTime(TypeDecorator):
@@ -65,7 +72,7 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover - driver hook
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from quizapp.extensions import db
-from quizapp.web import actor
+from quizapp.web import actor, now
 
 bp = Blueprint("main", __name__)
 
@@ -16,7 +16,12 @@ bp = Blueprint("main", __name__)
 def home():
     if current_user.is_authenticated and actor().is_organiser:
         return redirect(url_for("orgs.dashboard"))
-    return render_template("home.html")
+    contests = []
+    if current_user.is_authenticated:
+        from quizapp.contests.attempts import open_contests_for
+
+        contests = open_contests_for(db.session, current_user, now())
+    return render_template("home.html", contests=contests)
 
 
 @bp.get("/healthz")

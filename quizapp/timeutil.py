@@ -62,3 +62,13 @@ def age_on(birth: date, today: date) -> int:
 
 def utc(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=UTC)
+
+
+def from_local(naive: datetime) -> datetime:
+    """A wall-clock time entered in Vietnam (naive) as an aware UTC datetime."""
+    return naive.replace(tzinfo=VN).astimezone(UTC)
+
+
+def local_input(moment: datetime | None) -> datetime | None:
+    """An aware datetime as the naive Vietnam wall-clock time a form field shows."""
+    return None if moment is None else moment.astimezone(VN).replace(tzinfo=None)

@@ -18,7 +18,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from quizapp.db import utcnow
+from quizapp.db import utcnow, write_intent
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.policy import Actor
@@ -63,6 +63,13 @@ def actor() -> Actor:
     if "actor" not in g:
         g.actor = actor_for(current_user if current_user.is_authenticated else None)
     return g.actor
+
+
+def writes_on_get(view):
+    """Mark a GET view that may write (e.g. submitting an expired attempt lazily); put it
+    innermost, functools.wraps carries the mark to the outer decorators."""
+    view.writes_on_get = True
+    return view
 
 
 def organiser_required(view):
@@ -176,6 +183,16 @@ def init_web(app: Flask) -> None:
     @app.before_request
     def _touch_session():
         g.now = utcnow()
+        view = app.view_functions.get(request.endpoint)
+        if request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes_on_get",
+                                                                       False):
+            g.write_token = write_intent.set(True)
+
+    @app.teardown_request
+    def _reset_write_intent(_exc):
+        token = g.pop("write_token", None)
+        if token is not None:
+            write_intent.reset(token)
 
     @app.after_request
     def _headers(response):

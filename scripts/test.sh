@@ -9,7 +9,7 @@ PYTEST=(.venv/bin/pytest -p no:cacheprovider -q)
 WORKERS="${QUIZAPP_TEST_WORKERS:-2}"
 
 echo "==> ruff"
-.venv/bin/ruff check quizapp tests
+.venv/bin/ruff check quizapp tests bench
 
 echo "==> tests on SQLite"
 "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests

@@ -80,6 +80,7 @@ class Round(Base):
     # never change a running round (they go through regrading instead).
     pool: Mapped[list | None] = mapped_column(JSON)
     fixed_versions: Mapped[list | None] = mapped_column(JSON)
+    draw_items: Mapped[list | None] = mapped_column(JSON)
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     attempts_allowed: Mapped[int] = mapped_column(default=1)

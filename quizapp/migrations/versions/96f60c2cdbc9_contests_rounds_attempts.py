@@ -1,8 +1,8 @@
 """contests rounds attempts
 
-Revision ID: 8a0fa20d31ae
+Revision ID: 96f60c2cdbc9
 Revises: 22050db02fd6
-Create Date: 2026-11-22 03:20:28.606356
+Create Date: 2026-11-22 03:22:01.916399
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import quizapp.db
 
 
-revision = '8a0fa20d31ae'
+revision = '96f60c2cdbc9'
 down_revision = '22050db02fd6'
 branch_labels = None
 depends_on = None
@@ -55,6 +55,7 @@ def upgrade():
     sa.Column('fixed_keys', sa.JSON(), nullable=False),
     sa.Column('pool', sa.JSON(), nullable=True),
     sa.Column('fixed_versions', sa.JSON(), nullable=True),
+    sa.Column('draw_items', sa.JSON(), nullable=True),
     sa.Column('shuffle_questions', sa.Boolean(), nullable=False),
     sa.Column('shuffle_options', sa.Boolean(), nullable=False),
     sa.Column('attempts_allowed', sa.Integer(), nullable=False),

@@ -1,0 +1,96 @@
+"""What the browser may see of a served question, and the mapping of its answers (pure).
+
+The display form never carries weights, right answers or feedback: the correct answers are
+not sent to the browser before grading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from quizapp.banks.core import QType, Question
+
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class DisplayQuestion:
+    position: int
+    type: str
+    text: str
+    text_format: str
+    options: tuple[str, ...] = ()  # in display order
+    lefts: tuple[str, ...] = ()  # matching
+    rights: tuple[str, ...] = ()  # matching, sorted so the order gives nothing away
+    mark: str = "1"
+
+
+def display(q: Question, position: int, option_order: Sequence[int]) -> DisplayQuestion:
+    options: tuple[str, ...] = ()
+    if q.type in (QType.SINGLE, QType.MULTI):
+        order = list(option_order) or list(range(len(q.choices)))
+        options = tuple(q.choices[i].text for i in order)
+    rights = tuple(sorted({p.right for p in q.pairs} | set(q.distractors)))
+    return DisplayQuestion(position=position, type=q.type.value, text=q.text,
+                           text_format=q.text_format, options=options,
+                           lefts=tuple(p.left for p in q.pairs), rights=rights,
+                           mark=format(q.mark.normalize(), "f"))
+
+
+class BadAnswer(ValueError):
+    """The posted answer does not fit the question."""
+
+
+def to_stored(q: Question, option_order: Sequence[int], posted: dict) -> dict | None:
+    """A posted answer (display positions) as stored (original option indices); None clears."""
+    order = list(option_order) or list(range(len(q.choices)))
+    if q.type in (QType.SINGLE, QType.MULTI):
+        raw = posted.get("choices", [])
+        if not isinstance(raw, list):
+            raw = [raw]
+        try:
+            shown = sorted({int(x) for x in raw if str(x) != ""})
+        except (TypeError, ValueError):
+            raise BadAnswer("choices") from None
+        if any(not 0 <= d < len(order) for d in shown) or (q.type == QType.SINGLE
+                                                           and len(shown) > 1):
+            raise BadAnswer("choices")
+        return {"choices": sorted(order[d] for d in shown)} if shown else None
+    if q.type == QType.TRUEFALSE:
+        value = posted.get("value")
+        if value in (None, ""):
+            return None
+        if value not in ("true", "false", True, False):
+            raise BadAnswer("value")
+        return {"value": value in ("true", True)}
+    if q.type == QType.MATCHING:
+        pairs = posted.get("pairs") or {}
+        if not isinstance(pairs, dict):
+            raise BadAnswer("pairs")
+        allowed = {p.right for p in q.pairs} | set(q.distractors)
+        clean = {}
+        for k, v in pairs.items():
+            if not str(k).isdigit() or int(k) >= len(q.pairs) or (v and v not in allowed):
+                raise BadAnswer("pairs")
+            if v:
+                clean[str(int(k))] = v
+        return {"pairs": clean} if clean else None
+    if q.type in (QType.SHORT, QType.NUMERIC, QType.ESSAY):
+        text = str(posted.get("text") or "")
+        limit = MAX_TEXT * 20 if q.type == QType.ESSAY else MAX_TEXT
+        if len(text) > limit:
+            raise BadAnswer("text")
+        return {"text": text} if text.strip() else None
+    return None
+
+
+def to_display(q: Question, option_order: Sequence[int], stored: dict | None) -> dict:
+    """A stored answer in display terms, to pre-fill the page."""
+    if not stored:
+        return {}
+    if q.type in (QType.SINGLE, QType.MULTI):
+        order = list(option_order) or list(range(len(q.choices)))
+        back = {orig: d for d, orig in enumerate(order)}
+        return {"choices": [back[i] for i in stored.get("choices", []) if i in back]}
+    return dict(stored)

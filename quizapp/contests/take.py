@@ -1,0 +1,250 @@
+"""Participant pages: contest landing, start, one question per screen (or all on one page),
+autosave endpoint, review and submit, result. Work without JavaScript too."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from quizapp.contests import attempts as A
+from quizapp.contests.models import Contest
+from quizapp.errors import Conflict, DomainError, Invalid
+from quizapp.extensions import db, limiter
+from quizapp.orgs.forms import ConfirmForm
+from quizapp.web import actor, now, t, writes_on_get
+
+bp = Blueprint("take", __name__)
+DEVICE_COOKIE = "quizapp_device"
+
+
+def _device() -> str:
+    return request.cookies.get(DEVICE_COOKIE, "")
+
+
+def _with_device(response):
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=400 * 24 * 3600,
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _start_rate():
+    return current_app.config.get("START_RATE_LIMIT", "20 per minute")
+
+
+def _save_rate():
+    return current_app.config.get("SAVE_RATE_LIMIT", "240 per minute")
+
+
+def _user_key():
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
+
+
+@bp.get("/c/<slug>")
+def landing(slug: str):
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    if contest is None or contest.status == "draft" and not (
+            current_user.is_authenticated and actor().is_organiser):
+        abort(404)
+    moment = now()
+    rounds = []
+    for rnd in contest.rounds:
+        mine = (A.my_attempts(db.session, rnd.id, current_user.id)
+                if current_user.is_authenticated else [])
+        rounds.append({"round": rnd, "state": A.round_state(rnd, moment), "mine": mine,
+                       "left": max(0, rnd.attempts_allowed - len(mine))})
+    reason = None
+    if current_user.is_authenticated:
+        reason = A.ineligible_reason(db.session, contest, current_user)
+    response = make_response(render_template(
+        "contests/landing.html", contest=contest, rounds=rounds, now=moment, reason=reason,
+        start_form=ConfirmForm()))
+    return _with_device(response)
+
+
+@bp.post("/rounds/<int:round_id>/start")
+@login_required
+@limiter.limit(_start_rate, key_func=_user_key)
+def start(round_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    preview = request.form.get("preview") == "1"
+    try:
+        attempt = A.start_attempt(db.session, round_id, user=current_user, actor=actor(),
+                                  now=now(), device=_device(), preview=preview)
+        db.session.commit()
+    except (Conflict, DomainError) as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(t(exc.message, exc.params), "error")
+        rnd = db.session.get(A.Round, round_id)
+        return redirect(url_for("take.landing", slug=rnd.contest.slug))
+    return _with_device(redirect(url_for("take.attempt", attempt_id=attempt.id)))
+
+
+def _load(attempt_id: int):
+    attempt = A.get_attempt(db.session, attempt_id, current_user)
+    if A.expire_if_due(db.session, attempt, now()):
+        db.session.commit()
+    return attempt
+
+
+def _remaining(attempt) -> int:
+    return max(0, int((attempt.deadline_at - now()).total_seconds()))
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+@writes_on_get
+def attempt(attempt_id: int):
+    attempt = _load(attempt_id)
+    if attempt.status != "in_progress":
+        return redirect(url_for("take.result", attempt_id=attempt.id))
+    device = _device()
+    if device and attempt.device != device:  # this device takes the attempt over
+        attempt.device = device
+    if request.method == "POST":  # the page without JavaScript posts its answers
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            _save_posted_page(attempt)
+        except Conflict as exc:
+            db.session.commit()
+            flash(t(exc.message, exc.params), "error")
+            return redirect(url_for("take.result", attempt_id=attempt.id))
+        except Invalid as exc:
+            db.session.rollback()
+            flash(t(exc.message, exc.params), "error")
+        else:
+            db.session.commit()
+        target = request.form.get("go", "next")
+        if target == "review":
+            return redirect(url_for("take.review", attempt_id=attempt.id))
+        return redirect(url_for("take.attempt", attempt_id=attempt.id, q=target))
+    db.session.commit()
+    slots = A.attempt_view(db.session, attempt)
+    one_page = attempt.round.contest.one_page or request.args.get("all") == "1"
+    current = max(1, min(request.args.get("q", 1, type=int) or 1, len(slots)))
+    response = make_response(render_template(
+        "contests/attempt.html", attempt=attempt, slots=slots, current=current,
+        one_page=one_page, remaining=_remaining(attempt), form=ConfirmForm()))
+    return _with_device(response)
+
+
+def _posted_answer(slot_type: str, position: int) -> dict | None:
+    f = request.form
+    name = f"a{position}"
+    if slot_type in ("single", "multi"):
+        return {"choices": f.getlist(name)}
+    if slot_type == "truefalse":
+        return {"value": f.get(name, "")}
+    if slot_type == "matching":
+        pairs = {k.split("-", 1)[1]: v for k, v in f.items() if k.startswith(f"{name}-")}
+        return {"pairs": pairs}
+    if slot_type in ("short", "numeric", "essay"):
+        return {"text": f.get(name, "")}
+    return None
+
+
+def _save_posted_page(attempt) -> None:
+    positions = [int(p) for p in request.form.getlist("position") if p.isdigit()]
+    slots = {s.question.position: s for s in A.attempt_view(db.session, attempt)}
+    for pos in positions:
+        slot = slots.get(pos)
+        if slot is None:
+            continue
+        posted = _posted_answer(slot.question.type, pos)
+        flagged = request.form.get(f"flag{pos}") == "1"
+        A.save_answer(db.session, attempt.id, pos, posted, user=current_user, now=now(),
+                      flagged=flagged)
+    if request.form.get("prediction", "").strip().isdigit():
+        A.save_answer(db.session, attempt.id, 0, None, user=current_user, now=now(),
+                      prediction=int(request.form["prediction"]))
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@login_required
+@limiter.limit(_save_rate, key_func=_user_key)
+def save(attempt_id: int):
+    """JSON autosave: {"position": 3, "answer": {...}, "flagged": bool, "prediction": int}."""
+    data = request.get_json(silent=True) or {}
+    try:
+        position = int(data.get("position") or 0)
+        prediction = data.get("prediction")
+        prediction = int(prediction) if prediction not in (None, "") else None
+    except (TypeError, ValueError):
+        return jsonify({"ok": False, "error": _("Bad request.")}), 400
+    flagged = data.get("flagged")
+    try:
+        A.save_answer(db.session, attempt_id, position, data.get("answer"), user=current_user,
+                      now=now(), device=_device(), prediction=prediction,
+                      flagged=flagged if isinstance(flagged, bool) else None)
+        db.session.commit()
+    except Conflict as exc:
+        db.session.commit()  # keeps an automatic submission made while refusing
+        return jsonify({"ok": False, "error": t(exc.message, exc.params),
+                        "result": url_for("take.result", attempt_id=attempt_id)}), 409
+    except Invalid as exc:
+        db.session.rollback()
+        return jsonify({"ok": False, "error": t(exc.message, exc.params)}), 422
+    return jsonify({"ok": True, "position": position})
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+@login_required
+@writes_on_get
+def review(attempt_id: int):
+    attempt = _load(attempt_id)
+    if attempt.status != "in_progress":
+        return redirect(url_for("take.result", attempt_id=attempt.id))
+    slots = A.attempt_view(db.session, attempt)
+    unanswered = [s.question.position for s in slots if not s.answer]
+    flagged = [s.question.position for s in slots if s.flagged]
+    return render_template("contests/review.html", attempt=attempt, slots=slots,
+                           unanswered=unanswered, flagged=flagged, form=ConfirmForm(),
+                           remaining=_remaining(attempt))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    raw = request.form.get("prediction", "").strip()
+    prediction = int(raw) if raw.isdigit() else None
+    A.submit_attempt(db.session, attempt_id, user=current_user, now=now(),
+                     prediction=prediction)
+    db.session.commit()
+    return redirect(url_for("take.result", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+@writes_on_get
+def result(attempt_id: int):
+    attempt = _load(attempt_id)
+    if attempt.status == "in_progress":
+        return redirect(url_for("take.attempt", attempt_id=attempt.id))
+    rows = None
+    if A.may_review_answers(attempt, now()):
+        rows = A.review_rows(db.session, attempt)
+    return render_template("contests/result.html", attempt=attempt, rows=rows,
+                           passed=A.passed(attempt))
+

@@ -1,0 +1,21 @@
+// Contest landing page: countdowns to a round's opening or closing (server-given seconds).
+(function () {
+  "use strict";
+  var els = document.querySelectorAll(".countdown[data-seconds]");
+  if (!els.length) { return; }
+  var t0 = performance.now();
+  function fmt(total) {
+    var d = Math.floor(total / 86400), h = Math.floor(total % 86400 / 3600);
+    var m = Math.floor(total % 3600 / 60), s = total % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+  }
+  function tick() {
+    var elapsed = (performance.now() - t0) / 1000;
+    els.forEach(function (el) {
+      el.textContent = fmt(Math.max(0, Math.round(parseInt(el.dataset.seconds, 10) - elapsed)));
+    });
+    setTimeout(tick, 1000);
+  }
+  tick();
+})();

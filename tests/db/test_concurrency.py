@@ -1,0 +1,79 @@
+"""50 simultaneous "start" requests of the same person give exactly one attempt
+(real threads, real connections, SQLite file or PostgreSQL)."""
+
+import os
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from quizapp import models  # noqa: F401
+from quizapp.auth.models import User
+from quizapp.auth.services import actor_for
+from quizapp.contests.attempts import start_attempt
+from quizapp.contests.models import Attempt, AttemptQuestion
+from quizapp.db import Base, make_engine, write_intent
+from tests.contest_helpers import make_bank, make_contest
+from tests.factories import make_unit, make_user
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+
+
+def _fresh_url(tmp_path, worker_id) -> str:
+    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'concurrency.db'}"
+    base = make_url(url)
+    name = f"{base.database}_conc_{worker_id}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def test_fifty_parallel_starts_make_one_attempt(tmp_path, worker_id):
+    engine = make_engine(_fresh_url(tmp_path, worker_id))
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        province = make_unit(s, "Tỉnh Đoàn", code="TD")
+        branch = make_unit(s, "Chi đoàn", parent=province, code="TD-1")
+        bank = make_bank(s, province, NOW)
+        contest = make_contest(s, province, bank, NOW)
+        user = make_user(s, role="member", unit=branch)
+        s.commit()
+        round_id, user_id = contest.rounds[0].id, user.id
+
+    barrier = threading.Barrier(50)
+    results, errors = [], []
+
+    def worker():
+        with Session(engine, expire_on_commit=False) as s:
+            u = s.get(User, user_id)
+            _ = (u.member.unit.path, u.organiser_roles)
+            s.rollback()  # hold no connection (nor lock) while waiting at the barrier
+            barrier.wait()
+            write_intent.set(True)  # as a POST request would
+            try:
+                attempt = start_attempt(s, round_id, user=u, actor=actor_for(u), now=NOW)
+                s.commit()
+                results.append(attempt.id)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                s.rollback()
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as s:
+        attempts = s.scalars(select(Attempt)).all()
+        served = s.scalar(select(func.count()).select_from(AttemptQuestion))
+    engine.dispose()
+    assert len(attempts) == 1, errors
+    assert errors == [] and len(results) == 50 and set(results) == {attempts[0].id}
+    assert served == attempts[0].question_count == 5

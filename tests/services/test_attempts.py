@@ -1,0 +1,219 @@
+"""The attempt lifecycle with a frozen clock: start, save, deadline, grace, automatic
+submission, sweep, resume, attempt limits, idempotent submit, builder rules."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from quizapp.auth.services import actor_for
+from quizapp.banks import services as bank_services
+from quizapp.banks.models import BankQuestion
+from quizapp.contests import attempts as A
+from quizapp.contests import services
+from quizapp.contests.models import Attempt
+from quizapp.errors import Conflict, Forbidden, Invalid
+from quizapp.policy import SYSTEM
+from tests.contest_helpers import make_bank, make_contest
+from tests.factories import make_unit, make_user
+
+
+@pytest.fixture()
+def world(session, now):
+    province = make_unit(session, "Tỉnh Đoàn", code="TD")
+    branch = make_unit(session, "Chi đoàn", parent=province, code="TD-1")
+    bank = make_bank(session, province, now)
+    contest = make_contest(session, province, bank, now)
+    user = make_user(session, role="member", unit=branch)
+    return dict(province=province, branch=branch, bank=bank, contest=contest,
+                rnd=contest.rounds[0], user=user)
+
+
+def start(session, world, now, user=None, **kw):
+    user = user or world["user"]
+    return A.start_attempt(session, world["rnd"].id, user=user, actor=actor_for(user), now=now,
+                           **kw)
+
+
+def right_display_index(session, attempt, position):
+    """Where the right option (original index 0) is shown at `position`."""
+    aq = attempt.questions[position - 1]
+    return aq.option_order.index(0) if aq.option_order else None
+
+
+def answer_all_right(session, attempt, user, now):
+    for slot in A.attempt_view(session, attempt):
+        pos = slot.question.position
+        if slot.question.type == "truefalse":
+            A.save_answer(session, attempt.id, pos, {"value": "true"}, user=user, now=now)
+        else:
+            A.save_answer(session, attempt.id, pos,
+                          {"choices": [right_display_index(session, attempt, pos)]},
+                          user=user, now=now)
+
+
+def test_start_draws_stores_seed_versions_and_order(session, world, now):
+    attempt = start(session, world, now)
+    assert attempt.status == "in_progress" and attempt.question_count == 5
+    assert attempt.deadline_at == now + timedelta(seconds=600)
+    assert len({q.version_id for q in attempt.questions}) == 5
+    assert all(sorted(q.option_order) in ([0, 1, 2, 3], []) for q in attempt.questions)
+    view = A.attempt_view(session, attempt)
+    assert all("weight" not in repr(s.question) for s in view)  # no key sent to the page
+
+
+def test_resume_returns_same_attempt_with_saved_answers(session, world, now):
+    attempt = start(session, world, now, device="phone-1")
+    A.save_answer(session, attempt.id, 1, {"choices": [2]}, user=world["user"], now=now,
+                  device="phone-1")
+    again = start(session, world, now + timedelta(minutes=1), device="phone-2")
+    assert again.id == attempt.id and again.device == "phone-2"
+    assert A.attempt_view(session, again)[0].answer == {"choices": [2]}
+    with pytest.raises(Conflict):  # the first phone was taken over
+        A.save_answer(session, attempt.id, 2, {"choices": [1]}, user=world["user"], now=now,
+                      device="phone-1")
+
+
+def test_full_marks_and_idempotent_submit(session, world, now):
+    attempt = start(session, world, now)
+    answer_all_right(session, attempt, world["user"], now + timedelta(seconds=30))
+    done = A.submit_attempt(session, attempt.id, user=world["user"],
+                            now=now + timedelta(seconds=95), prediction=12)
+    assert (done.correct_count, done.score, done.max_score) == (5, Decimal(5), Decimal(5))
+    assert done.duration_s == 95 and done.prediction == 12 and done.submitted_by == "user"
+    again = A.submit_attempt(session, attempt.id, user=world["user"],
+                             now=now + timedelta(seconds=200))
+    assert again.submitted_at == done.submitted_at and again.score == done.score
+    assert session.scalar(select(func.count()).select_from(Attempt)) == 1
+    assert A.passed(done)
+
+
+def test_saves_refused_after_deadline_plus_grace_and_attempt_submitted(session, world, now):
+    attempt = start(session, world, now)
+    A.save_answer(session, attempt.id, 1, {"choices": [0]}, user=world["user"],
+                  now=now + timedelta(seconds=600 + 29))  # in the grace period: accepted
+    with pytest.raises(Conflict):
+        A.save_answer(session, attempt.id, 2, {"choices": [0]}, user=world["user"],
+                      now=now + timedelta(seconds=600 + 31))
+    assert attempt.status == "submitted" and attempt.submitted_by == "timeout"
+    assert attempt.questions[0].response is not None and attempt.questions[1].response is None
+    assert attempt.duration_s == 600
+
+
+def test_deadline_is_capped_by_round_close(session, world, now):
+    rnd = world["rnd"]
+    rnd.closes_at = now + timedelta(minutes=3)
+    attempt = start(session, world, now)
+    assert attempt.deadline_at == now + timedelta(minutes=3)
+
+
+def test_sweep_submits_expired_attempts(session, world, now):
+    attempt = start(session, world, now)
+    other_user = make_user(session, role="member", unit=world["branch"])
+    fresh = start(session, world, now + timedelta(seconds=500), user=other_user)
+    assert A.sweep(session, now + timedelta(seconds=640)) == 1
+    assert attempt.status == "submitted" and fresh.status == "in_progress"
+    assert A.sweep(session, now + timedelta(seconds=640)) == 0
+
+
+def test_attempt_limits(session, world, now):
+    user = world["user"]
+    for i in range(2):
+        a = start(session, world, now + timedelta(minutes=20 * i))
+        A.submit_attempt(session, a.id, user=user, now=now + timedelta(minutes=20 * i + 1))
+    with pytest.raises(Conflict):
+        start(session, world, now + timedelta(hours=1))
+    preview_actor = SYSTEM  # organisers may still preview, never counted
+    p = A.start_attempt(session, world["rnd"].id, user=user, actor=preview_actor,
+                        now=now + timedelta(hours=1), preview=True)
+    assert p.preview and p.number == 3
+
+
+def test_round_window_eligibility_and_guardian(session, world, now):
+    with pytest.raises(Conflict):
+        start(session, world, now - timedelta(hours=2))  # not open yet
+    with pytest.raises(Conflict):
+        start(session, world, now + timedelta(days=8))  # closed
+    elsewhere = make_unit(session, "Tỉnh khác", code="TK")
+    outsider = make_user(session, role="member", unit=elsewhere)
+    with pytest.raises(Forbidden):
+        start(session, world, now, user=outsider)
+    child = make_user(session, role="member", unit=world["branch"])
+    child.member.birth_date = date(2013, 1, 1)
+    with pytest.raises(Forbidden):
+        start(session, world, now, user=child)
+    admin = make_user(session, role="admin")
+    with pytest.raises(Forbidden):  # not on a roster
+        start(session, world, now, user=admin)
+
+
+def test_bad_answers_are_refused(session, world, now):
+    attempt = start(session, world, now)
+    single_pos = next(s.question.position for s in A.attempt_view(session, attempt)
+                      if s.question.type == "single")
+    for bad in ({"choices": [7]}, {"choices": [0, 1]}, {"choices": ["x"]}):
+        with pytest.raises(Invalid):
+            A.save_answer(session, attempt.id, single_pos, bad, user=world["user"], now=now)
+    with pytest.raises(Invalid):
+        A.save_answer(session, attempt.id, 99, {"choices": [0]}, user=world["user"], now=now)
+
+
+def test_edits_after_publication_do_not_change_the_round(session, world, now):
+    bank = world["bank"]
+    attempt = start(session, world, now)
+    served = [q.version_id for q in attempt.questions]
+    row = session.scalar(select(BankQuestion).where(BankQuestion.current_version_id ==
+                                                    served[0]))
+    q = bank_services.from_dict(row.current.content)
+    from dataclasses import replace
+
+    bank_services.edit_question(session, row.id, replace(q, text="Đã sửa?"), actor=SYSTEM,
+                                now=now)
+    assert [q.version_id for q in attempt.questions] == served
+    with pytest.raises(Conflict):  # fairness: the blueprint cannot change once started
+        services.save_round(session, world["contest"].id, services.RoundData(
+            title="Tuần 1", opens_at=world["rnd"].opens_at, closes_at=world["rnd"].closes_at,
+            time_limit_s=300, bank_id=bank.id,
+            blueprint=({"count": 5, "category": None, "difficulty": None},)),
+            actor=SYSTEM, now=now, round_id=world["rnd"].id)
+
+
+def test_impossible_blueprint_refused_with_reason(session, world, now):
+    with pytest.raises(Invalid) as exc:
+        services.save_round(session, world["contest"].id, services.RoundData(
+            title="Tuần 2", opens_at=now, closes_at=now + timedelta(days=1), time_limit_s=300,
+            bank_id=world["bank"].id,
+            blueprint=({"count": 9, "category": "c1", "difficulty": "hard"},)),
+            actor=SYSTEM, now=now)
+    assert exc.value.params["count"] == 9 and exc.value.params["available"] == 2
+
+
+def test_grading_counts_partial_and_wrong(session, world, now):
+    attempt = start(session, world, now)
+    view = A.attempt_view(session, attempt)
+    wrong = next(s for s in view if s.question.type == "single")
+    pos = wrong.question.position
+    right = right_display_index(session, attempt, pos)
+    A.save_answer(session, attempt.id, pos, {"choices": [(right + 1) % 4]}, user=world["user"],
+                  now=now)
+    done = A.submit_attempt(session, attempt.id, user=world["user"], now=now)
+    assert done.correct_count == 0 and done.score == 0 and done.max_score == 5
+    assert not A.passed(done)
+
+
+def test_sweep_command(runner, session, now):
+    from quizapp.contests.models import Attempt as Att
+
+    province = make_unit(session, "Tỉnh Đoàn", code="TD")
+    bank = make_bank(session, province, now)
+    contest = make_contest(session, province, bank, now)
+    user = make_user(session, role="member", unit=province)
+    a = A.start_attempt(session, contest.rounds[0].id, user=user, actor=actor_for(user),
+                        now=now - timedelta(hours=2, minutes=-61))
+    a.deadline_at = now - timedelta(minutes=5)
+    session.commit()
+    result = runner.invoke(args=["sweep-attempts"])
+    assert result.exit_code == 0 and "submitted 1" in result.output
+    session.expire_all()
+    assert session.get(Att, a.id).status == "submitted"

@@ -1,0 +1,160 @@
+"""Contest pages: the builder, taking a round without JavaScript, the autosave endpoint,
+the result, and the poster's QR code read back from the PDF."""
+
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from quizapp.contests.models import Attempt, Contest
+from quizapp.timeutil import local_input
+from tests.contest_helpers import make_bank, make_contest
+from tests.factories import make_unit
+
+
+@pytest.fixture()
+def world(session, now):
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    branch = make_unit(session, "Chi đoàn Mỹ Long", parent=province, code="AG-ML")
+    bank = make_bank(session, province, now)
+    session.commit()
+    return dict(province=province, branch=branch, bank=bank)
+
+
+def test_organiser_builds_and_publishes_two_rounds(client, login_as, world, session, now):
+    login_as("organiser", world["province"])
+    resp = client.post("/org/contests/new", data={
+        "title": "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng 2025",
+        "owner_unit_id": world["province"].id, "eligibility": "subtree", "rules": "**5** câu"})
+    assert resp.status_code == 302
+    contest = session.scalar(select(Contest))
+    opens = local_input(now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    closes = local_input(now + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    base = {"opens_at": opens, "closes_at": closes, "time_limit": "10",
+            "bank_id": world["bank"].id, "attempts_allowed": "1", "counting": "best",
+            "pass_mark": "50", "review": "after_close", "shuffle_questions": "y",
+            "shuffle_options": "y", "prediction": "y"}
+    impossible = {**base, "title": "Tuần 1", "blueprint-0-count": "9",
+                  "blueprint-0-category": "c1", "blueprint-0-difficulty": "hard"}
+    page = client.post(f"/org/contests/{contest.id}/rounds/new", data=impossible)
+    assert page.status_code == 200 and "chỉ còn 2" in page.get_data(as_text=True)
+    for n in (1, 2):
+        ok = {**base, "title": f"Tuần thi thứ {n}", "blueprint-0-count": "3",
+              "blueprint-0-category": "c1", "blueprint-1-count": "2",
+              "blueprint-1-category": "c2", "blueprint-1-difficulty": "easy"}
+        assert client.post(f"/org/contests/{contest.id}/rounds/new", data=ok).status_code == 302
+    resp = client.post(f"/org/contests/{contest.id}/status", data={"status": "published"})
+    assert resp.status_code == 302
+    session.expire_all()
+    contest = session.get(Contest, contest.id)
+    assert contest.status == "published" and [r.question_count for r in contest.rounds] == [5, 5]
+    assert all(r.pool for r in contest.rounds)
+    landing = client.get(f"/c/{contest.slug}").get_data(as_text=True)
+    assert "Tuần thi thứ 2" in landing
+
+
+def test_member_takes_round_without_javascript(client, login_as, world, session, now):
+    contest = make_contest(session, world["province"], world["bank"], now, count=3)
+    session.commit()
+    login_as("member", world["branch"])
+    landing = client.get(f"/c/{contest.slug}").get_data(as_text=True)
+    assert "Bắt đầu" in landing or "Start" in landing
+    rnd = contest.rounds[0]
+    resp = client.post(f"/rounds/{rnd.id}/start")
+    assert resp.status_code == 302
+    attempt = session.scalar(select(Attempt))
+    url = f"/attempts/{attempt.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Câu 1/3" in page and "weight" not in page
+    assert "Đúng 1" in page or "Sai" in page
+    # answer each question by posting the page, as a phone without JavaScript does
+    for pos in (1, 2, 3):
+        html = client.get(f"{url}?q={pos}").get_data(as_text=True)
+        value = re.search(rf'name="a{pos}" value="([^"]+)"', html).group(1)
+        nxt = "review" if pos == 3 else str(pos + 1)
+        resp = client.post(url, data={"position": str(pos), f"a{pos}": value, "go": nxt})
+        assert resp.status_code == 302
+    review = client.get(f"{url}/review").get_data(as_text=True)
+    assert "Mọi câu hỏi đều đã được trả lời" in review or "Every question" in review
+    resp = client.post(f"{url}/submit", data={"prediction": "42"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/result")
+    session.expire_all()
+    attempt = session.get(Attempt, attempt.id)
+    assert attempt.status == "submitted" and attempt.prediction == 42
+    result = client.get(f"{url}/result").get_data(as_text=True)
+    assert f"{attempt.correct_count}/3" in result
+    assert client.post(f"{url}/submit").status_code == 302  # double tap: same result
+    assert session.scalar(select(Attempt).where(Attempt.id != attempt.id)) is None
+
+
+def test_json_autosave(client, login_as, world, session, now):
+    contest = make_contest(session, world["province"], world["bank"], now, count=3)
+    session.commit()
+    user = login_as("member", world["branch"])
+    client.post(f"/rounds/{contest.rounds[0].id}/start")
+    attempt = session.scalar(select(Attempt).where(Attempt.user_id == user.id))
+    save = f"/attempts/{attempt.id}/save"
+    ok = client.post(save, json={"position": 1, "answer": {"choices": [0]}, "flagged": True})
+    assert ok.status_code == 200 and ok.get_json()["ok"]
+    bad = client.post(save, json={"position": 1, "answer": {"choices": [9]}})
+    assert bad.status_code == 422
+    pred = client.post(save, json={"position": 0, "prediction": 17})
+    assert pred.status_code == 200
+    session.expire_all()
+    attempt = session.get(Attempt, attempt.id)
+    assert attempt.questions[0].flagged and attempt.questions[0].response is not None
+    assert attempt.prediction == 17
+
+
+def test_other_people_cannot_touch_an_attempt(client, login_as, world, session, now):
+    contest = make_contest(session, world["province"], world["bank"], now, count=3)
+    session.commit()
+    login_as("member", world["branch"])
+    client.post(f"/rounds/{contest.rounds[0].id}/start")
+    attempt = session.scalar(select(Attempt))
+    client.post("/logout")
+    login_as("member", world["branch"])
+    assert client.get(f"/attempts/{attempt.id}").status_code == 404
+    assert client.post(f"/attempts/{attempt.id}/save",
+                       json={"position": 1, "answer": {"choices": [0]}}).status_code == 404
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which("pdftoppm"),
+                    reason="poppler-utils and zbar-tools are installed by make test")
+def test_poster_pdf_has_a_readable_qr_code(client, login_as, world, session, now, tmp_path):
+    contest = make_contest(session, world["province"], world["bank"], now, count=3)
+    session.commit()
+    login_as("organiser", world["province"])
+    resp = client.get(f"/org/contests/{contest.id}/poster.pdf")
+    assert resp.status_code == 200 and resp.data[:5] == b"%PDF-"
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(resp.data)
+    subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(pdf),
+                    str(tmp_path / "page")], check=True)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng" in " ".join(text.split())
+    out = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")],
+                         capture_output=True, text=True)
+    assert out.stdout.strip() == f"http://127.0.0.1:5000/c/{contest.slug}"
+
+
+def test_quiz_page_of_30_questions_weighs_under_60_kb(client, login_as, session, now):
+    province = make_unit(session, "Tỉnh Đoàn", code="TD")
+    bank = make_bank(session, province, now, n=40, key="big")
+    contest = make_contest(session, province, bank, now, count=30)
+    contest.one_page = True  # the heaviest page: all 30 questions at once
+    session.commit()
+    login_as("member", province)
+    client.post(f"/rounds/{contest.rounds[0].id}/start")
+    attempt = session.scalar(select(Attempt))
+    page = client.get(f"/attempts/{attempt.id}")
+    html = page.get_data(as_text=True)
+    assert html.count('class="slot"') == 30
+    total = len(page.data)
+    for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        with client.get(asset) as static:
+            total += len(static.data)
+    assert total < 60 * 1024, total
