@@ -42,15 +42,15 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, base_url=STATIC + os.sep, url_fetcher=_fetcher()).write_pdf(
-        font_config=_fonts())
+        font_config=_fonts()
+    )
 
 
 def qr_png_data_uri(text: str, box: int = 10) -> str:
     """A QR code (error correction M) as a PNG data: URI."""
     import qrcode
 
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box,
-                       border=4)
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box, border=4)
     qr.add_data(text)
     qr.make(fit=True)
     buf = io.BytesIO()

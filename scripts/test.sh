@@ -7,12 +7,14 @@ cd "$(dirname "$0")/.."
 export PYTHONDONTWRITEBYTECODE=1
 PYTEST=(.venv/bin/pytest -p no:cacheprovider -q)
 WORKERS="${QUIZAPP_TEST_WORKERS:-2}"
+LOG=$(mktemp)
+run() { "$@" 2>&1 | tee -a "$LOG"; return "${PIPESTATUS[0]}"; }
 
 echo "==> ruff"
 .venv/bin/ruff check quizapp tests bench
 
 echo "==> tests on SQLite"
-"${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests
+run "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests
 
 echo "==> tests on PostgreSQL"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -28,9 +30,15 @@ as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 30 \
   -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
 "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres quizapp_test
 QUIZAPP_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/quizapp_test" \
-  "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests/services tests/web tests/db
+  run "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests/services tests/web tests/db
 stop_pg
 trap - EXIT
 
 echo "==> browser tests (headless Chromium)"
-"${PYTEST[@]}" -m browser "$@" tests/browser
+run "${PYTEST[@]}" -m browser "$@" tests/browser
+
+# One closing line for the three runs (SQLite, PostgreSQL, Chromium).
+passed=$(grep -oE '[0-9]+ passed' "$LOG" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -oE '[0-9]+ failed' "$LOG" | awk '{s+=$1} END {print s+0}')
+rm -f "$LOG"
+echo "total: $passed passed, $failed failed"

@@ -14,29 +14,65 @@ def make_bank(session, unit, now, *, n=12, key="bank-thi"):
     """A bank of n single-choice questions (option A right) in two categories, plus one
     true/false question (true)."""
     cats = (Category("c1", "Chương I"), Category("c2", "Chương II"))
-    qs = [Question(QType.SINGLE, f"Câu hỏi số {i}?", key=f"q{i:02d}",
-                   choices=(Choice(f"Đúng {i}", 100), Choice(f"Sai {i}a", 0),
-                            Choice(f"Sai {i}b", 0), Choice(f"Sai {i}c", 0)),
-                   difficulty=(Difficulty.EASY, Difficulty.MEDIUM, Difficulty.HARD)[i % 3],
-                   category="c1" if i % 2 else "c2") for i in range(n)]
-    qs.append(Question(QType.TRUEFALSE, "Đoàn được thành lập ngày 26/3/1931.", key="tf",
-                       answer=True, category="c1"))
+    qs = [
+        Question(
+            QType.SINGLE,
+            f"Câu hỏi số {i}?",
+            key=f"q{i:02d}",
+            choices=(
+                Choice(f"Đúng {i}", 100),
+                Choice(f"Sai {i}a", 0),
+                Choice(f"Sai {i}b", 0),
+                Choice(f"Sai {i}c", 0),
+            ),
+            difficulty=(Difficulty.EASY, Difficulty.MEDIUM, Difficulty.HARD)[i % 3],
+            category="c1" if i % 2 else "c2",
+        )
+        for i in range(n)
+    ]
+    qs.append(
+        Question(
+            QType.TRUEFALSE,
+            "Đoàn được thành lập ngày 26/3/1931.",
+            key="tf",
+            answer=True,
+            category="c1",
+        )
+    )
     parsed = ParsedBank(questions=tuple(qs), categories=cats)
-    bank = bank_services.create_bank(session, actor=SYSTEM, key=key, title="Ngân hàng thi",
-                                     owner_unit_id=unit.id, now=now)
+    bank = bank_services.create_bank(
+        session, actor=SYSTEM, key=key, title="Ngân hàng thi", owner_unit_id=unit.id, now=now
+    )
     bank_services.import_bank(session, parsed, bank=bank, actor=SYSTEM, now=now)
     return bank
 
 
 def make_contest(session, unit, bank, now, *, count=5, publish=True, **round_kw):
-    contest = services.create_contest(session, services.ContestData(
-        title="Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng", owner_unit_id=unit.id,
-        rules="Mỗi tuần thi có **5** câu hỏi."), actor=SYSTEM, now=now)
-    data = dict(title="Tuần thi thứ 1", opens_at=now - timedelta(hours=1),
-                closes_at=now + timedelta(days=7), time_limit_s=600, bank_id=bank.id,
-                blueprint=({"count": count, "category": None, "difficulty": None},),
-                shuffle_questions=True, shuffle_options=True, attempts_allowed=2,
-                counting="best", pass_mark=50, review="immediate", prediction=True)
+    contest = services.create_contest(
+        session,
+        services.ContestData(
+            title="Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng",
+            owner_unit_id=unit.id,
+            rules="Mỗi tuần thi có **5** câu hỏi.",
+        ),
+        actor=SYSTEM,
+        now=now,
+    )
+    data = dict(
+        title="Tuần thi thứ 1",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=7),
+        time_limit_s=600,
+        bank_id=bank.id,
+        blueprint=({"count": count, "category": None, "difficulty": None},),
+        shuffle_questions=True,
+        shuffle_options=True,
+        attempts_allowed=2,
+        counting="best",
+        pass_mark=50,
+        review="immediate",
+        prediction=True,
+    )
     data.update(round_kw)
     services.save_round(session, contest.id, services.RoundData(**data), actor=SYSTEM, now=now)
     if publish:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.audit.services import record
@@ -616,7 +616,7 @@ def questions_query(session: Session, bank: Bank, f: QuestionFilter, *, today: d
         )
     if f.superseded_only:
         keys = list(superseded_documents(session, bank.id, today))
-        stmt = stmt.where(BankQuestion.document_key.in_(keys or ["\0"]))
+        stmt = stmt.where(BankQuestion.document_key.in_(keys) if keys else false())
     return stmt.order_by(BankQuestion.position, BankQuestion.id)
 
 
@@ -656,7 +656,7 @@ def bank_stats(session: Session, bank: Bank, today: date) -> dict:
         select(func.count()).where(
             BankQuestion.bank_id == bank.id,
             BankQuestion.retired_at.is_(None),
-            BankQuestion.document_key.in_(old or ["\0"]),
+            BankQuestion.document_key.in_(old) if old else false(),
         )
     )
     return {"questions": total or 0, "superseded": superseded or 0}

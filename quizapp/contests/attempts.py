@@ -50,8 +50,10 @@ def ineligible_reason(session: Session, contest: Contest, user: User) -> str | N
         if not member.unit.path.startswith(contest.owner_unit.path):
             return N_("This contest is for the members of %(unit)s.")
     elif contest.eligibility == "units":
-        paths = [u.path for u in session.scalars(select(Unit).where(
-            Unit.id.in_(contest.unit_ids or [0])))]
+        paths = [
+            u.path
+            for u in session.scalars(select(Unit).where(Unit.id.in_(contest.unit_ids or [0])))
+        ]
         if not any(member.unit.path.startswith(p) for p in paths):
             return N_("Your unit is not taking part in this contest.")
     if contest.populations and not (set(contest.populations) & member.population):
@@ -60,19 +62,36 @@ def ineligible_reason(session: Session, contest: Contest, user: User) -> str | N
 
 
 def _finished_count(session: Session, round_id: int, user_id: int) -> int:
-    return session.scalar(select(func.count()).where(
-        Attempt.round_id == round_id, Attempt.user_id == user_id,
-        Attempt.preview.is_(False))) or 0
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Attempt.round_id == round_id, Attempt.user_id == user_id, Attempt.preview.is_(False)
+            )
+        )
+        or 0
+    )
 
 
 def _in_progress(session: Session, round_id: int, user_id: int) -> Attempt | None:
-    return session.scalar(select(Attempt).where(
-        Attempt.round_id == round_id, Attempt.user_id == user_id,
-        Attempt.status == "in_progress"))
+    return session.scalar(
+        select(Attempt).where(
+            Attempt.round_id == round_id,
+            Attempt.user_id == user_id,
+            Attempt.status == "in_progress",
+        )
+    )
 
 
-def start_attempt(session: Session, round_id: int, *, user: User, actor: Actor, now: datetime,
-                  device: str = "", preview: bool = False) -> Attempt:
+def start_attempt(
+    session: Session,
+    round_id: int,
+    *,
+    user: User,
+    actor: Actor,
+    now: datetime,
+    device: str = "",
+    preview: bool = False,
+) -> Attempt:
     """Start a new attempt or resume the one in progress (the calling device takes it over).
 
     Raises Forbidden when the member may not take part, Conflict when the round is not open
@@ -92,14 +111,21 @@ def start_attempt(session: Session, round_id: int, *, user: User, actor: Actor, 
             raise Conflict(N_("This contest is not open."))
         state = round_state(rnd, now)
         if state != "open":
-            raise Conflict(N_("This round is not open now.") if state == "upcoming"
-                           else N_("This round has closed."))
+            raise Conflict(
+                N_("This round is not open now.")
+                if state == "upcoming"
+                else N_("This round has closed.")
+            )
         reason = ineligible_reason(session, contest, user)
         if reason:
             raise Forbidden(reason, unit=contest.owner_unit.name)
         if needs_guardian_consent(user.member, now):
-            raise Forbidden(N_("Participants under 16 need the recorded consent of a parent "
-                               "or guardian first. Ask your organiser."))
+            raise Forbidden(
+                N_(
+                    "Participants under 16 need the recorded consent of a parent "
+                    "or guardian first. Ask your organiser."
+                )
+            )
     current = _in_progress(session, rnd.id, user.id)
     if current is not None:
         if expire_if_due(session, current, now):
@@ -111,24 +137,46 @@ def start_attempt(session: Session, round_id: int, *, user: User, actor: Actor, 
     done = _finished_count(session, rnd.id, user.id)
     if not preview and done >= rnd.attempts_allowed:
         raise Conflict(N_("You have used all your attempts for this round."))
-    number = 1 + (session.scalar(select(func.max(Attempt.number)).where(
-        Attempt.round_id == rnd.id, Attempt.user_id == user.id)) or 0)
+    number = 1 + (
+        session.scalar(
+            select(func.max(Attempt.number)).where(
+                Attempt.round_id == rnd.id, Attempt.user_id == user.id
+            )
+        )
+        or 0
+    )
     if rnd.pool is None:  # previews of draft contests draw from the live bank
         from quizapp.contests.services import freeze_pool
 
         freeze_pool(session, rnd)
     seed = secrets.randbits(31)
-    drawn = draw(round_pool(rnd), round_items(rnd), rnd.fixed_versions or [], seed=seed,
-                 shuffle_questions=rnd.shuffle_questions, shuffle_options=rnd.shuffle_options)
+    drawn = draw(
+        round_pool(rnd),
+        round_items(rnd),
+        rnd.fixed_versions or [],
+        seed=seed,
+        shuffle_questions=rnd.shuffle_questions,
+        shuffle_options=rnd.shuffle_options,
+    )
     limit_end = now + timedelta(seconds=rnd.time_limit_s)
     deadline = limit_end if preview else min(limit_end, rnd.closes_at)
-    attempt = Attempt(round_id=rnd.id, user_id=user.id, member_id=user.member_id,
-                      unit_id=user.member.unit_id if user.member else None, number=number,
-                      preview=preview, seed=seed, started_at=now, deadline_at=deadline,
-                      device=device, question_count=len(drawn))
-    attempt.questions = [AttemptQuestion(position=i + 1, version_id=d.version_id,
-                                         option_order=list(d.option_order))
-                         for i, d in enumerate(drawn)]
+    attempt = Attempt(
+        round_id=rnd.id,
+        user_id=user.id,
+        member_id=user.member_id,
+        unit_id=user.member.unit_id if user.member else None,
+        number=number,
+        preview=preview,
+        seed=seed,
+        started_at=now,
+        deadline_at=deadline,
+        device=device,
+        question_count=len(drawn),
+    )
+    attempt.questions = [
+        AttemptQuestion(position=i + 1, version_id=d.version_id, option_order=list(d.option_order))
+        for i, d in enumerate(drawn)
+    ]
     try:
         with session.begin_nested():
             session.add(attempt)
@@ -180,15 +228,29 @@ def attempt_view(session: Session, attempt: Attempt) -> list[SlotView]:
     out = []
     for aq in attempt.questions:
         q = versions[aq.version_id]
-        out.append(SlotView(display(q, aq.position, aq.option_order),
-                            to_display(q, aq.option_order, aq.response), aq.flagged,
-                            aq.saved_at is not None))
+        out.append(
+            SlotView(
+                display(q, aq.position, aq.option_order),
+                to_display(q, aq.option_order, aq.response),
+                aq.flagged,
+                aq.saved_at is not None,
+            )
+        )
     return out
 
 
-def save_answer(session: Session, attempt_id: int, position: int, posted: dict | None, *,
-                user: User, now: datetime, device: str = "", flagged: bool | None = None,
-                prediction: int | None = None) -> AttemptQuestion | None:
+def save_answer(
+    session: Session,
+    attempt_id: int,
+    position: int,
+    posted: dict | None,
+    *,
+    user: User,
+    now: datetime,
+    device: str = "",
+    flagged: bool | None = None,
+    prediction: int | None = None,
+) -> AttemptQuestion | None:
     """Save one answer (display positions) the moment it is chosen. One small write.
 
     Raises Conflict when time is up (the attempt is then submitted) or when another device
@@ -198,11 +260,13 @@ def save_answer(session: Session, attempt_id: int, position: int, posted: dict |
     if attempt.status != "in_progress":
         raise Conflict(N_("This attempt has already been submitted."))
     if expire_if_due(session, attempt, now):
-        raise Conflict(N_("Time is up: your attempt was submitted with the answers saved "
-                          "before the deadline."))
+        raise Conflict(
+            N_("Time is up: your attempt was submitted with the answers saved before the deadline.")
+        )
     if device and attempt.device and device != attempt.device:
-        raise Conflict(N_("This attempt continues on another device. Reload the page to "
-                          "take it back here."))
+        raise Conflict(
+            N_("This attempt continues on another device. Reload the page to take it back here.")
+        )
     if prediction is not None:
         if not (attempt.round.prediction and 0 <= prediction <= MAX_PREDICTION):
             raise Invalid({"prediction": N_("Enter a whole number.")})
@@ -225,8 +289,9 @@ def save_answer(session: Session, attempt_id: int, position: int, posted: dict |
     return aq
 
 
-def submit_attempt(session: Session, attempt_id: int, *, user: User, now: datetime,
-                   prediction: int | None = None) -> Attempt:
+def submit_attempt(
+    session: Session, attempt_id: int, *, user: User, now: datetime, prediction: int | None = None
+) -> Attempt:
     """Submit and grade. Idempotent: submitting a submitted attempt returns it unchanged."""
     attempt = get_attempt(session, attempt_id, user)
     if attempt.status == "submitted":
@@ -254,8 +319,7 @@ def _grade_and_close(session: Session, attempt: Attempt, *, now: datetime, by: s
             correct += g.correct
     attempt.score, attempt.max_score, attempt.correct_count = total, maximum, correct
     attempt.status = "submitted"
-    attempt.submitted_at = min(now, attempt.deadline_at + timedelta(
-        seconds=attempt.round.grace_s))
+    attempt.submitted_at = min(now, attempt.deadline_at + timedelta(seconds=attempt.round.grace_s))
     attempt.submitted_by = by
     session.flush()
 
@@ -270,9 +334,12 @@ def sweep(session: Session, now: datetime, *, batch: int = 500) -> int:
     """Submit every attempt whose time is over; safe to run every minute from cron."""
     done = 0
     while True:
-        rows = session.scalars(select(Attempt).where(
-            Attempt.status == "in_progress", Attempt.deadline_at < now)
-            .order_by(Attempt.deadline_at).limit(batch)).all()
+        rows = session.scalars(
+            select(Attempt)
+            .where(Attempt.status == "in_progress", Attempt.deadline_at < now)
+            .order_by(Attempt.deadline_at)
+            .limit(batch)
+        ).all()
         due = [a for a in rows if expire_if_due(session, a, now)]
         done += len(due)
         if len(rows) < batch:
@@ -287,8 +354,11 @@ def passed(attempt: Attempt) -> bool:
 
 def may_review_answers(attempt: Attempt, now: datetime) -> bool:
     review = attempt.round.review
-    return attempt.preview or review == "immediate" or (
-        review == "after_close" and now >= attempt.round.closes_at)
+    return (
+        attempt.preview
+        or review == "immediate"
+        or (review == "after_close" and now >= attempt.round.closes_at)
+    )
 
 
 def review_rows(session: Session, attempt: Attempt) -> list[tuple[AttemptQuestion, Question]]:
@@ -297,14 +367,25 @@ def review_rows(session: Session, attempt: Attempt) -> list[tuple[AttemptQuestio
 
 
 def my_attempts(session: Session, round_id: int, user_id: int) -> list[Attempt]:
-    return list(session.scalars(select(Attempt).where(
-        Attempt.round_id == round_id, Attempt.user_id == user_id, Attempt.preview.is_(False))
-        .order_by(Attempt.number)))
+    return list(
+        session.scalars(
+            select(Attempt)
+            .where(
+                Attempt.round_id == round_id, Attempt.user_id == user_id, Attempt.preview.is_(False)
+            )
+            .order_by(Attempt.number)
+        )
+    )
 
 
 def open_contests_for(session: Session, user: User, now: datetime) -> list[Contest]:
     """Published contests this member may take part in (for the home page)."""
-    contests = session.scalars(select(Contest).where(Contest.status == "published")
-                               .order_by(Contest.created_at.desc())).all()
-    return [c for c in contests if ineligible_reason(session, c, user) is None
-            and any(round_state(r, now) != "closed" for r in c.rounds)]
+    contests = session.scalars(
+        select(Contest).where(Contest.status == "published").order_by(Contest.created_at.desc())
+    ).all()
+    return [
+        c
+        for c in contests
+        if ineligible_reason(session, c, user) is None
+        and any(round_state(r, now) != "closed" for r in c.rounds)
+    ]

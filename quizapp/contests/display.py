@@ -32,10 +32,16 @@ def display(q: Question, position: int, option_order: Sequence[int]) -> DisplayQ
         order = list(option_order) or list(range(len(q.choices)))
         options = tuple(q.choices[i].text for i in order)
     rights = tuple(sorted({p.right for p in q.pairs} | set(q.distractors)))
-    return DisplayQuestion(position=position, type=q.type.value, text=q.text,
-                           text_format=q.text_format, options=options,
-                           lefts=tuple(p.left for p in q.pairs), rights=rights,
-                           mark=format(q.mark.normalize(), "f"))
+    return DisplayQuestion(
+        position=position,
+        type=q.type.value,
+        text=q.text,
+        text_format=q.text_format,
+        options=options,
+        lefts=tuple(p.left for p in q.pairs),
+        rights=rights,
+        mark=format(q.mark.normalize(), "f"),
+    )
 
 
 class BadAnswer(ValueError):
@@ -53,8 +59,9 @@ def to_stored(q: Question, option_order: Sequence[int], posted: dict) -> dict | 
             shown = sorted({int(x) for x in raw if str(x) != ""})
         except (TypeError, ValueError):
             raise BadAnswer("choices") from None
-        if any(not 0 <= d < len(order) for d in shown) or (q.type == QType.SINGLE
-                                                           and len(shown) > 1):
+        if any(not 0 <= d < len(order) for d in shown) or (
+            q.type == QType.SINGLE and len(shown) > 1
+        ):
             raise BadAnswer("choices")
         return {"choices": sorted(order[d] for d in shown)} if shown else None
     if q.type == QType.TRUEFALSE:

@@ -11,6 +11,7 @@ from quizapp.pdf import html_to_pdf, qr_png_data_uri
 
 
 def render_poster(contest: Contest, url: str, *, now: datetime) -> bytes:
-    html = render_template("contests/poster.html", contest=contest, url=url,
-                           qr=qr_png_data_uri(url), now=now)
+    html = render_template(
+        "contests/poster.html", contest=contest, url=url, qr=qr_png_data_uri(url), now=now
+    )
     return html_to_pdf(html)

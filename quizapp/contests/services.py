@@ -79,40 +79,65 @@ def _check_contest(session: Session, data: ContestData, actor: Actor) -> dict:
         errors["populations"] = N_("Unknown population category.")
     if errors:
         raise Invalid(errors)
-    return {"title": data.title.strip(), "description": data.description,
-            "rules": data.rules, "owner_unit_id": unit.id, "eligibility": data.eligibility,
-            "unit_ids": list(data.unit_ids) if data.eligibility == "units" else [],
-            "populations": sorted(set(data.populations)), "one_page": data.one_page}
+    return {
+        "title": data.title.strip(),
+        "description": data.description,
+        "rules": data.rules,
+        "owner_unit_id": unit.id,
+        "eligibility": data.eligibility,
+        "unit_ids": list(data.unit_ids) if data.eligibility == "units" else [],
+        "populations": sorted(set(data.populations)),
+        "one_page": data.one_page,
+    }
 
 
 def create_contest(session: Session, data: ContestData, *, actor: Actor, now: datetime) -> Contest:
     values = _check_contest(session, data, actor)
     slug = "".join(secrets.choice(SLUG_ALPHABET) for _ in range(7))
-    contest = Contest(slug=slug, created_at=now, created_by_id=actor.user_id, status="draft",
-                      **values)
+    contest = Contest(
+        slug=slug, created_at=now, created_by_id=actor.user_id, status="draft", **values
+    )
     session.add(contest)
     session.flush()
-    record(session, actor=actor, action="contest.create", object_type="contest",
-           object_id=contest.id, unit_path=contest.owner_unit.path, summary=contest.title,
-           now=now)
+    record(
+        session,
+        actor=actor,
+        action="contest.create",
+        object_type="contest",
+        object_id=contest.id,
+        unit_path=contest.owner_unit.path,
+        summary=contest.title,
+        now=now,
+    )
     return contest
 
 
-def update_contest(session: Session, contest_id: int, data: ContestData, *, actor: Actor,
-                   now: datetime) -> Contest:
+def update_contest(
+    session: Session, contest_id: int, data: ContestData, *, actor: Actor, now: datetime
+) -> Contest:
     contest = get_managed_contest(session, contest_id, actor)
     values = _check_contest(session, data, actor)
     before = {k: getattr(contest, k) for k in values}
     for k, v in values.items():
         setattr(contest, k, v)
     session.flush()
-    record(session, actor=actor, action="contest.update", object_type="contest",
-           object_id=contest.id, unit_path=contest.owner_unit.path, summary=contest.title,
-           before=before, after=values, now=now)
+    record(
+        session,
+        actor=actor,
+        action="contest.update",
+        object_type="contest",
+        object_id=contest.id,
+        unit_path=contest.owner_unit.path,
+        summary=contest.title,
+        before=before,
+        after=values,
+        now=now,
+    )
     return contest
 
 
 # --- rounds -------------------------------------------------------------------------------
+
 
 @dataclass
 class PoolPlan:
@@ -139,25 +164,38 @@ def build_pool(session: Session, bank: Bank, blueprint, fixed_keys) -> PoolPlan:
         return frozenset(out)
 
     key_of = {c.id: c.key for c in cats}
-    rows = session.scalars(select(BankQuestion).where(
-        BankQuestion.bank_id == bank.id, BankQuestion.retired_at.is_(None),
-        BankQuestion.type.not_in(("description", "essay")))).all()
+    rows = session.scalars(
+        select(BankQuestion).where(
+            BankQuestion.bank_id == bank.id,
+            BankQuestion.retired_at.is_(None),
+            BankQuestion.type.not_in(("description", "essay")),
+        )
+    ).all()
     plan = PoolPlan()
     version_by_key = {}
     for r in rows:
         n_options = len(r.current.content.get("choices") or [])
-        plan.pool.append(PoolQuestion(r.current_version_id, r.key, key_of.get(r.category_id),
-                                      r.difficulty, n_options))
+        plan.pool.append(
+            PoolQuestion(
+                r.current_version_id, r.key, key_of.get(r.category_id), r.difficulty, n_options
+            )
+        )
         version_by_key[r.key] = r.current_version_id
     for i, item in enumerate(blueprint):
         cat = item.get("category")
         if cat and cat not in by_key:
             raise Invalid({"blueprint": N_("Unknown category %(key)s.")}, key=cat)
-        label = (by_key[cat].title if cat else N_("whole bank"))
+        label = by_key[cat].title if cat else N_("whole bank")
         if item.get("difficulty"):
             label += f" / {item['difficulty']}"
-        plan.items.append(BlueprintItem(int(item["count"]), subtree(by_key[cat]) if cat else None,
-                                        item.get("difficulty") or None, f"{i + 1}. {label}"))
+        plan.items.append(
+            BlueprintItem(
+                int(item["count"]),
+                subtree(by_key[cat]) if cat else None,
+                item.get("difficulty") or None,
+                f"{i + 1}. {label}",
+            )
+        )
     for key in fixed_keys:
         if key not in version_by_key:
             raise Invalid({"fixed_keys": N_("No live question with key %(key)s.")}, key=key)
@@ -193,16 +231,36 @@ def _check_round(session: Session, contest: Contest, data: RoundData, actor: Act
 
 
 def has_attempts(session: Session, round_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(
-        Attempt.round_id == round_id, Attempt.preview.is_(False)))))
+    return bool(
+        session.scalar(
+            select(exists().where(Attempt.round_id == round_id, Attempt.preview.is_(False)))
+        )
+    )
 
 
-FAIRNESS_FIELDS = ("time_limit_s", "bank_id", "blueprint", "fixed_keys", "shuffle_questions",
-                   "shuffle_options", "attempts_allowed", "counting", "pass_mark", "prediction")
+FAIRNESS_FIELDS = (
+    "time_limit_s",
+    "bank_id",
+    "blueprint",
+    "fixed_keys",
+    "shuffle_questions",
+    "shuffle_options",
+    "attempts_allowed",
+    "counting",
+    "pass_mark",
+    "prediction",
+)
 
 
-def save_round(session: Session, contest_id: int, data: RoundData, *, actor: Actor,
-               now: datetime, round_id: int | None = None) -> Round:
+def save_round(
+    session: Session,
+    contest_id: int,
+    data: RoundData,
+    *,
+    actor: Actor,
+    now: datetime,
+    round_id: int | None = None,
+) -> Round:
     """Add or edit a round. The blueprint must be drawable from the bank. Once somebody has
     started the round, nothing that changes fairness may change (Conflict)."""
     contest = get_managed_contest(session, contest_id, actor)
@@ -211,12 +269,19 @@ def save_round(session: Session, contest_id: int, data: RoundData, *, actor: Act
     _check_round(session, contest, data, actor)
     values = {
         "title": data.title.strip() or f"Tuần thi thứ {len(contest.rounds) + 1}",
-        "opens_at": data.opens_at, "closes_at": data.closes_at,
-        "time_limit_s": data.time_limit_s, "bank_id": data.bank_id,
-        "blueprint": [dict(i) for i in data.blueprint], "fixed_keys": list(data.fixed_keys),
-        "shuffle_questions": data.shuffle_questions, "shuffle_options": data.shuffle_options,
-        "attempts_allowed": data.attempts_allowed, "counting": data.counting,
-        "pass_mark": data.pass_mark, "review": data.review, "prediction": data.prediction,
+        "opens_at": data.opens_at,
+        "closes_at": data.closes_at,
+        "time_limit_s": data.time_limit_s,
+        "bank_id": data.bank_id,
+        "blueprint": [dict(i) for i in data.blueprint],
+        "fixed_keys": list(data.fixed_keys),
+        "shuffle_questions": data.shuffle_questions,
+        "shuffle_options": data.shuffle_options,
+        "attempts_allowed": data.attempts_allowed,
+        "counting": data.counting,
+        "pass_mark": data.pass_mark,
+        "review": data.review,
+        "prediction": data.prediction,
     }
     if round_id is None:
         rnd = Round(contest_id=contest.id, number=len(contest.rounds) + 1, **values)
@@ -230,17 +295,29 @@ def save_round(session: Session, contest_id: int, data: RoundData, *, actor: Act
         if has_attempts(session, rnd.id):
             changed = [f for f in FAIRNESS_FIELDS if getattr(rnd, f) != values[f]]
             if changed:
-                raise Conflict(N_("Participants have started this round: its questions, "
-                                  "time and attempt rules can no longer change. Use "
-                                  "regrading to correct a question."))
+                raise Conflict(
+                    N_(
+                        "Participants have started this round: its questions, "
+                        "time and attempt rules can no longer change. Use "
+                        "regrading to correct a question."
+                    )
+                )
         for k, v in values.items():
             setattr(rnd, k, v)
         action = "round.update"
     session.flush()
     if contest.status == "published":
         freeze_pool(session, rnd)
-    record(session, actor=actor, action=action, object_type="round", object_id=rnd.id,
-           unit_path=contest.owner_unit.path, summary=f"{contest.title}: {rnd.title}", now=now)
+    record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="round",
+        object_id=rnd.id,
+        unit_path=contest.owner_unit.path,
+        summary=f"{contest.title}: {rnd.title}",
+        now=now,
+    )
     return rnd
 
 
@@ -251,8 +328,10 @@ def freeze_pool(session: Session, rnd: Round) -> None:
     plan = build_pool(session, rnd.bank, rnd.blueprint, rnd.fixed_keys)
     rnd.pool = [[q.version_id, q.key, q.category, q.difficulty, q.options] for q in plan.pool]
     rnd.fixed_versions = plan.fixed
-    rnd.draw_items = [[i.count, sorted(i.categories) if i.categories is not None else None,
-                       i.difficulty, i.label] for i in plan.items]
+    rnd.draw_items = [
+        [i.count, sorted(i.categories) if i.categories is not None else None, i.difficulty, i.label]
+        for i in plan.items
+    ]
 
 
 def round_pool(rnd: Round) -> list[PoolQuestion]:
@@ -261,16 +340,23 @@ def round_pool(rnd: Round) -> list[PoolQuestion]:
 
 
 def round_items(rnd: Round) -> list[BlueprintItem]:
-    return [BlueprintItem(count, frozenset(cats) if cats is not None else None, diff, label)
-            for count, cats, diff, label in rnd.draw_items or []]
+    return [
+        BlueprintItem(count, frozenset(cats) if cats is not None else None, diff, label)
+        for count, cats, diff, label in rnd.draw_items or []
+    ]
 
 
-def set_status(session: Session, contest_id: int, status: str, *, actor: Actor,
-               now: datetime) -> Contest:
+def set_status(
+    session: Session, contest_id: int, status: str, *, actor: Actor, now: datetime
+) -> Contest:
     """draft → published → closed → archived (and closed → published to reopen)."""
     contest = get_managed_contest(session, contest_id, actor)
-    allowed = {"draft": {"published"}, "published": {"closed"},
-               "closed": {"archived", "published"}, "archived": set()}
+    allowed = {
+        "draft": {"published"},
+        "published": {"closed"},
+        "closed": {"archived", "published"},
+        "archived": set(),
+    }
     if status not in allowed[contest.status]:
         raise Conflict(N_("This change of status is not allowed."))
     if status == "published":
@@ -286,9 +372,18 @@ def set_status(session: Session, contest_id: int, status: str, *, actor: Actor,
     before = contest.status
     contest.status = status
     session.flush()
-    record(session, actor=actor, action=f"contest.{status}", object_type="contest",
-           object_id=contest.id, unit_path=contest.owner_unit.path, summary=contest.title,
-           before={"status": before}, after={"status": status}, now=now)
+    record(
+        session,
+        actor=actor,
+        action=f"contest.{status}",
+        object_type="contest",
+        object_id=contest.id,
+        unit_path=contest.owner_unit.path,
+        summary=contest.title,
+        before={"status": before},
+        after={"status": status},
+        now=now,
+    )
     return contest
 
 
@@ -299,18 +394,28 @@ def superseded_in_round(session: Session, rnd: Round, now: datetime) -> list[str
         return []
     plan = build_pool(session, rnd.bank, rnd.blueprint, rnd.fixed_keys)
     ids = {q.version_id for q in plan.pool}
-    rows = session.scalars(select(BankQuestion).where(
-        BankQuestion.current_version_id.in_(ids), BankQuestion.document_key.in_(list(old))))
+    rows = session.scalars(
+        select(BankQuestion).where(
+            BankQuestion.current_version_id.in_(ids), BankQuestion.document_key.in_(list(old))
+        )
+    )
     return sorted(r.key for r in rows)
 
 
 def blueprint_options(session: Session, bank: Bank) -> list[dict]:
     """Per category: how many live questions at each difficulty (for the round form)."""
-    cats = session.scalars(select(BankCategory).where(BankCategory.bank_id == bank.id)
-                           .order_by(BankCategory.position, BankCategory.id)).all()
-    rows = session.execute(select(BankQuestion.category_id, BankQuestion.difficulty).where(
-        BankQuestion.bank_id == bank.id, BankQuestion.retired_at.is_(None),
-        BankQuestion.type.not_in(("description", "essay")))).all()
+    cats = session.scalars(
+        select(BankCategory)
+        .where(BankCategory.bank_id == bank.id)
+        .order_by(BankCategory.position, BankCategory.id)
+    ).all()
+    rows = session.execute(
+        select(BankQuestion.category_id, BankQuestion.difficulty).where(
+            BankQuestion.bank_id == bank.id,
+            BankQuestion.retired_at.is_(None),
+            BankQuestion.type.not_in(("description", "essay")),
+        )
+    ).all()
     counts: dict[tuple, int] = {}
     for cat, diff in rows:
         counts[(cat, diff)] = counts.get((cat, diff), 0) + 1

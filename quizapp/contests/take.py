@@ -38,9 +38,14 @@ def _device() -> str:
 
 def _with_device(response):
     if not request.cookies.get(DEVICE_COOKIE):
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=400 * 24 * 3600,
-                            httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(16),
+            max_age=400 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -59,22 +64,41 @@ def _user_key():
 @bp.get("/c/<slug>")
 def landing(slug: str):
     contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None or contest.status == "draft" and not (
-            current_user.is_authenticated and actor().is_organiser):
+    if (
+        contest is None
+        or contest.status == "draft"
+        and not (current_user.is_authenticated and actor().is_organiser)
+    ):
         abort(404)
     moment = now()
     rounds = []
     for rnd in contest.rounds:
-        mine = (A.my_attempts(db.session, rnd.id, current_user.id)
-                if current_user.is_authenticated else [])
-        rounds.append({"round": rnd, "state": A.round_state(rnd, moment), "mine": mine,
-                       "left": max(0, rnd.attempts_allowed - len(mine))})
+        mine = (
+            A.my_attempts(db.session, rnd.id, current_user.id)
+            if current_user.is_authenticated
+            else []
+        )
+        rounds.append(
+            {
+                "round": rnd,
+                "state": A.round_state(rnd, moment),
+                "mine": mine,
+                "left": max(0, rnd.attempts_allowed - len(mine)),
+            }
+        )
     reason = None
     if current_user.is_authenticated:
         reason = A.ineligible_reason(db.session, contest, current_user)
-    response = make_response(render_template(
-        "contests/landing.html", contest=contest, rounds=rounds, now=moment, reason=reason,
-        start_form=ConfirmForm()))
+    response = make_response(
+        render_template(
+            "contests/landing.html",
+            contest=contest,
+            rounds=rounds,
+            now=moment,
+            reason=reason,
+            start_form=ConfirmForm(),
+        )
+    )
     return _with_device(response)
 
 
@@ -86,8 +110,15 @@ def start(round_id: int):
         abort(400)
     preview = request.form.get("preview") == "1"
     try:
-        attempt = A.start_attempt(db.session, round_id, user=current_user, actor=actor(),
-                                  now=now(), device=_device(), preview=preview)
+        attempt = A.start_attempt(
+            db.session,
+            round_id,
+            user=current_user,
+            actor=actor(),
+            now=now(),
+            device=_device(),
+            preview=preview,
+        )
         db.session.commit()
     except (Conflict, DomainError) as exc:
         db.session.rollback()
@@ -142,9 +173,17 @@ def attempt(attempt_id: int):
     slots = A.attempt_view(db.session, attempt)
     one_page = attempt.round.contest.one_page or request.args.get("all") == "1"
     current = max(1, min(request.args.get("q", 1, type=int) or 1, len(slots)))
-    response = make_response(render_template(
-        "contests/attempt.html", attempt=attempt, slots=slots, current=current,
-        one_page=one_page, remaining=_remaining(attempt), form=ConfirmForm()))
+    response = make_response(
+        render_template(
+            "contests/attempt.html",
+            attempt=attempt,
+            slots=slots,
+            current=current,
+            one_page=one_page,
+            remaining=_remaining(attempt),
+            form=ConfirmForm(),
+        )
+    )
     return _with_device(response)
 
 
@@ -172,11 +211,19 @@ def _save_posted_page(attempt) -> None:
             continue
         posted = _posted_answer(slot.question.type, pos)
         flagged = request.form.get(f"flag{pos}") == "1"
-        A.save_answer(db.session, attempt.id, pos, posted, user=current_user, now=now(),
-                      flagged=flagged)
+        A.save_answer(
+            db.session, attempt.id, pos, posted, user=current_user, now=now(), flagged=flagged
+        )
     if request.form.get("prediction", "").strip().isdigit():
-        A.save_answer(db.session, attempt.id, 0, None, user=current_user, now=now(),
-                      prediction=int(request.form["prediction"]))
+        A.save_answer(
+            db.session,
+            attempt.id,
+            0,
+            None,
+            user=current_user,
+            now=now(),
+            prediction=int(request.form["prediction"]),
+        )
 
 
 @bp.post("/attempts/<int:attempt_id>/save")
@@ -193,14 +240,27 @@ def save(attempt_id: int):
         return jsonify({"ok": False, "error": _("Bad request.")}), 400
     flagged = data.get("flagged")
     try:
-        A.save_answer(db.session, attempt_id, position, data.get("answer"), user=current_user,
-                      now=now(), device=_device(), prediction=prediction,
-                      flagged=flagged if isinstance(flagged, bool) else None)
+        A.save_answer(
+            db.session,
+            attempt_id,
+            position,
+            data.get("answer"),
+            user=current_user,
+            now=now(),
+            device=_device(),
+            prediction=prediction,
+            flagged=flagged if isinstance(flagged, bool) else None,
+        )
         db.session.commit()
     except Conflict as exc:
         db.session.commit()  # keeps an automatic submission made while refusing
-        return jsonify({"ok": False, "error": t(exc.message, exc.params),
-                        "result": url_for("take.result", attempt_id=attempt_id)}), 409
+        return jsonify(
+            {
+                "ok": False,
+                "error": t(exc.message, exc.params),
+                "result": url_for("take.result", attempt_id=attempt_id),
+            }
+        ), 409
     except Invalid as exc:
         db.session.rollback()
         return jsonify({"ok": False, "error": t(exc.message, exc.params)}), 422
@@ -217,9 +277,15 @@ def review(attempt_id: int):
     slots = A.attempt_view(db.session, attempt)
     unanswered = [s.question.position for s in slots if not s.answer]
     flagged = [s.question.position for s in slots if s.flagged]
-    return render_template("contests/review.html", attempt=attempt, slots=slots,
-                           unanswered=unanswered, flagged=flagged, form=ConfirmForm(),
-                           remaining=_remaining(attempt))
+    return render_template(
+        "contests/review.html",
+        attempt=attempt,
+        slots=slots,
+        unanswered=unanswered,
+        flagged=flagged,
+        form=ConfirmForm(),
+        remaining=_remaining(attempt),
+    )
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
@@ -229,8 +295,7 @@ def submit(attempt_id: int):
         abort(400)
     raw = request.form.get("prediction", "").strip()
     prediction = int(raw) if raw.isdigit() else None
-    A.submit_attempt(db.session, attempt_id, user=current_user, now=now(),
-                     prediction=prediction)
+    A.submit_attempt(db.session, attempt_id, user=current_user, now=now(), prediction=prediction)
     db.session.commit()
     return redirect(url_for("take.result", attempt_id=attempt_id))
 
@@ -245,6 +310,6 @@ def result(attempt_id: int):
     rows = None
     if A.may_review_answers(attempt, now()):
         rows = A.review_rows(db.session, attempt)
-    return render_template("contests/result.html", attempt=attempt, rows=rows,
-                           passed=A.passed(attempt))
-
+    return render_template(
+        "contests/result.html", attempt=attempt, rows=rows, passed=A.passed(attempt)
+    )

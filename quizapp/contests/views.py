@@ -28,8 +28,11 @@ bp = Blueprint("contests", __name__, url_prefix="/org/contests")
 @organiser_required
 def index():
     a = actor()
-    stmt = select(Contest).join(Unit, Unit.id == Contest.owner_unit_id).order_by(
-        Contest.created_at.desc())
+    stmt = (
+        select(Contest)
+        .join(Unit, Unit.id == Contest.owner_unit_id)
+        .order_by(Contest.created_at.desc())
+    )
     if not a.is_admin:
         stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in a.managed_paths]))
     return render_template("contests/index.html", contests=db.session.scalars(stmt).all())
@@ -47,10 +50,15 @@ def _contest_form(contest=None) -> ContestForm:
 
 def _contest_data(form: ContestForm) -> services.ContestData:
     return services.ContestData(
-        title=form.title.data, owner_unit_id=form.owner_unit_id.data,
-        description=form.description.data or "", rules=form.rules.data or "",
-        eligibility=form.eligibility.data, unit_ids=tuple(form.unit_ids.data or ()),
-        populations=tuple(form.populations.data or ()), one_page=form.one_page.data)
+        title=form.title.data,
+        owner_unit_id=form.owner_unit_id.data,
+        description=form.description.data or "",
+        rules=form.rules.data or "",
+        eligibility=form.eligibility.data,
+        unit_ids=tuple(form.unit_ids.data or ()),
+        populations=tuple(form.populations.data or ()),
+        one_page=form.one_page.data,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -59,8 +67,9 @@ def new():
     form = _contest_form()
     if form.validate_on_submit():
         try:
-            contest = services.create_contest(db.session, _contest_data(form), actor=actor(),
-                                              now=now())
+            contest = services.create_contest(
+                db.session, _contest_data(form), actor=actor(), now=now()
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -77,8 +86,9 @@ def edit(contest_id: int):
     form = _contest_form(contest)
     if form.validate_on_submit():
         try:
-            services.update_contest(db.session, contest.id, _contest_data(form), actor=actor(),
-                                    now=now())
+            services.update_contest(
+                db.session, contest.id, _contest_data(form), actor=actor(), now=now()
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -95,8 +105,14 @@ def show(contest_id: int):
     contest = services.get_managed_contest(db.session, contest_id, actor())
     warnings = {r.id: services.superseded_in_round(db.session, r, now()) for r in contest.rounds}
     started = {r.id: services.has_attempts(db.session, r.id) for r in contest.rounds}
-    return render_template("contests/show.html", contest=contest, warnings=warnings,
-                           started=started, confirm=ConfirmForm(), now=now())
+    return render_template(
+        "contests/show.html",
+        contest=contest,
+        warnings=warnings,
+        started=started,
+        confirm=ConfirmForm(),
+        now=now(),
+    )
 
 
 def _round_form(rnd: Round | None, contest: Contest) -> RoundForm:
@@ -109,7 +125,7 @@ def _round_form(rnd: Round | None, contest: Contest) -> RoundForm:
             form.closes_at.data = local_input(rnd.closes_at)
             form.time_limit.data = rnd.time_limit_s // 60
             form.fixed_keys.data = ", ".join(rnd.fixed_keys or [])
-            for i, item in enumerate(rnd.blueprint[:len(form.blueprint)]):
+            for i, item in enumerate(rnd.blueprint[: len(form.blueprint)]):
                 row = form.blueprint[i]
                 row.count.data = item.get("count", 0)
                 row.category.data = item.get("category") or ""
@@ -131,26 +147,46 @@ def _round_form(rnd: Round | None, contest: Contest) -> RoundForm:
 
 
 def _round_data(form: RoundForm) -> services.RoundData:
-    blueprint = tuple({"count": r.count.data, "category": r.category.data or None,
-                       "difficulty": r.difficulty.data or None}
-                      for r in form.blueprint if r.count.data)
+    blueprint = tuple(
+        {
+            "count": r.count.data,
+            "category": r.category.data or None,
+            "difficulty": r.difficulty.data or None,
+        }
+        for r in form.blueprint
+        if r.count.data
+    )
     keys = tuple(k.strip() for k in (form.fixed_keys.data or "").split(",") if k.strip())
     return services.RoundData(
-        title=form.title.data or "", opens_at=from_local(form.opens_at.data),
-        closes_at=from_local(form.closes_at.data), time_limit_s=form.time_limit.data * 60,
-        bank_id=form.bank_id.data, blueprint=blueprint, fixed_keys=keys,
-        shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
-        attempts_allowed=form.attempts_allowed.data, counting=form.counting.data,
-        pass_mark=form.pass_mark.data or 0, review=form.review.data,
-        prediction=form.prediction.data)
+        title=form.title.data or "",
+        opens_at=from_local(form.opens_at.data),
+        closes_at=from_local(form.closes_at.data),
+        time_limit_s=form.time_limit.data * 60,
+        bank_id=form.bank_id.data,
+        blueprint=blueprint,
+        fixed_keys=keys,
+        shuffle_questions=form.shuffle_questions.data,
+        shuffle_options=form.shuffle_options.data,
+        attempts_allowed=form.attempts_allowed.data,
+        counting=form.counting.data,
+        pass_mark=form.pass_mark.data or 0,
+        review=form.review.data,
+        prediction=form.prediction.data,
+    )
 
 
 def _round_page(contest: Contest, rnd: Round | None):
     form, options = _round_form(rnd, contest)
     if form.validate_on_submit():
         try:
-            saved = services.save_round(db.session, contest.id, _round_data(form), actor=actor(),
-                                        now=now(), round_id=rnd.id if rnd else None)
+            saved = services.save_round(
+                db.session,
+                contest.id,
+                _round_data(form),
+                actor=actor(),
+                now=now(),
+                round_id=rnd.id if rnd else None,
+            )
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -161,8 +197,9 @@ def _round_page(contest: Contest, rnd: Round | None):
         else:
             flash(_("%(title)s saved.", title=saved.title), "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
-    return render_template("contests/round_form.html", form=form, contest=contest, rnd=rnd,
-                           options=options)
+    return render_template(
+        "contests/round_form.html", form=form, contest=contest, rnd=rnd, options=options
+    )
 
 
 @bp.route("/<int:contest_id>/rounds/new", methods=["GET", "POST"])
@@ -187,8 +224,9 @@ def status(contest_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.set_status(db.session, contest_id, request.form.get("status", ""),
-                            actor=actor(), now=now())
+        services.set_status(
+            db.session, contest_id, request.form.get("status", ""), actor=actor(), now=now()
+        )
         db.session.commit()
     except (Invalid, DomainError) as exc:
         db.session.rollback()
@@ -210,5 +248,8 @@ def poster(contest_id: int):
     contest = services.get_managed_contest(db.session, contest_id, actor())
     url = current_app.config["BASE_URL"].rstrip("/") + url_for("take.landing", slug=contest.slug)
     pdf = render_poster(contest, url, now=now())
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="poster-{contest.slug}.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="poster-{contest.slug}.pdf"'},
+    )

@@ -18,7 +18,7 @@ AXE = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "axe-c
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_app(tmp_path_factory):
     from quizapp.demo import load_demo
     from quizapp.extensions import db
 
@@ -35,7 +35,12 @@ def live_server(tmp_path_factory):
         Base.metadata.create_all(db.engine)
         load_demo(db.session, pii_key="browser", now=datetime.now(UTC), members=60)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

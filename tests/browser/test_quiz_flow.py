@@ -45,11 +45,23 @@ def new_member(live_app) -> str:
     phone = f"0966{next(_phones):06d}"
     with live_app.app_context():
         unit = db.session.scalar(select(Unit).where(Unit.code == "AG-LX-ML"))
-        m = create_member(db.session, MemberData(full_name="Lâm Thị Thu", unit_id=unit.id,
-                                                 categories=("youth",), phone=phone),
-                          actor=SYSTEM, pii_key="browser", now=datetime.now(UTC))
-        db.session.add(User(display_name=m.full_name, phone=phone, member_id=m.id,
-                            password_hash=hash_password("quizapp2026")))
+        m = create_member(
+            db.session,
+            MemberData(
+                full_name="Lâm Thị Thu", unit_id=unit.id, categories=("youth",), phone=phone
+            ),
+            actor=SYSTEM,
+            pii_key="browser",
+            now=datetime.now(UTC),
+        )
+        db.session.add(
+            User(
+                display_name=m.full_name,
+                phone=phone,
+                member_id=m.id,
+                password_hash=hash_password("quizapp2026"),
+            )
+        )
         db.session.commit()
     return phone
 
@@ -107,8 +119,9 @@ def test_offline_half_way_loses_nothing(live_server, live_app, contests, page, b
     expect(page.locator("#conn")).to_be_visible()
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(page.locator(".slot[data-position='2'] [data-state]")).to_have_text("Đã lưu",
-                                                                              timeout=15_000)
+    expect(page.locator(".slot[data-position='2'] [data-state]")).to_have_text(
+        "Đã lưu", timeout=15_000
+    )
     expect(page.locator(".slot[data-position='3'] [data-state]")).to_have_text("Đã lưu")
     page.evaluate("localStorage.clear()")  # the reload must come from the server alone
     page.reload()

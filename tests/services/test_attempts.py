@@ -26,14 +26,21 @@ def world(session, now):
     bank = make_bank(session, province, now)
     contest = make_contest(session, province, bank, now)
     user = make_user(session, role="member", unit=branch)
-    return dict(province=province, branch=branch, bank=bank, contest=contest,
-                rnd=contest.rounds[0], user=user)
+    return dict(
+        province=province,
+        branch=branch,
+        bank=bank,
+        contest=contest,
+        rnd=contest.rounds[0],
+        user=user,
+    )
 
 
 def start(session, world, now, user=None, **kw):
     user = user or world["user"]
-    return A.start_attempt(session, world["rnd"].id, user=user, actor=actor_for(user), now=now,
-                           **kw)
+    return A.start_attempt(
+        session, world["rnd"].id, user=user, actor=actor_for(user), now=now, **kw
+    )
 
 
 def right_display_index(session, attempt, position):
@@ -48,9 +55,14 @@ def answer_all_right(session, attempt, user, now):
         if slot.question.type == "truefalse":
             A.save_answer(session, attempt.id, pos, {"value": "true"}, user=user, now=now)
         else:
-            A.save_answer(session, attempt.id, pos,
-                          {"choices": [right_display_index(session, attempt, pos)]},
-                          user=user, now=now)
+            A.save_answer(
+                session,
+                attempt.id,
+                pos,
+                {"choices": [right_display_index(session, attempt, pos)]},
+                user=user,
+                now=now,
+            )
 
 
 def test_start_draws_stores_seed_versions_and_order(session, world, now):
@@ -65,25 +77,29 @@ def test_start_draws_stores_seed_versions_and_order(session, world, now):
 
 def test_resume_returns_same_attempt_with_saved_answers(session, world, now):
     attempt = start(session, world, now, device="phone-1")
-    A.save_answer(session, attempt.id, 1, {"choices": [2]}, user=world["user"], now=now,
-                  device="phone-1")
+    A.save_answer(
+        session, attempt.id, 1, {"choices": [2]}, user=world["user"], now=now, device="phone-1"
+    )
     again = start(session, world, now + timedelta(minutes=1), device="phone-2")
     assert again.id == attempt.id and again.device == "phone-2"
     assert A.attempt_view(session, again)[0].answer == {"choices": [2]}
     with pytest.raises(Conflict):  # the first phone was taken over
-        A.save_answer(session, attempt.id, 2, {"choices": [1]}, user=world["user"], now=now,
-                      device="phone-1")
+        A.save_answer(
+            session, attempt.id, 2, {"choices": [1]}, user=world["user"], now=now, device="phone-1"
+        )
 
 
 def test_full_marks_and_idempotent_submit(session, world, now):
     attempt = start(session, world, now)
     answer_all_right(session, attempt, world["user"], now + timedelta(seconds=30))
-    done = A.submit_attempt(session, attempt.id, user=world["user"],
-                            now=now + timedelta(seconds=95), prediction=12)
+    done = A.submit_attempt(
+        session, attempt.id, user=world["user"], now=now + timedelta(seconds=95), prediction=12
+    )
     assert (done.correct_count, done.score, done.max_score) == (5, Decimal(5), Decimal(5))
     assert done.duration_s == 95 and done.prediction == 12 and done.submitted_by == "user"
-    again = A.submit_attempt(session, attempt.id, user=world["user"],
-                             now=now + timedelta(seconds=200))
+    again = A.submit_attempt(
+        session, attempt.id, user=world["user"], now=now + timedelta(seconds=200)
+    )
     assert again.submitted_at == done.submitted_at and again.score == done.score
     assert session.scalar(select(func.count()).select_from(Attempt)) == 1
     assert A.passed(done)
@@ -91,11 +107,23 @@ def test_full_marks_and_idempotent_submit(session, world, now):
 
 def test_saves_refused_after_deadline_plus_grace_and_attempt_submitted(session, world, now):
     attempt = start(session, world, now)
-    A.save_answer(session, attempt.id, 1, {"choices": [0]}, user=world["user"],
-                  now=now + timedelta(seconds=600 + 29))  # in the grace period: accepted
+    A.save_answer(
+        session,
+        attempt.id,
+        1,
+        {"choices": [0]},
+        user=world["user"],
+        now=now + timedelta(seconds=600 + 29),
+    )  # in the grace period: accepted
     with pytest.raises(Conflict):
-        A.save_answer(session, attempt.id, 2, {"choices": [0]}, user=world["user"],
-                      now=now + timedelta(seconds=600 + 31))
+        A.save_answer(
+            session,
+            attempt.id,
+            2,
+            {"choices": [0]},
+            user=world["user"],
+            now=now + timedelta(seconds=600 + 31),
+        )
     assert attempt.status == "submitted" and attempt.submitted_by == "timeout"
     assert attempt.questions[0].response is not None and attempt.questions[1].response is None
     assert attempt.duration_s == 600
@@ -125,8 +153,14 @@ def test_attempt_limits(session, world, now):
     with pytest.raises(Conflict):
         start(session, world, now + timedelta(hours=1))
     preview_actor = SYSTEM  # organisers may still preview, never counted
-    p = A.start_attempt(session, world["rnd"].id, user=user, actor=preview_actor,
-                        now=now + timedelta(hours=1), preview=True)
+    p = A.start_attempt(
+        session,
+        world["rnd"].id,
+        user=user,
+        actor=preview_actor,
+        now=now + timedelta(hours=1),
+        preview=True,
+    )
     assert p.preview and p.number == 3
 
 
@@ -150,8 +184,9 @@ def test_round_window_eligibility_and_guardian(session, world, now):
 
 def test_bad_answers_are_refused(session, world, now):
     attempt = start(session, world, now)
-    single_pos = next(s.question.position for s in A.attempt_view(session, attempt)
-                      if s.question.type == "single")
+    single_pos = next(
+        s.question.position for s in A.attempt_view(session, attempt) if s.question.type == "single"
+    )
     for bad in ({"choices": [7]}, {"choices": [0, 1]}, {"choices": ["x"]}):
         with pytest.raises(Invalid):
             A.save_answer(session, attempt.id, single_pos, bad, user=world["user"], now=now)
@@ -163,29 +198,46 @@ def test_edits_after_publication_do_not_change_the_round(session, world, now):
     bank = world["bank"]
     attempt = start(session, world, now)
     served = [q.version_id for q in attempt.questions]
-    row = session.scalar(select(BankQuestion).where(BankQuestion.current_version_id ==
-                                                    served[0]))
+    row = session.scalar(select(BankQuestion).where(BankQuestion.current_version_id == served[0]))
     q = bank_services.from_dict(row.current.content)
     from dataclasses import replace
 
-    bank_services.edit_question(session, row.id, replace(q, text="Đã sửa?"), actor=SYSTEM,
-                                now=now)
+    bank_services.edit_question(session, row.id, replace(q, text="Đã sửa?"), actor=SYSTEM, now=now)
     assert [q.version_id for q in attempt.questions] == served
     with pytest.raises(Conflict):  # fairness: the blueprint cannot change once started
-        services.save_round(session, world["contest"].id, services.RoundData(
-            title="Tuần 1", opens_at=world["rnd"].opens_at, closes_at=world["rnd"].closes_at,
-            time_limit_s=300, bank_id=bank.id,
-            blueprint=({"count": 5, "category": None, "difficulty": None},)),
-            actor=SYSTEM, now=now, round_id=world["rnd"].id)
+        services.save_round(
+            session,
+            world["contest"].id,
+            services.RoundData(
+                title="Tuần 1",
+                opens_at=world["rnd"].opens_at,
+                closes_at=world["rnd"].closes_at,
+                time_limit_s=300,
+                bank_id=bank.id,
+                blueprint=({"count": 5, "category": None, "difficulty": None},),
+            ),
+            actor=SYSTEM,
+            now=now,
+            round_id=world["rnd"].id,
+        )
 
 
 def test_impossible_blueprint_refused_with_reason(session, world, now):
     with pytest.raises(Invalid) as exc:
-        services.save_round(session, world["contest"].id, services.RoundData(
-            title="Tuần 2", opens_at=now, closes_at=now + timedelta(days=1), time_limit_s=300,
-            bank_id=world["bank"].id,
-            blueprint=({"count": 9, "category": "c1", "difficulty": "hard"},)),
-            actor=SYSTEM, now=now)
+        services.save_round(
+            session,
+            world["contest"].id,
+            services.RoundData(
+                title="Tuần 2",
+                opens_at=now,
+                closes_at=now + timedelta(days=1),
+                time_limit_s=300,
+                bank_id=world["bank"].id,
+                blueprint=({"count": 9, "category": "c1", "difficulty": "hard"},),
+            ),
+            actor=SYSTEM,
+            now=now,
+        )
     assert exc.value.params["count"] == 9 and exc.value.params["available"] == 2
 
 
@@ -195,8 +247,9 @@ def test_grading_counts_partial_and_wrong(session, world, now):
     wrong = next(s for s in view if s.question.type == "single")
     pos = wrong.question.position
     right = right_display_index(session, attempt, pos)
-    A.save_answer(session, attempt.id, pos, {"choices": [(right + 1) % 4]}, user=world["user"],
-                  now=now)
+    A.save_answer(
+        session, attempt.id, pos, {"choices": [(right + 1) % 4]}, user=world["user"], now=now
+    )
     done = A.submit_attempt(session, attempt.id, user=world["user"], now=now)
     assert done.correct_count == 0 and done.score == 0 and done.max_score == 5
     assert not A.passed(done)
@@ -209,8 +262,13 @@ def test_sweep_command(runner, session, now):
     bank = make_bank(session, province, now)
     contest = make_contest(session, province, bank, now)
     user = make_user(session, role="member", unit=province)
-    a = A.start_attempt(session, contest.rounds[0].id, user=user, actor=actor_for(user),
-                        now=now - timedelta(hours=2, minutes=-61))
+    a = A.start_attempt(
+        session,
+        contest.rounds[0].id,
+        user=user,
+        actor=actor_for(user),
+        now=now - timedelta(hours=2, minutes=-61),
+    )
     a.deadline_at = now - timedelta(minutes=5)
     session.commit()
     result = runner.invoke(args=["sweep-attempts"])

@@ -26,25 +26,51 @@ def world(session, now):
 
 def test_organiser_builds_and_publishes_two_rounds(client, login_as, world, session, now):
     login_as("organiser", world["province"])
-    resp = client.post("/org/contests/new", data={
-        "title": "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng 2025",
-        "owner_unit_id": world["province"].id, "eligibility": "subtree", "rules": "**5** câu"})
+    resp = client.post(
+        "/org/contests/new",
+        data={
+            "title": "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng 2025",
+            "owner_unit_id": world["province"].id,
+            "eligibility": "subtree",
+            "rules": "**5** câu",
+        },
+    )
     assert resp.status_code == 302
     contest = session.scalar(select(Contest))
     opens = local_input(now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     closes = local_input(now + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
-    base = {"opens_at": opens, "closes_at": closes, "time_limit": "10",
-            "bank_id": world["bank"].id, "attempts_allowed": "1", "counting": "best",
-            "pass_mark": "50", "review": "after_close", "shuffle_questions": "y",
-            "shuffle_options": "y", "prediction": "y"}
-    impossible = {**base, "title": "Tuần 1", "blueprint-0-count": "9",
-                  "blueprint-0-category": "c1", "blueprint-0-difficulty": "hard"}
+    base = {
+        "opens_at": opens,
+        "closes_at": closes,
+        "time_limit": "10",
+        "bank_id": world["bank"].id,
+        "attempts_allowed": "1",
+        "counting": "best",
+        "pass_mark": "50",
+        "review": "after_close",
+        "shuffle_questions": "y",
+        "shuffle_options": "y",
+        "prediction": "y",
+    }
+    impossible = {
+        **base,
+        "title": "Tuần 1",
+        "blueprint-0-count": "9",
+        "blueprint-0-category": "c1",
+        "blueprint-0-difficulty": "hard",
+    }
     page = client.post(f"/org/contests/{contest.id}/rounds/new", data=impossible)
     assert page.status_code == 200 and "chỉ còn 2" in page.get_data(as_text=True)
     for n in (1, 2):
-        ok = {**base, "title": f"Tuần thi thứ {n}", "blueprint-0-count": "3",
-              "blueprint-0-category": "c1", "blueprint-1-count": "2",
-              "blueprint-1-category": "c2", "blueprint-1-difficulty": "easy"}
+        ok = {
+            **base,
+            "title": f"Tuần thi thứ {n}",
+            "blueprint-0-count": "3",
+            "blueprint-0-category": "c1",
+            "blueprint-1-count": "2",
+            "blueprint-1-category": "c2",
+            "blueprint-1-difficulty": "easy",
+        }
         assert client.post(f"/org/contests/{contest.id}/rounds/new", data=ok).status_code == 302
     resp = client.post(f"/org/contests/{contest.id}/status", data={"status": "published"})
     assert resp.status_code == 302
@@ -118,12 +144,18 @@ def test_other_people_cannot_touch_an_attempt(client, login_as, world, session, 
     client.post("/logout")
     login_as("member", world["branch"])
     assert client.get(f"/attempts/{attempt.id}").status_code == 404
-    assert client.post(f"/attempts/{attempt.id}/save",
-                       json={"position": 1, "answer": {"choices": [0]}}).status_code == 404
+    assert (
+        client.post(
+            f"/attempts/{attempt.id}/save", json={"position": 1, "answer": {"choices": [0]}}
+        ).status_code
+        == 404
+    )
 
 
-@pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which("pdftoppm"),
-                    reason="poppler-utils and zbar-tools are installed by make test")
+@pytest.mark.skipif(
+    not shutil.which("zbarimg") or not shutil.which("pdftoppm"),
+    reason="poppler-utils and zbar-tools are installed by make test",
+)
 def test_poster_pdf_has_a_readable_qr_code(client, login_as, world, session, now, tmp_path):
     contest = make_contest(session, world["province"], world["bank"], now, count=3)
     session.commit()
@@ -132,12 +164,15 @@ def test_poster_pdf_has_a_readable_qr_code(client, login_as, world, session, now
     assert resp.status_code == 200 and resp.data[:5] == b"%PDF-"
     pdf = tmp_path / "poster.pdf"
     pdf.write_bytes(resp.data)
-    subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(pdf),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "110", "-png", "-singlefile", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng" in " ".join(text.split())
-    out = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True
+    )
     assert out.stdout.strip() == f"http://127.0.0.1:5000/c/{contest.slug}"
 
 

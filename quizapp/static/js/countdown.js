@@ -8,7 +8,7 @@
     var d = Math.floor(total / 86400), h = Math.floor(total % 86400 / 3600);
     var m = Math.floor(total % 3600 / 60), s = total % 60;
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+    return (d ? d + " " + (els[0].dataset.days || "d") + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
   }
   function tick() {
     var elapsed = (performance.now() - t0) / 1000;
