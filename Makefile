@@ -3,12 +3,13 @@ SHELL := /bin/bash
 PORT ?= 5000
 FLASK := .venv/bin/flask --app wsgi
 
-.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz clean
+.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates clean
 
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) import-bank question_banks/*.yaml --unit AG
+	$(FLASK) seed-demo-contest
 	@echo "==> quizapp on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
@@ -44,3 +45,6 @@ clean:
 
 bench-quiz: setup-test
 	.venv/bin/python bench/quiz_page.py
+
+bench-certificates: setup-test
+	.venv/bin/python bench/certificates.py --renders 1000

@@ -48,13 +48,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from quizapp.audit.views import bp as audit_bp
     from quizapp.auth.views import bp as auth_bp
     from quizapp.banks.views import bp as banks_bp
+    from quizapp.certificates import glue
+    from quizapp.certificates.views import bp as certificates_bp
     from quizapp.contests.take import bp as take_bp
     from quizapp.contests.views import bp as contests_bp
     from quizapp.main import bp as main_bp
     from quizapp.orgs.views import bp as orgs_bp
 
-    for bp in (main_bp, auth_bp, orgs_bp, audit_bp, banks_bp, contests_bp, take_bp):
+    for bp in (main_bp, auth_bp, orgs_bp, audit_bp, banks_bp, contests_bp, take_bp,
+               certificates_bp):
         app.register_blueprint(bp)
+
+    glue.init_app(app)
 
     from quizapp.cli import register_cli
 

@@ -113,6 +113,67 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"submitted {count} expired attempts")
 
+    @app.cli.command("issue-certificates")
+    @click.option("--contest", "contest_id", type=int, required=True)
+    @with_appcontext
+    @writes
+    def issue_certificates(contest_id):
+        """Issue every certificate the contest's submitted attempts have earned (idempotent)."""
+        from quizapp.certificates.glue import issuer
+        from quizapp.certificates.services import issue_for_contest
+
+        count = issue_for_contest(db.session, contest_id, issuer=issuer(), now=utcnow())
+        db.session.commit()
+        click.echo(f"issued {count} certificates")
+
+    @app.cli.command("verify-certificate")
+    @click.argument("source")
+    @click.option("--jwks", "jwks_path", type=click.Path(exists=True, dir_okay=False),
+                  help="Published keys (/.well-known/jwks.json); default: this site's keys.")
+    @with_appcontext
+    def verify_certificate(source, jwks_path):
+        """Check a certificate PDF's embedded credential, or a JWS, without the database."""
+        import json
+
+        from quizapp.certificates.offline import read_token
+        from quizapp.certificates.signing import KeyStore, VerificationError, verify_jws
+
+        if jwks_path:
+            with open(jwks_path, encoding="utf-8") as fh:
+                keys = json.load(fh)
+        else:
+            keys = KeyStore(current_app.config["SIGNING_KEY_DIR"]).jwks()
+        try:
+            payload = verify_jws(read_token(source), keys)
+        except (VerificationError, ValueError) as exc:
+            click.echo(f"NOT VALID: {exc}")
+            sys.exit(1)
+        subject = payload["credentialSubject"]
+        click.echo(f"VALID signature: {subject['name']} — {payload['name']} "
+                   f"({payload['serial']}, {payload['validFrom'][:10]})")
+        click.echo(f"Revocation status: {payload['id']}.json")
+
+    @app.cli.command("rotate-signing-key")
+    @with_appcontext
+    def rotate_signing_key():
+        """Start signing with a new Ed25519 key (old keys stay published)."""
+        from quizapp.certificates.signing import KeyStore
+
+        key = KeyStore(current_app.config["SIGNING_KEY_DIR"]).rotate()
+        click.echo(f"new signing key {key.kid}")
+
+    @app.cli.command("seed-demo-contest")
+    @with_appcontext
+    @writes
+    def seed_demo_contest():
+        """A published two-round contest on the shipped Cybersecurity Law bank (demo)."""
+        from quizapp.demo import load_demo_contest
+
+        slug = load_demo_contest(db.session, now=utcnow())
+        db.session.commit()
+        if slug:
+            click.echo(f"Demo contest: {current_app.config['BASE_URL']}/c/{slug}")
+
     @app.cli.command("create-admin")
     @click.option("--name", required=True)
     @click.option("--email", default=None)

@@ -239,3 +239,91 @@ def load_demo(
     )
     session.flush()
     return demo_logins()
+
+
+def load_demo_contest(session: Session, *, now: datetime) -> str | None:
+    """A published two-round contest on the shipped Cybersecurity Law bank, with
+    certificates (skipped when a contest exists or the bank is not loaded)."""
+    from datetime import timedelta
+
+    from quizapp.banks.models import Bank
+    from quizapp.certificates.services import RuleData, save_rule
+    from quizapp.contests.models import Contest
+    from quizapp.contests.services import (
+        ContestData,
+        RoundData,
+        create_contest,
+        save_round,
+        set_status,
+    )
+
+    if session.scalar(select(func.count()).select_from(Contest)):
+        return None
+    bank = session.scalar(select(Bank).where(Bank.key == "luat-an-ninh-mang-2025"))
+    province = session.scalar(select(Unit).where(Unit.code == "AG"))
+    if bank is None or province is None:
+        return None
+    contest = create_contest(
+        session,
+        ContestData(
+            title="Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng năm 2025",
+            owner_unit_id=province.id,
+            description="Dành cho cán bộ, đoàn viên, thanh niên và học sinh trong tỉnh.",
+            rules="Mỗi tuần thi gồm **10 câu hỏi** trắc nghiệm, làm trong **15 phút**. "
+            "Mỗi người được thi **2 lượt**, tính lượt có kết quả cao nhất. "
+            "Trường hợp bằng điểm, xét câu hỏi dự đoán rồi đến thời gian làm bài.",
+        ),
+        actor=SYSTEM,
+        now=now,
+    )
+    start = now.replace(minute=0, second=0, microsecond=0)
+    for n, (opens, blueprint) in enumerate(
+        (
+            (
+                start - timedelta(days=1),
+                (
+                    {"count": 6, "category": "chuong-1", "difficulty": None},
+                    {"count": 4, "category": "diem-moi", "difficulty": None},
+                ),
+            ),
+            (
+                start + timedelta(days=6),
+                (
+                    {"count": 5, "category": "chuong-3", "difficulty": None},
+                    {"count": 5, "category": "chuong-7", "difficulty": None},
+                ),
+            ),
+        ),
+        start=1,
+    ):
+        save_round(
+            session,
+            contest.id,
+            RoundData(
+                title=f"Tuần thi thứ {n}",
+                opens_at=opens,
+                closes_at=opens + timedelta(days=7),
+                time_limit_s=15 * 60,
+                bank_id=bank.id,
+                blueprint=blueprint,
+                attempts_allowed=2,
+                review="after_close",
+            ),
+            actor=SYSTEM,
+            now=now,
+        )
+    save_rule(
+        session,
+        contest.id,
+        RuleData(
+            kind="achievement",
+            threshold=80,
+            signatory_title="TM. BAN THƯỜNG VỤ TỈNH ĐOÀN",
+            signatory_name="Nguyễn Thị Thanh Hương",
+            place="An Giang",
+        ),
+        actor=SYSTEM,
+        now=now,
+    )
+    set_status(session, contest.id, "published", actor=SYSTEM, now=now)
+    return contest.slug

@@ -9,6 +9,7 @@ from quizapp.banks.models import (  # noqa: F401
     BankQuestion,
     QuestionVersion,
 )
+from quizapp.certificates.models import Certificate, CertificateRule  # noqa: F401
 from quizapp.contests.models import Attempt, AttemptQuestion, Contest, Round  # noqa: F401
 from quizapp.db import Base  # noqa: F401
 from quizapp.orgs.models import (  # noqa: F401

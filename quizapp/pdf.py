@@ -6,17 +6,21 @@ from __future__ import annotations
 import base64
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import lru_cache
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 
 
-@lru_cache(maxsize=1)
-def _fetcher():
-    """data: URIs and files under quizapp/static only; anything else is refused."""
+def locked_fetcher(roots: tuple[str, ...] = ()):
+    """A URL fetcher for data: URIs and files under quizapp/static (and `roots`, e.g. the
+    uploaded logos); anything else, the network included, is refused."""
     from urllib.request import url2pathname
 
     from weasyprint.urls import URLFetcher
+
+    allowed = tuple(os.path.realpath(r) + os.sep for r in (STATIC, *roots))
 
     class LockedFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -24,7 +28,7 @@ def _fetcher():
                 return super().fetch(url, headers)
             if url.startswith("file:"):
                 path = os.path.realpath(url2pathname(url.split("?")[0].removeprefix("file:")))
-                if path.startswith(STATIC + os.sep):
+                if path.startswith(allowed):
                     return super().fetch(url, headers)
             raise ValueError(f"blocked resource: {url[:80]}")
 
@@ -38,12 +42,36 @@ def _fonts():
     return FontConfiguration()  # one per process: building it is the slow part
 
 
-def html_to_pdf(html: str) -> bytes:
+RENDER_TIMEOUT_S = 20
+# WeasyPrint (cffi, harfbuzz, one FontConfiguration) is used from a single thread per
+# process; requests wait for it with a time limit, so a pathological document cannot hold a
+# request forever.
+_renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
+
+
+class RenderTimeout(RuntimeError):
+    """Rendering took longer than RENDER_TIMEOUT_S."""
+
+
+def _render(html: str, roots: tuple[str, ...], options: dict) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=STATIC + os.sep, url_fetcher=_fetcher()).write_pdf(
-        font_config=_fonts()
+    fetcher = locked_fetcher(roots)
+    return HTML(string=html, base_url=STATIC + os.sep, url_fetcher=fetcher).write_pdf(
+        font_config=_fonts(), **options
     )
+
+
+def html_to_pdf(
+    html: str, *, roots: tuple[str, ...] = (), timeout: float = RENDER_TIMEOUT_S, **options
+) -> bytes:
+    """Render `html` (plain values only) with the locked fetcher, within `timeout` seconds;
+    `options` go to write_pdf (pdf_variant, attachments…)."""
+    future = _renderer.submit(_render, html, roots, options)
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout as exc:
+        raise RenderTimeout("PDF rendering took too long") from exc
 
 
 def qr_png_data_uri(text: str, box: int = 10) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import wraps
 from math import ceil
 
@@ -217,6 +218,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["rich"] = lambda text, fmt="plain": Markup(render_text(text, fmt))  # noqa: S704
     app.jinja_env.filters["question"] = from_dict
     app.jinja_env.filters["vndate"] = format_date
+    app.jinja_env.filters["vnisodate"] = _iso_date
     app.jinja_env.filters["vndatetime"] = format_datetime
     app.jinja_env.globals["t"] = t
     app.jinja_env.globals["actor"] = actor
@@ -224,6 +226,10 @@ def init_web(app: Flask) -> None:
     @app.context_processor
     def _ctx():
         return {"lang": select_locale(), "csrf_cookie": session.get("csrf_token")}
+
+
+def _iso_date(iso: str | None) -> str:
+    return format_date(date.fromisoformat(iso)) if iso else ""
 
 
 def _make_handler(status: int, message: str):

@@ -61,17 +61,26 @@ def connection(engine):
     conn.close()
 
 
+@pytest.fixture(scope="session")
+def files_dir(tmp_path_factory):
+    """Keys, cached PDFs and uploads of the test apps (never the repository's instance/)."""
+    root = tmp_path_factory.mktemp("files")
+    return {"SIGNING_KEY_DIR": str(root / "keys"), "CERT_CACHE_DIR": str(root / "cache"),
+            "UPLOADS_DIR": str(root / "uploads")}
+
+
 @pytest.fixture()
-def app(engine, connection):
-    application = create_app({**TEST_SETTINGS, "ENGINE": engine})
+def app(engine, connection, files_dir):
+    application = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine})
     app_db.rebind(connection)
     yield application
     app_db.session.remove()
 
 
 @pytest.fixture()
-def csrf_app(engine, connection):
-    application = create_app({**TEST_SETTINGS, "ENGINE": engine, "WTF_CSRF_ENABLED": True})
+def csrf_app(engine, connection, files_dir):
+    application = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine,
+                              "WTF_CSRF_ENABLED": True})
     app_db.rebind(connection)
     yield application
     app_db.session.remove()

@@ -10,9 +10,9 @@ from quizapp.contests import services
 from quizapp.policy import SYSTEM
 
 
-def make_bank(session, unit, now, *, n=12, key="bank-thi"):
-    """A bank of n single-choice questions (option A right) in two categories, plus one
-    true/false question (true)."""
+def make_bank(session, unit, now, *, n=12, key="bank-thi", truefalse=False):
+    """A bank of n single-choice questions (the first option right) in two categories, and
+    with `truefalse` one true/false question (true) too."""
     cats = (Category("c1", "Chương I"), Category("c2", "Chương II"))
     qs = [
         Question(
@@ -30,15 +30,16 @@ def make_bank(session, unit, now, *, n=12, key="bank-thi"):
         )
         for i in range(n)
     ]
-    qs.append(
-        Question(
-            QType.TRUEFALSE,
-            "Đoàn được thành lập ngày 26/3/1931.",
-            key="tf",
-            answer=True,
-            category="c1",
+    if truefalse:
+        qs.append(
+            Question(
+                QType.TRUEFALSE,
+                "Đoàn được thành lập ngày 26/3/1931.",
+                key="tf",
+                answer=True,
+                category="c1",
+            )
         )
-    )
     parsed = ParsedBank(questions=tuple(qs), categories=cats)
     bank = bank_services.create_bank(
         session, actor=SYSTEM, key=key, title="Ngân hàng thi", owner_unit_id=unit.id, now=now

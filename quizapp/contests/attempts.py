@@ -33,6 +33,10 @@ from quizapp.policy import Actor, can_manage
 
 MAX_PREDICTION = 10_000_000
 
+# Called after an attempt is graded: hook(session, attempt, now). Certificates register
+# here, so that contests do not depend on them.
+SUBMIT_HOOKS: list = []
+
 
 def round_state(rnd: Round, now: datetime) -> str:
     """upcoming, open or closed (for a published contest)."""
@@ -322,6 +326,8 @@ def _grade_and_close(session: Session, attempt: Attempt, *, now: datetime, by: s
     attempt.submitted_at = min(now, attempt.deadline_at + timedelta(seconds=attempt.round.grace_s))
     attempt.submitted_by = by
     session.flush()
+    for hook in SUBMIT_HOOKS:
+        hook(session, attempt, now)
 
 
 def regrade(session: Session, attempt: Attempt) -> None:

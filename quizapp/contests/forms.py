@@ -97,7 +97,7 @@ class RoundForm(FlaskForm):
         ),
     )
     pass_mark = IntegerField(
-        _l("Pass mark (%% of the maximum score)"),
+        _l("Pass mark (percent of the maximum score)"),
         default=50,
         validators=[NumberRange(min=0, max=100)],
     )

@@ -23,7 +23,7 @@ from tests.factories import make_unit, make_user
 def world(session, now):
     province = make_unit(session, "Tỉnh Đoàn", code="TD")
     branch = make_unit(session, "Chi đoàn", parent=province, code="TD-1")
-    bank = make_bank(session, province, now)
+    bank = make_bank(session, province, now, truefalse=True)
     contest = make_contest(session, province, bank, now)
     user = make_user(session, role="member", unit=branch)
     return dict(
@@ -77,12 +77,13 @@ def test_start_draws_stores_seed_versions_and_order(session, world, now):
 
 def test_resume_returns_same_attempt_with_saved_answers(session, world, now):
     attempt = start(session, world, now, device="phone-1")
+    pos = next(q.position for q in attempt.questions if q.option_order)
     A.save_answer(
-        session, attempt.id, 1, {"choices": [2]}, user=world["user"], now=now, device="phone-1"
+        session, attempt.id, pos, {"choices": [2]}, user=world["user"], now=now, device="phone-1"
     )
     again = start(session, world, now + timedelta(minutes=1), device="phone-2")
     assert again.id == attempt.id and again.device == "phone-2"
-    assert A.attempt_view(session, again)[0].answer == {"choices": [2]}
+    assert A.attempt_view(session, again)[pos - 1].answer == {"choices": [2]}
     with pytest.raises(Conflict):  # the first phone was taken over
         A.save_answer(
             session, attempt.id, 2, {"choices": [1]}, user=world["user"], now=now, device="phone-1"
@@ -107,10 +108,12 @@ def test_full_marks_and_idempotent_submit(session, world, now):
 
 def test_saves_refused_after_deadline_plus_grace_and_attempt_submitted(session, world, now):
     attempt = start(session, world, now)
+    single = [q.position for q in attempt.questions if q.option_order]
+    first, second = single[:2]
     A.save_answer(
         session,
         attempt.id,
-        1,
+        first,
         {"choices": [0]},
         user=world["user"],
         now=now + timedelta(seconds=600 + 29),
@@ -119,13 +122,14 @@ def test_saves_refused_after_deadline_plus_grace_and_attempt_submitted(session, 
         A.save_answer(
             session,
             attempt.id,
-            2,
+            second,
             {"choices": [0]},
             user=world["user"],
             now=now + timedelta(seconds=600 + 31),
         )
     assert attempt.status == "submitted" and attempt.submitted_by == "timeout"
-    assert attempt.questions[0].response is not None and attempt.questions[1].response is None
+    by_position = {q.position: q for q in attempt.questions}
+    assert by_position[first].response is not None and by_position[second].response is None
     assert attempt.duration_s == 600
 
 

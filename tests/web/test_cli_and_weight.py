@@ -57,3 +57,17 @@ def test_base_page_weighs_under_60_kb(client):
             with client.get(asset) as static:
                 total += len(static.data)
         assert total < 60 * 1024, (path, total)
+
+
+def test_demo_contest_on_the_shipped_bank(runner, session):
+    from quizapp.contests.models import Contest
+
+    runner.invoke(args=["seed-demo", "--if-empty"])
+    result = runner.invoke(args=["import-bank", "question_banks/luat-an-ninh-mang-2025.yaml",
+                                 "--unit", "AG"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["seed-demo-contest"])
+    assert result.exit_code == 0 and "/c/" in result.output
+    contest = session.scalar(select(Contest))
+    assert contest.status == "published" and [r.question_count for r in contest.rounds] == [10, 10]
+    assert runner.invoke(args=["seed-demo-contest"]).output == ""  # only once

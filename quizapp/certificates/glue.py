@@ -1,0 +1,31 @@
+"""Wiring certificates into the app: the key store, the issuer, the submission hook."""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context
+
+from quizapp.certificates.services import Issuer, issue_for_attempt
+from quizapp.certificates.signing import KeyStore
+
+
+def issuer() -> Issuer:
+    store = current_app.extensions.get("quizapp_keys")
+    if store is None:
+        store = current_app.extensions["quizapp_keys"] = KeyStore(
+            current_app.config["SIGNING_KEY_DIR"]
+        )
+    return Issuer(keys=store, base_url=current_app.config["BASE_URL"])
+
+
+def issue_on_submit(session, attempt, now) -> None:
+    """Submission hook: issue what the attempt earned, as soon as it is graded (in a request
+    or a CLI command; bare service calls without an app have no keys to sign with)."""
+    if has_app_context():
+        issue_for_attempt(session, attempt, issuer=issuer(), now=now)
+
+
+def init_app(app) -> None:
+    from quizapp.contests import attempts
+
+    if issue_on_submit not in attempts.SUBMIT_HOOKS:
+        attempts.SUBMIT_HOOKS.append(issue_on_submit)

