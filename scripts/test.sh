@@ -38,7 +38,7 @@ echo "==> browser tests (headless Chromium)"
 run "${PYTEST[@]}" -m browser "$@" tests/browser
 
 # One closing line for the three runs (SQLite, PostgreSQL, Chromium).
-passed=$(grep -oE '[0-9]+ passed' "$LOG" | awk '{s+=$1} END {print s+0}')
-failed=$(grep -oE '[0-9]+ failed' "$LOG" | awk '{s+=$1} END {print s+0}')
+passed=$({ grep -oE '[0-9]+ passed' "$LOG" || true; } | awk '{s+=$1} END {print s+0}')
+failed=$({ grep -oE '[0-9]+ failed' "$LOG" || true; } | awk '{s+=$1} END {print s+0}')
 rm -f "$LOG"
 echo "total: $passed passed, $failed failed"
