@@ -126,10 +126,62 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"issued {count} certificates")
 
+    @app.cli.command("export-certificates")
+    @click.option("--contest", "contest_id", type=int)
+    @click.option("--round", "round_id", type=int)
+    @click.option("--unit", "unit_code", help="Recipients of this unit and its subtree.")
+    @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+    @with_appcontext
+    @writes
+    def export_certificates(contest_id, round_id, unit_code, output):
+        """Write the valid certificates of a contest, round or unit to one ZIP, with progress."""
+        import zipfile
+
+        from sqlalchemy import select
+
+        from quizapp.certificates.models import Certificate
+        from quizapp.certificates.render import cached_certificate
+        from quizapp.certificates.services import certificates_query
+        from quizapp.orgs.models import Unit
+        from quizapp.policy import SYSTEM
+
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
+        if unit_code and unit is None:
+            raise click.ClickException(f"no unit {unit_code}")
+        stmt = certificates_query(
+            SYSTEM, contest_id=contest_id, round_id=round_id, status="valid", unit=unit
+        )
+        ids = db.session.scalars(stmt.with_only_columns(Certificate.id)).all()
+        cfg = current_app.config
+        with (
+            current_app.test_request_context(),  # templates render as in a request
+            zipfile.ZipFile(output, "w", zipfile.ZIP_STORED) as zf,
+            click.progressbar(length=len(ids), label="certificates") as bar,
+        ):
+            for start in range(0, len(ids), 50):
+                batch = db.session.scalars(
+                    select(Certificate).where(Certificate.id.in_(ids[start : start + 50]))
+                ).all()
+                for cert in batch:
+                    path = cached_certificate(
+                        cert,
+                        base_url=cfg["BASE_URL"],
+                        uploads=cfg["UPLOADS_DIR"],
+                        cache=cfg["CERT_CACHE_DIR"],
+                    )
+                    zf.write(path, f"{cert.serial}.pdf")
+                    bar.update(1)
+                db.session.expunge_all()
+        click.echo(f"wrote {len(ids)} certificates to {output}")
+
     @app.cli.command("verify-certificate")
     @click.argument("source")
-    @click.option("--jwks", "jwks_path", type=click.Path(exists=True, dir_okay=False),
-                  help="Published keys (/.well-known/jwks.json); default: this site's keys.")
+    @click.option(
+        "--jwks",
+        "jwks_path",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Published keys (/.well-known/jwks.json); default: this site's keys.",
+    )
     @with_appcontext
     def verify_certificate(source, jwks_path):
         """Check a certificate PDF's embedded credential, or a JWS, without the database."""
@@ -149,8 +201,10 @@ def register_cli(app: Flask) -> None:
             click.echo(f"NOT VALID: {exc}")
             sys.exit(1)
         subject = payload["credentialSubject"]
-        click.echo(f"VALID signature: {subject['name']} — {payload['name']} "
-                   f"({payload['serial']}, {payload['validFrom'][:10]})")
+        click.echo(
+            f"VALID signature: {subject['name']} — {payload['name']} "
+            f"({payload['serial']}, {payload['validFrom'][:10]})"
+        )
         click.echo(f"Revocation status: {payload['id']}.json")
 
     @app.cli.command("rotate-signing-key")

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from quizapp import create_app
+from quizapp import models as _models  # noqa: F401  (every table on the metadata)
 from quizapp.db import Base, make_engine
 from quizapp.extensions import db as app_db
 

@@ -374,10 +374,15 @@ def certificates_query(
     contest_id: int | None = None,
     round_id: int | None = None,
     status: str = "",
+    unit: Unit | None = None,
 ) -> Select:
+    """Certificates issued in the actor's subtree; `unit`: only recipients of that subtree."""
     stmt = select(Certificate).join(Unit, Unit.id == Certificate.issuer_unit_id)
     if not actor.is_admin:
         stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in actor.managed_paths]))
+    if unit is not None:
+        recipients = select(Unit.id).where(Unit.path.startswith(unit.path))
+        stmt = stmt.where(Certificate.recipient_unit_id.in_(recipients))
     if contest_id:
         stmt = stmt.where(Certificate.contest_id == contest_id)
     if round_id:

@@ -135,8 +135,8 @@ def _round_form(rnd: Round | None, contest: Contest) -> RoundForm:
             form.opens_at.data = start + timedelta(hours=1)
             form.closes_at.data = start + timedelta(days=7, hours=1)
             form.title.data = _("Round %(n)s", n=len(contest.rounds) + 1)
-            if request.args.get("bank", type=int):
-                form.bank_id.data = request.args.get("bank", type=int)
+            form.bank_id.data = request.args.get("bank", type=int) or (
+                banks[0].id if banks else None)
     bank_id = form.bank_id.data or (banks[0].id if banks else None)
     bank = next((b for b in banks if b.id == bank_id), None)
     options = services.blueprint_options(db.session, bank) if bank else []

@@ -137,8 +137,11 @@ def test_pdf_text_qr_and_embedded_credential(app, client, session, world, now, t
         "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng",
     ):
         assert expected in text, expected
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
-    assert "DejaVu" in fonts and " no " not in fonts.split("\n", 2)[2].replace("yes", "")[:0]
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert fonts and all("DejaVu" in f for f in fonts)
+    assert all(f.split()[-5] == "yes" for f in fonts), fonts  # every font embedded
     subprocess.run(
         ["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "page")],
         check=True,
@@ -241,7 +244,19 @@ def test_certificates_are_private_to_owner_and_organisers(
     cert = session.scalar(select(Certificate))
     login_as("member", world["branch"])
     assert client.get(f"/certificates/{cert.id}.pdf").status_code == 404
-    assert (
-        "Chưa có giấy chứng nhận" in client.get("/me/certificates").get_data(as_text=True)
-        or client.get("/me/certificates").status_code == 200
-    )
+    mine = client.get("/me/certificates").get_data(as_text=True)
+    assert 'class="empty"' in mine and cert.serial not in mine
+
+
+def test_export_command_by_unit(app, runner, session, world, now, tmp_path):
+    take(session, world, now, "Phạm Minh Châu")
+    take(session, world, now, "Võ Thị Sáu")
+    out = tmp_path / "all.zip"
+    result = runner.invoke(args=["export-certificates", "--unit", "AG-ML", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 certificates" in result.output
+    assert len(zipfile.ZipFile(out).namelist()) == 2
+    other = make_unit(session, "Tỉnh khác", code="TK")
+    session.commit()
+    result = runner.invoke(args=["export-certificates", "--unit", other.code, "-o", str(out)])
+    assert "wrote 0 certificates" in result.output
