@@ -57,14 +57,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, foreign_keys: bool = True) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take control
     # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):  # pragma: no cover - driver hook
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
+        # Migrations turn enforcement off: SQLite "batch" migrations recreate tables, and
+        # dropping a parent table would otherwise cascade-delete its children's rows.
+        cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
@@ -75,7 +77,7 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, *, foreign_keys: bool = True) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
@@ -83,7 +85,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, foreign_keys)
     return engine
 
 

@@ -10,7 +10,13 @@ from quizapp.banks.models import (  # noqa: F401
     QuestionVersion,
 )
 from quizapp.certificates.models import Certificate, CertificateRule  # noqa: F401
-from quizapp.contests.models import Attempt, AttemptQuestion, Contest, Round  # noqa: F401
+from quizapp.contests.models import (  # noqa: F401
+    Attempt,
+    AttemptQuestion,
+    Contest,
+    PrizeList,
+    Round,
+)
 from quizapp.db import Base  # noqa: F401
 from quizapp.orgs.models import (  # noqa: F401
     Member,

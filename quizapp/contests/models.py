@@ -42,6 +42,9 @@ class Contest(Base):
     unit_ids: Mapped[list] = mapped_column(JSON, default=list)  # eligibility == "units"
     populations: Mapped[list] = mapped_column(JSON, default=list)  # empty: everybody
     one_page: Mapped[bool] = mapped_column(default=False)
+    mask_names: Mapped[bool] = mapped_column(default=True)  # on the public ranking
+    ranking_order: Mapped[list] = mapped_column(
+        JSON, default=lambda: ["score", "prediction", "time", "submitted"])
     status: Mapped[str] = mapped_column(String(10), default="draft")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -89,6 +92,8 @@ class Round(Base):
     review: Mapped[str] = mapped_column(String(12), default="after_close")
     prediction: Mapped[bool] = mapped_column(default=True)
     grace_s: Mapped[int] = mapped_column(default=30)
+    prizes: Mapped[dict] = mapped_column(
+        JSON, default=lambda: {"first": 1, "second": 2, "third": 3, "consolation": 5})
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")
     bank: Mapped[Bank] = relationship(lazy="joined")
@@ -174,3 +179,16 @@ class AttemptQuestion(Base):
     saved_at: Mapped[datetime | None]
     fraction: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
     score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+
+
+class PrizeList(Base):
+    """A round's prize list as published (frozen): changed only by an explicit re-publication."""
+
+    __tablename__ = "prize_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"), unique=True)
+    published_at: Mapped[datetime]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actual: Mapped[int | None]  # the prediction question's answer used
+    entries: Mapped[list] = mapped_column(JSON)  # prize, rank, name, unit, score, why…

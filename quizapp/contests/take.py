@@ -313,3 +313,24 @@ def result(attempt_id: int):
     return render_template(
         "contests/result.html", attempt=attempt, rows=rows, passed=A.passed(attempt)
     )
+
+
+@bp.get("/c/<slug>/rounds/<int:round_id>/ranking")
+def ranking(slug: str, round_id: int):
+    """The public ranking: the top 20 (names masked if the contest says so), the published
+    prize list, and the viewer's own rank."""
+    from quizapp.contests import results as R
+
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    rnd = next((r for r in contest.rounds if r.id == round_id), None) if contest else None
+    if rnd is None or contest.status == "draft":
+        abort(404)
+    full, actual = R.round_ranking(db.session, rnd, now())
+    mine = None
+    if current_user.is_authenticated:
+        mine = next((r for r in full if r.entry.participant_id == current_user.id), None)
+    show = (lambda n: R.mask_name(n)) if contest.mask_names else (lambda n: n)
+    return render_template("contests/ranking.html", contest=contest, rnd=rnd, top=full[:20],
+                           total=len(full), actual=actual, mine=mine, show=show,
+                           published=R.published_prizes(db.session, rnd.id),
+                           prize_names=R.PRIZE_NAMES)

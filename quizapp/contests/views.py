@@ -253,3 +253,68 @@ def poster(contest_id: int):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="poster-{contest.slug}.pdf"'},
     )
+
+
+# --- results ---------------------------------------------------------------------------------
+
+@bp.route("/<int:contest_id>/rounds/<int:round_id>/results", methods=["GET", "POST"])
+@organiser_required
+def results(contest_id: int, round_id: int):
+    from quizapp.contests import results as R
+    from quizapp.orgs.population import LABELS
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    if rnd.contest_id != contest_id:
+        abort(404)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            if request.form.get("action") == "publish":
+                R.publish_prizes(db.session, rnd.id, actor=actor(), now=now())
+                flash(_("Prize list published."), "success")
+            else:
+                counts = {p: request.form.get(p, 0, type=int) or 0 for p in R.PRIZES}
+                R.set_prize_counts(db.session, rnd.id, counts, actor=actor(), now=now())
+                flash(_("Prize counts saved."), "success")
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            flash(t(exc.message, exc.params), "error")
+        return redirect(url_for("contests.results", contest_id=contest_id, round_id=round_id))
+    unit_id = request.args.get("unit", type=int)
+    from quizapp.orgs.services import get_managed_unit
+
+    unit = get_managed_unit(db.session, unit_id, actor()) if unit_id else None
+    population = request.args.get("population", "")
+    ranking, actual = R.round_ranking(db.session, rnd, now(), unit=unit, population=population)
+    full, _actual = R.round_ranking(db.session, rnd, now()) if (unit or population) else (
+        ranking, actual)
+    proposed = R.prize_list(full, rnd.prizes or {})
+    return render_template(
+        "contests/results.html", rnd=rnd, contest=rnd.contest, ranking=ranking[:500],
+        total=len(ranking), actual=actual, proposed=proposed,
+        published=R.published_prizes(db.session, rnd.id), confirm=ConfirmForm(),
+        units=_unit_choices(), unit=unit, population=population, labels=LABELS,
+        prize_names=R.PRIZE_NAMES, closed=now() >= rnd.closes_at)
+
+
+@bp.get("/<int:contest_id>/rounds/<int:round_id>/results.<fmt>")
+@organiser_required
+def export_results(contest_id: int, round_id: int, fmt: str):
+    from quizapp.contests import results as R
+    from quizapp.exports import to_csv, to_xlsx
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    if rnd.contest_id != contest_id or fmt not in ("xlsx", "csv"):
+        abort(404)
+    ranking, _actual = R.round_ranking(db.session, rnd, now())
+    rows = R.results_table(db.session, rnd, ranking)
+    name = f"ket-qua-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
+    if fmt == "csv":
+        body, mime = to_csv(R.RESULT_HEADERS, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(R.RESULT_HEADERS, rows, f"Tuần {rnd.number}")
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mime,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

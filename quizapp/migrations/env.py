@@ -23,7 +23,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        engine = make_engine(config.get_main_option("sqlalchemy.url"), foreign_keys=False)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()

@@ -1,0 +1,160 @@
+"""Vietnamese contest ranking and prize lists (pure).
+
+The ranking orders the counted attempt of each participant by, in the default order:
+1. score, highest first;
+2. |prediction − actual|, smallest first (no prediction counts as infinitely far);
+3. time taken, shortest first;
+4. submission time, earliest first.
+The order of the keys is configurable per contest. Participants equal on every key share a
+rank ("1, 2, 2, 4"); they are listed by participant id only so the listing is stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+KEYS = ("score", "prediction", "time", "submitted")
+DEFAULT_ORDER = KEYS
+PRIZES = ("first", "second", "third", "consolation")
+
+
+@dataclass(frozen=True)
+class Entry:
+    participant_id: int
+    name: str
+    unit: str
+    score: Decimal
+    max_score: Decimal
+    correct: int
+    questions: int
+    duration_s: int
+    submitted_at: datetime
+    prediction: int | None = None
+    attempt_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    entry: Entry
+    tie: bool  # shares its rank with the entry before or after it
+    why: str  # why it comes after the previous entry (the first key that differs)
+
+
+def _distance(e: Entry, actual: int | None) -> float:
+    if actual is None or e.prediction is None:
+        return float("inf")
+    return abs(e.prediction - actual)
+
+
+def _key(e: Entry, order: Sequence[str], actual: int | None) -> tuple:
+    parts = []
+    for k in order:
+        if k == "score":
+            parts.append(-e.score)
+        elif k == "prediction":
+            parts.append(_distance(e, actual))
+        elif k == "time":
+            parts.append(e.duration_s)
+        elif k == "submitted":
+            parts.append(e.submitted_at)
+    return tuple(parts)
+
+
+def _fmt(d: Decimal) -> str:
+    return format(d.normalize(), "f")
+
+
+def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None) -> str:
+    """Why `a` ranks before `b`, in Vietnamese as the prize list prints it."""
+    said = []
+    for k in order:
+        if k == "score":
+            if a.score != b.score:
+                return (f"{a.name} trước {b.name}: điểm {_fmt(a.score)} so với "
+                        f"{_fmt(b.score)}")
+            said.append(f"cùng điểm {_fmt(a.score)}/{_fmt(a.max_score)}")
+        elif k == "prediction":
+            da, db = _distance(a, actual), _distance(b, actual)
+            if da != db:
+                fa = "không dự đoán" if da == float("inf") else f"{int(da)}"
+                fb = "không dự đoán" if db == float("inf") else f"{int(db)}"
+                return (f"{a.name} trước {b.name}: {'; '.join(said)}; dự đoán lệch {fa} "
+                        f"so với {fb}")
+            said.append("cùng độ lệch dự đoán")
+        elif k == "time":
+            if a.duration_s != b.duration_s:
+                return (f"{a.name} trước {b.name}: {'; '.join(said)}; thời gian làm bài "
+                        f"{a.duration_s} giây so với {b.duration_s} giây")
+            said.append(f"cùng thời gian {a.duration_s} giây")
+        elif k == "submitted":
+            if a.submitted_at != b.submitted_at:
+                return (f"{a.name} trước {b.name}: {'; '.join(said)}; nộp bài sớm hơn")
+    return f"{a.name} và {b.name} đồng hạng: {'; '.join(said)}"
+
+
+def rank(entries: Iterable[Entry], *, order: Sequence[str] = DEFAULT_ORDER,
+         actual: int | None = None) -> list[Ranked]:
+    """Competition ranking ("1, 2, 2, 4") under `order`; independent of the input order."""
+    if any(k not in KEYS for k in order):
+        raise ValueError(f"unknown ranking key in {order}")
+    items = sorted(entries, key=lambda e: (_key(e, order, actual), e.participant_id))
+    keys = [_key(e, order, actual) for e in items]
+    out: list[Ranked] = []
+    for i, e in enumerate(items):
+        same_prev = i > 0 and keys[i] == keys[i - 1]
+        same_next = i + 1 < len(items) and keys[i] == keys[i + 1]
+        number = out[-1].rank if same_prev else i + 1
+        why = explain(items[i - 1], e, order, actual) if i > 0 else ""
+        out.append(Ranked(number, e, same_prev or same_next, why))
+    return out
+
+
+def perfect_count(entries: Iterable[Entry]) -> int:
+    """The prediction question's answer: participants with every answer right."""
+    return sum(1 for e in entries if e.questions and e.correct == e.questions)
+
+
+@dataclass(frozen=True)
+class Prize:
+    prize: str  # first, second, third, consolation
+    ranked: Ranked
+
+
+def prizes(ranking: Sequence[Ranked], counts: dict[str, int]) -> list[Prize]:
+    """Give the prizes in rank order; a participant tied with the last winner of a prize
+    gets the same prize (the list then says so), never a lower one."""
+    out: list[Prize] = []
+    i = 0
+    for prize in PRIZES:
+        for _ in range(max(0, int(counts.get(prize, 0)))):
+            if i >= len(ranking):
+                return out
+            out.append(Prize(prize, ranking[i]))
+            i += 1
+        while i < len(ranking) and out and ranking[i].rank == out[-1].ranked.rank:
+            out.append(Prize(out[-1].prize, ranking[i]))
+            i += 1
+    return out
+
+
+def counted(attempts: Iterable, counting: str):
+    """The attempt that counts for each participant: best (score, then earliest), first or
+    last. `attempts` have participant_id, number, score and submitted_at attributes."""
+    chosen: dict[int, object] = {}
+    for a in attempts:
+        cur = chosen.get(a.participant_id)
+        if cur is None:
+            chosen[a.participant_id] = a
+        elif counting == "first":
+            if a.number < cur.number:
+                chosen[a.participant_id] = a
+        elif counting == "last":
+            if a.number > cur.number:
+                chosen[a.participant_id] = a
+        elif (a.score, -a.number) > (cur.score, -cur.number):
+            chosen[a.participant_id] = a
+    return list(chosen.values())

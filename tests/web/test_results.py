@@ -1,0 +1,102 @@
+"""Results: ranking of the counted attempts, prize list with reasons, publication after the
+round closes, XLSX/CSV exports with the Vietnamese text intact, the public ranking."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from quizapp.auth.services import actor_for
+from quizapp.contests import attempts as A
+from quizapp.contests import results as R
+from quizapp.contests.models import PrizeList
+from quizapp.policy import SYSTEM
+from tests.contest_helpers import make_bank, make_contest
+from tests.factories import make_unit, make_user
+
+NAMES = ["Nguyễn Thị Hồng Nhung", "Đặng Hữu Phước", "Trần Văn Long"]
+
+
+@pytest.fixture()
+def played(session, now):
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    branch = make_unit(session, "Chi đoàn Mỹ Long", parent=province, code="AG-ML")
+    bank = make_bank(session, province, now)
+    contest = make_contest(session, province, bank, now, count=3, attempts_allowed=2)
+    rnd = contest.rounds[0]
+    users = []
+    # right answers: 3, 3, 1; predictions 5, 1, none; the first two differ by prediction
+    for name, right, pred, secs in zip(NAMES, (3, 3, 1), (5, 1, None), (100, 90, 50),
+                                       strict=True):
+        user = make_user(session, role="member", unit=branch, name=name)
+        user.member.full_name = name
+        attempt = A.start_attempt(session, rnd.id, user=user, actor=actor_for(user), now=now)
+        for aq in attempt.questions[:right]:
+            A.save_answer(session, attempt.id, aq.position,
+                          {"choices": [aq.option_order.index(0)]}, user=user, now=now)
+        A.submit_attempt(session, attempt.id, user=user, now=now + timedelta(seconds=secs),
+                         prediction=pred)
+        users.append(user)
+    # a second, worse attempt of the first participant: the best one counts
+    second = A.start_attempt(session, rnd.id, user=users[0], actor=actor_for(users[0]),
+                             now=now + timedelta(minutes=5))
+    A.submit_attempt(session, second.id, user=users[0], now=now + timedelta(minutes=6))
+    session.commit()
+    return dict(province=province, contest=contest, rnd=rnd, users=users)
+
+
+def test_ranking_uses_counted_attempt_and_prediction_after_close(session, played, now):
+    rnd = played["rnd"]
+    ranking, actual = R.round_ranking(session, rnd, now)
+    assert actual is None  # open round: the prediction is not known yet
+    assert [r.entry.name for r in ranking][:2] == ["Đặng Hữu Phước", "Nguyễn Thị Hồng Nhung"]
+    after = rnd.closes_at + timedelta(minutes=1)
+    ranking, actual = R.round_ranking(session, rnd, after)
+    assert actual == 2  # two participants answered everything right
+    assert [r.entry.name for r in ranking] == ["Đặng Hữu Phước", "Nguyễn Thị Hồng Nhung",
+                                               "Trần Văn Long"]
+    assert "dự đoán lệch 1 so với 3" in ranking[1].why
+    assert ranking[0].entry.correct == 3 and ranking[1].entry.correct == 3
+
+
+def test_prize_list_published_only_after_close_and_frozen(session, played, now):
+    rnd = played["rnd"]
+    R.set_prize_counts(session, rnd.id, {"first": 1, "second": 1, "third": 0,
+                                         "consolation": 1}, actor=SYSTEM, now=now)
+    with pytest.raises(R.Invalid):
+        R.publish_prizes(session, rnd.id, actor=SYSTEM, now=now)
+    after = rnd.closes_at + timedelta(minutes=1)
+    published = R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)
+    assert [(e["prize_name"], e["name"]) for e in published.entries] == [
+        ("Giải Nhất", "Đặng Hữu Phước"), ("Giải Nhì", "Nguyễn Thị Hồng Nhung"),
+        ("Giải Khuyến khích", "Trần Văn Long")]
+    assert published.actual == 2
+    R.set_prize_counts(session, rnd.id, {"first": 3}, actor=SYSTEM, now=after)
+    frozen = session.scalar(select(PrizeList).where(PrizeList.round_id == rnd.id))
+    assert len(frozen.entries) == 3 and frozen.entries[2]["prize"] == "consolation"
+
+
+def test_exports_keep_vietnamese_text(client, login_as, session, played):
+    login_as("organiser", played["province"])
+    c, rnd = played["contest"], played["rnd"]
+    xlsx = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/results.xlsx")
+    ws = load_workbook(io.BytesIO(xlsx.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Hạng", "Họ và tên", "Ngày sinh")
+    assert {r[1] for r in rows[1:]} == set(NAMES)
+    raw = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/results.csv").data
+    assert raw.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert table[0][1] == "Họ và tên" and {r[1] for r in table[1:]} == set(NAMES)
+    page = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/results").get_data(as_text=True)
+    assert "Đặng Hữu Phước" in page
+
+
+def test_public_ranking_masks_names_and_shows_own_rank(client, login_as, session, played):
+    c, rnd = played["contest"], played["rnd"]
+    page = client.get(f"/c/{c.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
+    assert "Nguyễn T. H. Nhung" in page and "Nguyễn Thị Hồng Nhung" not in page
+    assert R.mask_name("Đặng Hữu Phước") == "Đặng H. Phước"
