@@ -55,8 +55,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from quizapp.main import bp as main_bp
     from quizapp.orgs.views import bp as orgs_bp
 
-    for bp in (main_bp, auth_bp, orgs_bp, audit_bp, banks_bp, contests_bp, take_bp,
-               certificates_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        orgs_bp,
+        audit_bp,
+        banks_bp,
+        contests_bp,
+        take_bp,
+        certificates_bp,
+    ):
         app.register_blueprint(bp)
 
     glue.init_app(app)

@@ -29,8 +29,9 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "DATABASE_URL": env.get("QUIZAPP_DATABASE_URL", f"sqlite:///{instance / 'quizapp.db'}"),
         "BASE_URL": env.get("QUIZAPP_BASE_URL", "http://127.0.0.1:5000"),
         "SIGNING_KEY_DIR": env.get("QUIZAPP_SIGNING_KEY_DIR", str(instance / "keys")),
-        "CERT_CACHE_DIR": env.get("QUIZAPP_CERT_CACHE_DIR",
-                                  str(instance / "cache" / "certificates")),
+        "CERT_CACHE_DIR": env.get(
+            "QUIZAPP_CERT_CACHE_DIR", str(instance / "cache" / "certificates")
+        ),
         "UPLOADS_DIR": env.get("QUIZAPP_UPLOADS_DIR", str(instance / "uploads")),
         "VERIFY_RATE_LIMIT": env.get("QUIZAPP_VERIFY_RATE_LIMIT", "60 per minute"),
         "VERIFY_MISS_RATE_LIMIT": env.get("QUIZAPP_VERIFY_MISS_RATE_LIMIT", "10 per minute"),

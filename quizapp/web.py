@@ -185,8 +185,9 @@ def init_web(app: Flask) -> None:
     def _touch_session():
         g.now = utcnow()
         view = app.view_functions.get(request.endpoint)
-        if request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes_on_get",
-                                                                       False):
+        if request.method not in ("GET", "HEAD", "OPTIONS") or getattr(
+            view, "writes_on_get", False
+        ):
             g.write_token = write_intent.set(True)
 
     @app.teardown_request

@@ -66,8 +66,11 @@ def connection(engine):
 def files_dir(tmp_path_factory):
     """Keys, cached PDFs and uploads of the test apps (never the repository's instance/)."""
     root = tmp_path_factory.mktemp("files")
-    return {"SIGNING_KEY_DIR": str(root / "keys"), "CERT_CACHE_DIR": str(root / "cache"),
-            "UPLOADS_DIR": str(root / "uploads")}
+    return {
+        "SIGNING_KEY_DIR": str(root / "keys"),
+        "CERT_CACHE_DIR": str(root / "cache"),
+        "UPLOADS_DIR": str(root / "uploads"),
+    }
 
 
 @pytest.fixture()
@@ -80,8 +83,9 @@ def app(engine, connection, files_dir):
 
 @pytest.fixture()
 def csrf_app(engine, connection, files_dir):
-    application = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine,
-                              "WTF_CSRF_ENABLED": True})
+    application = create_app(
+        {**TEST_SETTINGS, **files_dir, "ENGINE": engine, "WTF_CSRF_ENABLED": True}
+    )
     app_db.rebind(connection)
     yield application
     app_db.session.remove()

@@ -44,7 +44,8 @@ class Contest(Base):
     one_page: Mapped[bool] = mapped_column(default=False)
     mask_names: Mapped[bool] = mapped_column(default=True)  # on the public ranking
     ranking_order: Mapped[list] = mapped_column(
-        JSON, default=lambda: ["score", "prediction", "time", "submitted"])
+        JSON, default=lambda: ["score", "prediction", "time", "submitted"]
+    )
     status: Mapped[str] = mapped_column(String(10), default="draft")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -93,7 +94,8 @@ class Round(Base):
     prediction: Mapped[bool] = mapped_column(default=True)
     grace_s: Mapped[int] = mapped_column(default=30)
     prizes: Mapped[dict] = mapped_column(
-        JSON, default=lambda: {"first": 1, "second": 2, "third": 3, "consolation": 5})
+        JSON, default=lambda: {"first": 1, "second": 2, "third": 3, "consolation": 5}
+    )
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")
     bank: Mapped[Bank] = relationship(lazy="joined")

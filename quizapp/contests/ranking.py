@@ -74,30 +74,30 @@ def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None) -> str
     for k in order:
         if k == "score":
             if a.score != b.score:
-                return (f"{a.name} trước {b.name}: điểm {_fmt(a.score)} so với "
-                        f"{_fmt(b.score)}")
+                return f"{a.name} trước {b.name}: điểm {_fmt(a.score)} so với {_fmt(b.score)}"
             said.append(f"cùng điểm {_fmt(a.score)}/{_fmt(a.max_score)}")
         elif k == "prediction":
             da, db = _distance(a, actual), _distance(b, actual)
             if da != db:
                 fa = "không dự đoán" if da == float("inf") else f"{int(da)}"
                 fb = "không dự đoán" if db == float("inf") else f"{int(db)}"
-                return (f"{a.name} trước {b.name}: {'; '.join(said)}; dự đoán lệch {fa} "
-                        f"so với {fb}")
+                return f"{a.name} trước {b.name}: {'; '.join(said)}; dự đoán lệch {fa} so với {fb}"
             said.append("cùng độ lệch dự đoán")
         elif k == "time":
             if a.duration_s != b.duration_s:
-                return (f"{a.name} trước {b.name}: {'; '.join(said)}; thời gian làm bài "
-                        f"{a.duration_s} giây so với {b.duration_s} giây")
+                return (
+                    f"{a.name} trước {b.name}: {'; '.join(said)}; thời gian làm bài "
+                    f"{a.duration_s} giây so với {b.duration_s} giây"
+                )
             said.append(f"cùng thời gian {a.duration_s} giây")
-        elif k == "submitted":
-            if a.submitted_at != b.submitted_at:
-                return (f"{a.name} trước {b.name}: {'; '.join(said)}; nộp bài sớm hơn")
+        elif k == "submitted" and a.submitted_at != b.submitted_at:
+            return f"{a.name} trước {b.name}: {'; '.join(said)}; nộp bài sớm hơn"
     return f"{a.name} và {b.name} đồng hạng: {'; '.join(said)}"
 
 
-def rank(entries: Iterable[Entry], *, order: Sequence[str] = DEFAULT_ORDER,
-         actual: int | None = None) -> list[Ranked]:
+def rank(
+    entries: Iterable[Entry], *, order: Sequence[str] = DEFAULT_ORDER, actual: int | None = None
+) -> list[Ranked]:
     """Competition ranking ("1, 2, 2, 4") under `order`; independent of the input order."""
     if any(k not in KEYS for k in order):
         raise ValueError(f"unknown ranking key in {order}")

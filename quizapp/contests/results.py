@@ -16,8 +16,12 @@ from quizapp.i18n import N_
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import Actor, can_manage
 
-PRIZE_NAMES = {"first": "Giải Nhất", "second": "Giải Nhì", "third": "Giải Ba",
-               "consolation": "Giải Khuyến khích"}
+PRIZE_NAMES = {
+    "first": "Giải Nhất",
+    "second": "Giải Nhì",
+    "third": "Giải Ba",
+    "consolation": "Giải Khuyến khích",
+}
 
 
 @dataclass(frozen=True)
@@ -43,19 +47,29 @@ def counted_rows(session: Session, rnd: Round) -> list[_Row]:
         select(Attempt, Member, Unit)
         .join(Member, Member.id == Attempt.member_id)
         .join(Unit, Unit.id == Attempt.unit_id)
-        .where(Attempt.round_id == rnd.id, Attempt.status == "submitted",
-               Attempt.preview.is_(False))).all()
+        .where(
+            Attempt.round_id == rnd.id, Attempt.status == "submitted", Attempt.preview.is_(False)
+        )
+    ).all()
     items = [_Row(a.user_id, a.number, a.score, a, m, u) for a, m, u in rows]
     return counted(items, rnd.counting)
 
 
 def _entry(row: _Row) -> Entry:
     a = row.attempt
-    return Entry(participant_id=row.participant_id, name=row.member.full_name,
-                 unit=row.unit.name, score=a.score, max_score=a.max_score,
-                 correct=a.correct_count or 0, questions=a.question_count,
-                 duration_s=a.duration_s or 0, submitted_at=a.submitted_at,
-                 prediction=a.prediction, attempt_id=a.id)
+    return Entry(
+        participant_id=row.participant_id,
+        name=row.member.full_name,
+        unit=row.unit.name,
+        score=a.score,
+        max_score=a.max_score,
+        correct=a.correct_count or 0,
+        questions=a.question_count,
+        duration_s=a.duration_s or 0,
+        submitted_at=a.submitted_at,
+        prediction=a.prediction,
+        attempt_id=a.id,
+    )
 
 
 def prediction_actual(rnd: Round, entries: list[Entry], now: datetime) -> int | None:
@@ -65,8 +79,9 @@ def prediction_actual(rnd: Round, entries: list[Entry], now: datetime) -> int | 
     return perfect_count(entries)
 
 
-def round_ranking(session: Session, rnd: Round, now: datetime, *, unit: Unit | None = None,
-                  population: str = "") -> tuple[list[Ranked], int | None]:
+def round_ranking(
+    session: Session, rnd: Round, now: datetime, *, unit: Unit | None = None, population: str = ""
+) -> tuple[list[Ranked], int | None]:
     """The ranking (optionally of a unit's subtree or one population category only; the
     ranks are those of the whole round) and the prediction's actual value."""
     rows = counted_rows(session, rnd)
@@ -75,38 +90,59 @@ def round_ranking(session: Session, rnd: Round, now: datetime, *, unit: Unit | N
     order = [k for k in rnd.contest.ranking_order if k != "prediction" or rnd.prediction]
     ranking = rank(entries, order=order, actual=actual)
     if unit is not None or population:
-        keep = {r.participant_id for r in rows
-                if (unit is None or r.unit.path.startswith(unit.path))
-                and (not population or population in r.member.population)}
+        keep = {
+            r.participant_id
+            for r in rows
+            if (unit is None or r.unit.path.startswith(unit.path))
+            and (not population or population in r.member.population)
+        }
         ranking = [r for r in ranking if r.entry.participant_id in keep]
     return ranking, actual
 
 
-def set_prize_counts(session: Session, round_id: int, counts: dict[str, int], *,
-                     actor: Actor, now: datetime) -> Round:
+def set_prize_counts(
+    session: Session, round_id: int, counts: dict[str, int], *, actor: Actor, now: datetime
+) -> Round:
     rnd = get_managed_round(session, round_id, actor)
     if any(not 0 <= int(counts.get(p, 0)) <= 1000 for p in PRIZES):
         raise Invalid({"": N_("Prize counts are whole numbers from 0 to 1000.")})
     rnd.prizes = {p: int(counts.get(p, 0)) for p in PRIZES}
     session.flush()
-    record(session, actor=actor, action="round.prizes", object_type="round", object_id=rnd.id,
-           unit_path=rnd.contest.owner_unit.path, summary=str(rnd.prizes), now=now)
+    record(
+        session,
+        actor=actor,
+        action="round.prizes",
+        object_type="round",
+        object_id=rnd.id,
+        unit_path=rnd.contest.owner_unit.path,
+        summary=str(rnd.prizes),
+        now=now,
+    )
     return rnd
 
 
 def prize_list(ranking: list[Ranked], counts: dict[str, int]) -> list[dict]:
-    return [{"prize": p.prize, "prize_name": PRIZE_NAMES[p.prize], "rank": p.ranked.rank,
-             "name": p.ranked.entry.name, "unit": p.ranked.entry.unit,
-             "score": format(p.ranked.entry.score.normalize(), "f"),
-             "correct": p.ranked.entry.correct, "questions": p.ranked.entry.questions,
-             "duration_s": p.ranked.entry.duration_s, "prediction": p.ranked.entry.prediction,
-             "why": p.ranked.why, "tie": p.ranked.tie,
-             "participant_id": p.ranked.entry.participant_id}
-            for p in prizes(ranking, counts)]
+    return [
+        {
+            "prize": p.prize,
+            "prize_name": PRIZE_NAMES[p.prize],
+            "rank": p.ranked.rank,
+            "name": p.ranked.entry.name,
+            "unit": p.ranked.entry.unit,
+            "score": format(p.ranked.entry.score.normalize(), "f"),
+            "correct": p.ranked.entry.correct,
+            "questions": p.ranked.entry.questions,
+            "duration_s": p.ranked.entry.duration_s,
+            "prediction": p.ranked.entry.prediction,
+            "why": p.ranked.why,
+            "tie": p.ranked.tie,
+            "participant_id": p.ranked.entry.participant_id,
+        }
+        for p in prizes(ranking, counts)
+    ]
 
 
-def publish_prizes(session: Session, round_id: int, *, actor: Actor,
-                   now: datetime) -> PrizeList:
+def publish_prizes(session: Session, round_id: int, *, actor: Actor, now: datetime) -> PrizeList:
     """Freeze the prize list as it stands (publishing again replaces it, recorded)."""
     rnd = get_managed_round(session, round_id, actor)
     if now < rnd.closes_at:
@@ -121,11 +157,18 @@ def publish_prizes(session: Session, round_id: int, *, actor: Actor,
     existing.published_at, existing.published_by_id = now, actor.user_id
     existing.entries, existing.actual = entries, actual
     session.flush()
-    record(session, actor=actor, action="round.prizes_published", object_type="round",
-           object_id=rnd.id, unit_path=rnd.contest.owner_unit.path,
-           summary=f"{rnd.contest.title}: {rnd.title} ({len(entries)})",
-           before={"entries": len(before)} if before is not None else None,
-           after={"entries": len(entries)}, now=now)
+    record(
+        session,
+        actor=actor,
+        action="round.prizes_published",
+        object_type="round",
+        object_id=rnd.id,
+        unit_path=rnd.contest.owner_unit.path,
+        summary=f"{rnd.contest.title}: {rnd.title} ({len(entries)})",
+        before={"entries": len(before)} if before is not None else None,
+        after={"entries": len(entries)},
+        now=now,
+    )
     return existing
 
 
@@ -149,15 +192,40 @@ def results_table(session: Session, rnd: Round, ranking: list[Ranked]) -> list[l
     for r in ranking:
         row = members[r.entry.participant_id]
         m = row.member
-        out.append([r.rank, m.full_name, m.birth_date.strftime("%d/%m/%Y") if m.birth_date
-                    else "", m.phone or "", m.email or "", row.unit.code, row.unit.name,
-                    "; ".join(sorted(m.population)), r.entry.correct, r.entry.questions,
-                    float(r.entry.score), r.entry.prediction if r.entry.prediction is not None
-                    else "", r.entry.duration_s,
-                    r.entry.submitted_at.strftime("%d/%m/%Y %H:%M:%S UTC")])
+        out.append(
+            [
+                r.rank,
+                m.full_name,
+                m.birth_date.strftime("%d/%m/%Y") if m.birth_date else "",
+                m.phone or "",
+                m.email or "",
+                row.unit.code,
+                row.unit.name,
+                "; ".join(sorted(m.population)),
+                r.entry.correct,
+                r.entry.questions,
+                float(r.entry.score),
+                r.entry.prediction if r.entry.prediction is not None else "",
+                r.entry.duration_s,
+                r.entry.submitted_at.strftime("%d/%m/%Y %H:%M:%S UTC"),
+            ]
+        )
     return out
 
 
-RESULT_HEADERS = ["Hạng", "Họ và tên", "Ngày sinh", "Số điện thoại", "Email", "Mã đơn vị",
-                  "Đơn vị", "Đối tượng", "Số câu đúng", "Số câu hỏi", "Điểm", "Dự đoán",
-                  "Thời gian làm bài (giây)", "Nộp bài lúc"]
+RESULT_HEADERS = [
+    "Hạng",
+    "Họ và tên",
+    "Ngày sinh",
+    "Số điện thoại",
+    "Email",
+    "Mã đơn vị",
+    "Đơn vị",
+    "Đối tượng",
+    "Số câu đúng",
+    "Số câu hỏi",
+    "Điểm",
+    "Dự đoán",
+    "Thời gian làm bài (giây)",
+    "Nộp bài lúc",
+]

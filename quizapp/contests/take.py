@@ -330,7 +330,15 @@ def ranking(slug: str, round_id: int):
     if current_user.is_authenticated:
         mine = next((r for r in full if r.entry.participant_id == current_user.id), None)
     show = (lambda n: R.mask_name(n)) if contest.mask_names else (lambda n: n)
-    return render_template("contests/ranking.html", contest=contest, rnd=rnd, top=full[:20],
-                           total=len(full), actual=actual, mine=mine, show=show,
-                           published=R.published_prizes(db.session, rnd.id),
-                           prize_names=R.PRIZE_NAMES)
+    return render_template(
+        "contests/ranking.html",
+        contest=contest,
+        rnd=rnd,
+        top=full[:20],
+        total=len(full),
+        actual=actual,
+        mine=mine,
+        show=show,
+        published=R.published_prizes(db.session, rnd.id),
+        prize_names=R.PRIZE_NAMES,
+    )

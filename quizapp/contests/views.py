@@ -136,7 +136,8 @@ def _round_form(rnd: Round | None, contest: Contest) -> RoundForm:
             form.closes_at.data = start + timedelta(days=7, hours=1)
             form.title.data = _("Round %(n)s", n=len(contest.rounds) + 1)
             form.bank_id.data = request.args.get("bank", type=int) or (
-                banks[0].id if banks else None)
+                banks[0].id if banks else None
+            )
     bank_id = form.bank_id.data or (banks[0].id if banks else None)
     bank = next((b for b in banks if b.id == bank_id), None)
     options = services.blueprint_options(db.session, bank) if bank else []
@@ -257,6 +258,7 @@ def poster(contest_id: int):
 
 # --- results ---------------------------------------------------------------------------------
 
+
 @bp.route("/<int:contest_id>/rounds/<int:round_id>/results", methods=["GET", "POST"])
 @organiser_required
 def results(contest_id: int, round_id: int):
@@ -288,15 +290,27 @@ def results(contest_id: int, round_id: int):
     unit = get_managed_unit(db.session, unit_id, actor()) if unit_id else None
     population = request.args.get("population", "")
     ranking, actual = R.round_ranking(db.session, rnd, now(), unit=unit, population=population)
-    full, _actual = R.round_ranking(db.session, rnd, now()) if (unit or population) else (
-        ranking, actual)
+    full, _actual = (
+        R.round_ranking(db.session, rnd, now()) if (unit or population) else (ranking, actual)
+    )
     proposed = R.prize_list(full, rnd.prizes or {})
     return render_template(
-        "contests/results.html", rnd=rnd, contest=rnd.contest, ranking=ranking[:500],
-        total=len(ranking), actual=actual, proposed=proposed,
-        published=R.published_prizes(db.session, rnd.id), confirm=ConfirmForm(),
-        units=_unit_choices(), unit=unit, population=population, labels=LABELS,
-        prize_names=R.PRIZE_NAMES, closed=now() >= rnd.closes_at)
+        "contests/results.html",
+        rnd=rnd,
+        contest=rnd.contest,
+        ranking=ranking[:500],
+        total=len(ranking),
+        actual=actual,
+        proposed=proposed,
+        published=R.published_prizes(db.session, rnd.id),
+        confirm=ConfirmForm(),
+        units=_unit_choices(),
+        unit=unit,
+        population=population,
+        labels=LABELS,
+        prize_names=R.PRIZE_NAMES,
+        closed=now() >= rnd.closes_at,
+    )
 
 
 @bp.get("/<int:contest_id>/rounds/<int:round_id>/results.<fmt>")
@@ -316,5 +330,6 @@ def export_results(contest_id: int, round_id: int, fmt: str):
     else:
         body = to_xlsx(R.RESULT_HEADERS, rows, f"Tuần {rnd.number}")
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

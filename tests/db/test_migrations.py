@@ -60,21 +60,40 @@ def test_upgrades_keep_existing_rows(tmp_path):
     now = datetime(2026, 11, 20, tzinfo=UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(sql("INSERT INTO unit_type (key, name, sort_order) VALUES ('p','P',1)"))
-        conn.execute(sql("INSERT INTO unit (id, code, name, name_folded, type_key, path, depth,"
-                         " created_at) VALUES (1,'AG','AG','ag','p','/1/',0,:t)"), {"t": now})
-        conn.execute(sql("INSERT INTO bank (id, key, title, description, language,"
-                         " owner_unit_id, shared, created_at, updated_at) VALUES"
-                         " (1,'b','B','','vi',1,1,:t,:t)"), {"t": now})
-        conn.execute(sql("INSERT INTO contest (id, slug, title, description, rules,"
-                         " owner_unit_id, eligibility, unit_ids, populations, one_page, status,"
-                         " created_at) VALUES (1,'abc','C','','',1,'subtree','[]','[]',0,"
-                         "'draft',:t)"), {"t": now})
-        conn.execute(sql("INSERT INTO contest_round (id, contest_id, number, title, opens_at,"
-                         " closes_at, time_limit_s, bank_id, blueprint, fixed_keys,"
-                         " shuffle_questions, shuffle_options, attempts_allowed, counting,"
-                         " pass_mark, review, prediction, grace_s) VALUES (1,1,1,'T1',:t,:u,"
-                         "600,1,'[]','[]',1,1,1,'best',50,'after_close',1,30)"),
-                     {"t": now, "u": now + timedelta(days=1)})
+        conn.execute(
+            sql(
+                "INSERT INTO unit (id, code, name, name_folded, type_key, path, depth,"
+                " created_at) VALUES (1,'AG','AG','ag','p','/1/',0,:t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            sql(
+                "INSERT INTO bank (id, key, title, description, language,"
+                " owner_unit_id, shared, created_at, updated_at) VALUES"
+                " (1,'b','B','','vi',1,1,:t,:t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            sql(
+                "INSERT INTO contest (id, slug, title, description, rules,"
+                " owner_unit_id, eligibility, unit_ids, populations, one_page, status,"
+                " created_at) VALUES (1,'abc','C','','',1,'subtree','[]','[]',0,"
+                "'draft',:t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            sql(
+                "INSERT INTO contest_round (id, contest_id, number, title, opens_at,"
+                " closes_at, time_limit_s, bank_id, blueprint, fixed_keys,"
+                " shuffle_questions, shuffle_options, attempts_allowed, counting,"
+                " pass_mark, review, prediction, grace_s) VALUES (1,1,1,'T1',:t,:u,"
+                "600,1,'[]','[]',1,1,1,'best',50,'after_close',1,30)"
+            ),
+            {"t": now, "u": now + timedelta(days=1)},
+        )
     engine.dispose()
     with app.app_context():
         command.upgrade(alembic_config(), "head")

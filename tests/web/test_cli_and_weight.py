@@ -63,8 +63,9 @@ def test_demo_contest_on_the_shipped_bank(runner, session):
     from quizapp.contests.models import Contest
 
     runner.invoke(args=["seed-demo", "--if-empty"])
-    result = runner.invoke(args=["import-bank", "question_banks/luat-an-ninh-mang-2025.yaml",
-                                 "--unit", "AG"])
+    result = runner.invoke(
+        args=["import-bank", "question_banks/luat-an-ninh-mang-2025.yaml", "--unit", "AG"]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["seed-demo-contest"])
     assert result.exit_code == 0 and "/c/" in result.output

@@ -29,20 +29,27 @@ def played(session, now):
     rnd = contest.rounds[0]
     users = []
     # right answers: 3, 3, 1; predictions 5, 1, none; the first two differ by prediction
-    for name, right, pred, secs in zip(NAMES, (3, 3, 1), (5, 1, None), (100, 90, 50),
-                                       strict=True):
+    for name, right, pred, secs in zip(NAMES, (3, 3, 1), (5, 1, None), (100, 90, 50), strict=True):
         user = make_user(session, role="member", unit=branch, name=name)
         user.member.full_name = name
         attempt = A.start_attempt(session, rnd.id, user=user, actor=actor_for(user), now=now)
         for aq in attempt.questions[:right]:
-            A.save_answer(session, attempt.id, aq.position,
-                          {"choices": [aq.option_order.index(0)]}, user=user, now=now)
-        A.submit_attempt(session, attempt.id, user=user, now=now + timedelta(seconds=secs),
-                         prediction=pred)
+            A.save_answer(
+                session,
+                attempt.id,
+                aq.position,
+                {"choices": [aq.option_order.index(0)]},
+                user=user,
+                now=now,
+            )
+        A.submit_attempt(
+            session, attempt.id, user=user, now=now + timedelta(seconds=secs), prediction=pred
+        )
         users.append(user)
     # a second, worse attempt of the first participant: the best one counts
-    second = A.start_attempt(session, rnd.id, user=users[0], actor=actor_for(users[0]),
-                             now=now + timedelta(minutes=5))
+    second = A.start_attempt(
+        session, rnd.id, user=users[0], actor=actor_for(users[0]), now=now + timedelta(minutes=5)
+    )
     A.submit_attempt(session, second.id, user=users[0], now=now + timedelta(minutes=6))
     session.commit()
     return dict(province=province, contest=contest, rnd=rnd, users=users)
@@ -56,23 +63,33 @@ def test_ranking_uses_counted_attempt_and_prediction_after_close(session, played
     after = rnd.closes_at + timedelta(minutes=1)
     ranking, actual = R.round_ranking(session, rnd, after)
     assert actual == 2  # two participants answered everything right
-    assert [r.entry.name for r in ranking] == ["Đặng Hữu Phước", "Nguyễn Thị Hồng Nhung",
-                                               "Trần Văn Long"]
+    assert [r.entry.name for r in ranking] == [
+        "Đặng Hữu Phước",
+        "Nguyễn Thị Hồng Nhung",
+        "Trần Văn Long",
+    ]
     assert "dự đoán lệch 1 so với 3" in ranking[1].why
     assert ranking[0].entry.correct == 3 and ranking[1].entry.correct == 3
 
 
 def test_prize_list_published_only_after_close_and_frozen(session, played, now):
     rnd = played["rnd"]
-    R.set_prize_counts(session, rnd.id, {"first": 1, "second": 1, "third": 0,
-                                         "consolation": 1}, actor=SYSTEM, now=now)
+    R.set_prize_counts(
+        session,
+        rnd.id,
+        {"first": 1, "second": 1, "third": 0, "consolation": 1},
+        actor=SYSTEM,
+        now=now,
+    )
     with pytest.raises(R.Invalid):
         R.publish_prizes(session, rnd.id, actor=SYSTEM, now=now)
     after = rnd.closes_at + timedelta(minutes=1)
     published = R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)
     assert [(e["prize_name"], e["name"]) for e in published.entries] == [
-        ("Giải Nhất", "Đặng Hữu Phước"), ("Giải Nhì", "Nguyễn Thị Hồng Nhung"),
-        ("Giải Khuyến khích", "Trần Văn Long")]
+        ("Giải Nhất", "Đặng Hữu Phước"),
+        ("Giải Nhì", "Nguyễn Thị Hồng Nhung"),
+        ("Giải Khuyến khích", "Trần Văn Long"),
+    ]
     assert published.actual == 2
     R.set_prize_counts(session, rnd.id, {"first": 3}, actor=SYSTEM, now=after)
     frozen = session.scalar(select(PrizeList).where(PrizeList.round_id == rnd.id))

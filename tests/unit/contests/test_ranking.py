@@ -13,8 +13,18 @@ T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 
 def e(pid, score, *, pred=None, dur=600, at=0, correct=None, q=30):
-    return Entry(pid, f"Người {pid}", "Chi đoàn", D(score), D(30), correct if correct is not None
-                 else int(score), q, dur, T0 + timedelta(seconds=at), pred)
+    return Entry(
+        pid,
+        f"Người {pid}",
+        "Chi đoàn",
+        D(score),
+        D(30),
+        correct if correct is not None else int(score),
+        q,
+        dur,
+        T0 + timedelta(seconds=at),
+        pred,
+    )
 
 
 def order(ranked):
@@ -33,8 +43,14 @@ def test_prediction_breaks_equal_scores():
 
 
 def test_time_then_submission():
-    r = rank([e(1, 30, pred=5, dur=700), e(2, 30, pred=5, dur=650, at=9),
-              e(3, 30, pred=5, dur=650, at=3)], actual=5)
+    r = rank(
+        [
+            e(1, 30, pred=5, dur=700),
+            e(2, 30, pred=5, dur=650, at=9),
+            e(3, 30, pred=5, dur=650, at=3),
+        ],
+        actual=5,
+    )
     assert order(r) == [3, 2, 1]
     assert "nộp bài sớm hơn" in r[1].why and "700 giây" in r[2].why
 
@@ -50,10 +66,18 @@ def test_configurable_order():
     assert order(rank([a, b], order=("time", "score"))) == [2, 1]
 
 
-entries = st.lists(st.builds(
-    lambda pid, s, p, d, t: e(pid, s, pred=p, dur=d, at=t),
-    st.integers(1, 10_000), st.integers(0, 30), st.one_of(st.none(), st.integers(0, 50)),
-    st.integers(1, 5), st.integers(0, 3)), max_size=40, unique_by=lambda x: x.participant_id)
+entries = st.lists(
+    st.builds(
+        lambda pid, s, p, d, t: e(pid, s, pred=p, dur=d, at=t),
+        st.integers(1, 10_000),
+        st.integers(0, 30),
+        st.one_of(st.none(), st.integers(0, 50)),
+        st.integers(1, 5),
+        st.integers(0, 3),
+    ),
+    max_size=40,
+    unique_by=lambda x: x.participant_id,
+)
 
 
 @given(entries, st.randoms())
@@ -65,27 +89,41 @@ def test_total_order_stable_and_independent_of_input(es, rnd):
     assert r1 == r2
     for a, b in zip(r1, r1[1:], strict=False):
         assert a.rank <= b.rank
-        ka = (-a.entry.score, abs(a.entry.prediction - 20) if a.entry.prediction is not None
-              else float("inf"), a.entry.duration_s, a.entry.submitted_at)
-        kb = (-b.entry.score, abs(b.entry.prediction - 20) if b.entry.prediction is not None
-              else float("inf"), b.entry.duration_s, b.entry.submitted_at)
+        ka = (
+            -a.entry.score,
+            abs(a.entry.prediction - 20) if a.entry.prediction is not None else float("inf"),
+            a.entry.duration_s,
+            a.entry.submitted_at,
+        )
+        kb = (
+            -b.entry.score,
+            abs(b.entry.prediction - 20) if b.entry.prediction is not None else float("inf"),
+            b.entry.duration_s,
+            b.entry.submitted_at,
+        )
         assert ka <= kb
         assert (a.rank == b.rank) == (ka == kb)  # ties only when every key ties
 
 
 def test_prizes_follow_ranking_and_ties_share_the_prize():
-    r = rank([e(1, 30), e(2, 29), e(3, 28, dur=500), e(4, 28, dur=500), e(5, 20)],
-             order=("score", "time"))
-    got = [(p.prize, p.ranked.entry.participant_id) for p in
-           prizes(r, {"first": 1, "second": 1, "third": 1, "consolation": 0})]
+    r = rank(
+        [e(1, 30), e(2, 29), e(3, 28, dur=500), e(4, 28, dur=500), e(5, 20)],
+        order=("score", "time"),
+    )
+    got = [
+        (p.prize, p.ranked.entry.participant_id)
+        for p in prizes(r, {"first": 1, "second": 1, "third": 1, "consolation": 0})
+    ]
     assert got == [("first", 1), ("second", 2), ("third", 3), ("third", 4)]
     assert prizes(r, {"first": 10}) and len(prizes(r, {"first": 10})) == 5
 
 
 def test_perfect_count_and_counted_attempt():
     assert perfect_count([e(1, 30, correct=30), e(2, 29), e(3, 30, correct=30)]) == 2
-    atts = [SimpleNamespace(participant_id=1, number=n, score=D(s)) for n, s in
-            ((1, 20), (2, 28), (3, 25))]
+    atts = [
+        SimpleNamespace(participant_id=1, number=n, score=D(s))
+        for n, s in ((1, 20), (2, 28), (3, 25))
+    ]
     assert counted(atts, "best")[0].number == 2
     assert counted(atts, "first")[0].number == 1
     assert counted(atts, "last")[0].number == 3
