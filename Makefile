@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 5000
 FLASK := .venv/bin/flask --app wsgi
 
-.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates clean
+.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates bench-bank clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -48,3 +48,6 @@ bench-quiz: setup-test
 
 bench-certificates: setup-test
 	.venv/bin/python bench/certificates.py --renders 1000
+
+bench-bank: setup
+	.venv/bin/python bench/bank_search.py

@@ -146,3 +146,19 @@ def test_exports(client, login_as, bank):
     assert "format: quizapp-bank/1" in client.get(f"/org/banks/{bank.id}/export.yaml").get_data(
         as_text=True
     )
+
+
+def test_a_shipped_bank_pages_through_its_questions(client, login_as, session, now):
+    from pathlib import Path
+
+    from quizapp.banks.parsers.native import load_native
+
+    unit = make_unit(session, "Tỉnh Đoàn", code="AG")
+    parsed = load_native(Path("question_banks/luat-an-ninh-mang-2025.yaml").read_text("utf-8"))
+    result = services.import_bank(session, parsed, owner_unit_id=unit.id, actor=SYSTEM, now=now)
+    session.commit()
+    login_as("organiser", unit)
+    first = client.get(f"/org/banks/{result.bank.id}")
+    assert first.status_code == 200 and "?page=2" in first.get_data(as_text=True)
+    last = client.get(f"/org/banks/{result.bank.id}?page=4").get_data(as_text=True)
+    assert "anm25-dm-034" in last
