@@ -21,12 +21,12 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(n: int = 5000) -> dict:
+    from sqlalchemy import select
+
     from quizapp import create_app
     from quizapp.auth.models import User
     from quizapp.auth.services import hash_password
-    from sqlalchemy import select
-
-    from quizapp.banks.core import Category, Choice, Difficulty, ParsedBank, Question, QType
+    from quizapp.banks.core import Category, Choice, Difficulty, ParsedBank, QType, Question
     from quizapp.banks.models import BankCategory
     from quizapp.banks.services import create_bank, import_bank
     from quizapp.db import Base
