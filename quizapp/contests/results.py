@@ -229,3 +229,41 @@ RESULT_HEADERS = [
     "Thời gian làm bài (giây)",
     "Nộp bài lúc",
 ]
+
+
+def unit_participation(session: Session, rnd: Round):
+    """Per unit of the contest's scope: eligible members, participants, pass rate and scores
+    of the counted attempts, rolled up the tree; and the collective ranking of the units
+    directly under the organising unit."""
+    from sqlalchemy import func
+
+    from quizapp.contests.participation import Tally, UnitNode, collective_ranking, rollup
+    from quizapp.orgs.models import MemberCategory
+
+    contest = rnd.contest
+    root = contest.owner_unit
+    units = session.scalars(
+        select(Unit).where(Unit.path.startswith(root.path), Unit.archived_at.is_(None))
+    ).all()
+    nodes = [
+        UnitNode(u.id, u.parent_id if u.id != root.id else None, u.name, u.depth) for u in units
+    ]
+    stmt = select(Member.unit_id, func.count(Member.id)).where(
+        Member.active.is_(True), Member.unit_id.in_([u.id for u in units])
+    )
+    if contest.populations:
+        stmt = stmt.where(Member.categories.any(MemberCategory.category.in_(contest.populations)))
+    direct: dict[int, Tally] = {
+        uid: Tally(eligible=n) for uid, n in session.execute(stmt.group_by(Member.unit_id)).all()
+    }
+    for row in counted_rows(session, rnd):
+        t = direct.setdefault(row.unit.id, Tally())
+        a = row.attempt
+        t.participants += 1
+        if a.max_score:
+            pct = float(a.score * 100 / a.max_score)
+            t.scores.append(pct)
+            t.passed += pct >= rnd.pass_mark
+    totals = rollup(nodes, direct)
+    children = [n for n in nodes if n.parent_id == root.id]
+    return nodes, totals, collective_ranking(children, totals)

@@ -294,6 +294,7 @@ def results(contest_id: int, round_id: int):
         R.round_ranking(db.session, rnd, now()) if (unit or population) else (ranking, actual)
     )
     proposed = R.prize_list(full, rnd.prizes or {})
+    nodes, totals, collective = R.unit_participation(db.session, rnd)
     return render_template(
         "contests/results.html",
         rnd=rnd,

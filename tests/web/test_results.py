@@ -117,3 +117,18 @@ def test_public_ranking_masks_names_and_shows_own_rank(client, login_as, session
     page = client.get(f"/c/{c.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
     assert "Nguyễn T. H. Nhung" in page and "Nguyễn Thị Hồng Nhung" not in page
     assert R.mask_name("Đặng Hữu Phước") == "Đặng H. Phước"
+
+
+def test_unit_participation_against_the_roster(session, played, now):
+    from tests.factories import make_member
+
+    branch_id = played["users"][0].member.unit_id
+    for _ in range(5):  # members who did not take part
+        make_member(session, session.get(type(played["province"]), branch_id))
+    session.flush()
+    nodes, totals, collective = R.unit_participation(session, played["rnd"])
+    branch = totals[branch_id]
+    assert (branch.participants, branch.eligible) == (3, 8)
+    root = totals[played["province"].id]
+    assert (root.participants, root.eligible) == (3, 8) and root.passed == 2
+    assert [u.id for u, _ in collective] == [branch_id]
