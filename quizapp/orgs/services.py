@@ -34,6 +34,29 @@ def unit_snapshot(unit: Unit) -> dict:
     }
 
 
+def _audit(
+    session: Session,
+    unit: Unit,
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    before: dict | None = None,
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="unit",
+        object_id=unit.id,
+        unit_path=unit.path,
+        summary=f"{unit.code} {unit.name}",
+        before=before,
+        after=unit_snapshot(unit),
+        now=now,
+    )
+
+
 def get_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:
@@ -146,18 +169,7 @@ def update_unit(
     unit.name_folded = fold(name)
     unit.type_key = _check_type(session, type_key)
     session.flush()
-    record(
-        session,
-        actor=actor,
-        action="unit.update",
-        object_type="unit",
-        object_id=unit.id,
-        unit_path=unit.path,
-        summary=f"{unit.code} {unit.name}",
-        before=before,
-        after=unit_snapshot(unit),
-        now=now,
-    )
+    _audit(session, unit, "unit.update", actor=actor, now=now, before=before)
     return unit
 
 
@@ -227,18 +239,7 @@ def archive_unit(session: Session, unit_id: int, *, actor: Actor, now: datetime)
     before = unit_snapshot(unit)
     unit.archived_at = now
     session.flush()
-    record(
-        session,
-        actor=actor,
-        action="unit.archive",
-        object_type="unit",
-        object_id=unit.id,
-        unit_path=unit.path,
-        summary=f"{unit.code} {unit.name}",
-        before=before,
-        after=unit_snapshot(unit),
-        now=now,
-    )
+    _audit(session, unit, "unit.archive", actor=actor, now=now, before=before)
     return unit
 
 
