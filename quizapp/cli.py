@@ -261,7 +261,7 @@ def register_cli(app: Flask) -> None:
         """Import units or members from an XLSX/CSV roster file (all or nothing)."""
         from flask_babel import force_locale
 
-        from quizapp.orgs.members import apply_import, plan_import
+        from quizapp.orgs.importing import apply_import, plan_import
         from quizapp.policy import SYSTEM
         from quizapp.web import t
 

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from quizapp.banks import services
+from quizapp.banks import questions, services
 from quizapp.banks.core import QType
 from quizapp.banks.editing import EditorData, EditorError, from_question, to_question
 from quizapp.banks.forms import (
@@ -69,7 +69,7 @@ def _manageable_banks():
 def index():
     today = local_today(now())
     banks = [
-        (b, services.bank_stats(db.session, b, today))
+        (b, questions.bank_stats(db.session, b, today))
         for b in services.visible_banks(db.session, actor())
     ]
     return render_template("banks/index.html", banks=banks)
@@ -219,9 +219,9 @@ def confirm_import():
     return redirect(url_for("banks.show", bank_id=result.bank.id))
 
 
-def _filters() -> services.QuestionFilter:
+def _filters() -> questions.QuestionFilter:
     a = request.args
-    return services.QuestionFilter(
+    return questions.QuestionFilter(
         text=a.get("q", ""),
         category_id=a.get("category", type=int),
         tag=a.get("tag", ""),
@@ -236,7 +236,7 @@ def _filters() -> services.QuestionFilter:
 @organiser_required
 def show(bank_id: int):
     bank = services.get_bank(db.session, bank_id, actor())
-    categories = services.bank_categories(db.session, bank.id)
+    categories = questions.bank_categories(db.session, bank.id)
     bulk = BulkForm()
     bulk.category_id.choices = to_choices([(c.id, c.title) for c in categories])
     if request.method == "POST":
@@ -247,9 +247,9 @@ def show(bank_id: int):
         return redirect(request.full_path)
     today = local_today(now())
     f = _filters()
-    page = paginate(services.questions_query(db.session, bank, f, today=today))
-    superseded = services.superseded_documents(db.session, bank.id, today)
-    stats = services.bank_stats(db.session, bank, today)
+    page = paginate(questions.questions_query(db.session, bank, f, today=today))
+    superseded = questions.superseded_documents(db.session, bank.id, today)
+    stats = questions.bank_stats(db.session, bank, today)
     from quizapp.policy import can_manage
 
     return render_template(
@@ -270,13 +270,13 @@ def show(bank_id: int):
 def _bulk(form: BulkForm, ids: list[int]) -> None:
     action = form.action.data
     if action in ("retire", "restore"):
-        n = services.set_retired(db.session, ids, action == "retire", actor=actor(), now=now())
+        n = questions.set_retired(db.session, ids, action == "retire", actor=actor(), now=now())
     elif action == "move" and form.category_id.data:
-        n = services.move_questions(
+        n = questions.move_questions(
             db.session, ids, form.category_id.data, actor=actor(), now=now()
         )
     elif action == "tag":
-        n = services.tag_questions(db.session, ids, form.tag.data or "", actor=actor(), now=now())
+        n = questions.tag_questions(db.session, ids, form.tag.data or "", actor=actor(), now=now())
     else:
         n = 0
     flash(_("%(n)s questions changed.", n=n), "success")
@@ -284,7 +284,7 @@ def _bulk(form: BulkForm, ids: list[int]) -> None:
 
 def _editor(bank, row=None):
     """Shared GET/POST handling of the question editor (new and edit)."""
-    categories = services.bank_categories(db.session, bank.id)
+    categories = questions.bank_categories(db.session, bank.id)
     meta = QuestionMetaForm()
     meta.category_id.choices = to_choices(
         [(0, _("(no category)"))] + [(c.id, c.title) for c in categories]
@@ -298,13 +298,13 @@ def _editor(bank, row=None):
             q = to_question(data, key=row.key if row else None)
             category = meta.category_id.data or None
             if row is None:
-                row = services.add_question(
+                row = questions.add_question(
                     db.session, bank.id, q, actor=actor(), now=now(), category_id=category
                 )
                 saved = True
             else:
                 saved = (
-                    services.edit_question(
+                    questions.edit_question(
                         db.session, row.id, q, actor=actor(), now=now(), category_id=category
                     )
                     is not None
@@ -312,7 +312,7 @@ def _editor(bank, row=None):
             db.session.commit()
         except EditorError as exc:
             errors = {k: t(v) for k, v in exc.errors.items()}
-        except services.QuestionInvalid as exc:
+        except questions.QuestionInvalid as exc:
             db.session.rollback()
             problems = [t(p.message, p.params) for p in exc.problems]
         else:
@@ -354,7 +354,7 @@ def new_question(bank_id: int):
 @bp.route("/<int:bank_id>/questions/<int:question_id>", methods=["GET", "POST"])
 @organiser_required
 def edit(bank_id: int, question_id: int):
-    row = services.get_question(db.session, question_id, actor(), manage=True)
+    row = questions.get_question(db.session, question_id, actor(), manage=True)
     if row.bank_id != bank_id:
         abort(404)
     return _editor(services.get_bank(db.session, bank_id, actor()), row)
@@ -382,8 +382,8 @@ def preview(bank_id: int):
 def history(bank_id: int, question_id: int):
     from quizapp.banks.editing import version_diff
 
-    row = services.get_question(db.session, question_id, actor())
-    versions = services.versions(db.session, row.id)
+    row = questions.get_question(db.session, question_id, actor())
+    versions = questions.versions(db.session, row.id)
     diffs = {
         v.id: version_diff(versions[i + 1].content, v.content) for i, v in enumerate(versions[:-1])
     }

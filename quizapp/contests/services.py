@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from quizapp.audit.services import record
 from quizapp.banks.models import Bank, BankCategory, BankQuestion
+from quizapp.banks.questions import superseded_documents
 from quizapp.banks.serial import from_dict
-from quizapp.banks.services import can_use_bank, superseded_documents
+from quizapp.banks.services import can_use_bank
 from quizapp.contests.draw import BlueprintItem, DrawError, PoolQuestion, check_blueprint
 from quizapp.contests.models import Attempt, Contest, Round
 from quizapp.errors import Conflict, Forbidden, Invalid, NotFound

@@ -26,8 +26,8 @@ from quizapp.db import utcnow
 from quizapp.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db
 from quizapp.forms import to_choices
+from quizapp.orgs import importing, services
 from quizapp.orgs import members as roster
-from quizapp.orgs import services
 from quizapp.orgs.forms import (
     ConfirmForm,
     ConfirmImportForm,
@@ -412,7 +412,7 @@ def import_roster():
         upload = form.file.data
         content = upload.read()
         filename = upload.filename or "roster"
-        plan = roster.plan_import(
+        plan = importing.plan_import(
             db.session,
             form.kind.data,
             filename,
@@ -459,7 +459,7 @@ def confirm_import():
         raise NotFound("This import has expired. Upload the file again.")
     kind, filename, content = pending.kind, pending.filename, pending.content
     try:
-        plan = roster.apply_import(
+        plan = importing.apply_import(
             db.session,
             kind,
             filename,
@@ -472,7 +472,7 @@ def confirm_import():
         db.session.commit()
     except Invalid:
         db.session.rollback()
-        plan = roster.plan_import(
+        plan = importing.plan_import(
             db.session,
             kind,
             filename,

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from quizapp.auth.services import actor_for
-from quizapp.banks import services as bank_services
+from quizapp.banks import questions
 from quizapp.banks.models import BankQuestion
+from quizapp.banks.serial import from_dict
 from quizapp.contests import attempts as A
 from quizapp.contests import services
 from quizapp.contests.models import Attempt
@@ -203,10 +204,10 @@ def test_edits_after_publication_do_not_change_the_round(session, world, now):
     attempt = start(session, world, now)
     served = [q.version_id for q in attempt.questions]
     row = session.scalar(select(BankQuestion).where(BankQuestion.current_version_id == served[0]))
-    q = bank_services.from_dict(row.current.content)
+    q = from_dict(row.current.content)
     from dataclasses import replace
 
-    bank_services.edit_question(session, row.id, replace(q, text="Đã sửa?"), actor=SYSTEM, now=now)
+    questions.edit_question(session, row.id, replace(q, text="Đã sửa?"), actor=SYSTEM, now=now)
     assert [q.version_id for q in attempt.questions] == served
     with pytest.raises(Conflict):  # fairness: the blueprint cannot change once started
         services.save_round(

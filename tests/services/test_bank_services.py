@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from quizapp.banks import services
+from quizapp.banks import questions, services
 from quizapp.banks.core import Choice, QType, Question
 from quizapp.banks.models import BankQuestion, QuestionVersion
 from quizapp.banks.parsers.gift import parse_gift
@@ -67,20 +67,20 @@ def test_attempts_keep_the_version_they_were_served(session, bank, now):
     served = row.current_version_id  # what an attempt stores
     old = from_dict(row.current.content)
     new = replace(old, choices=(Choice("01/7/2026", 100), Choice("15/8/2026", 0)))
-    v2 = services.edit_question(session, row.id, new, actor=SYSTEM, now=now)
+    v2 = questions.edit_question(session, row.id, new, actor=SYSTEM, now=now)
     assert v2.number == 2 and row.current_version_id == v2.id
-    assert services.served_version(session, served) == replace(old, key="q1")
-    services.set_retired(session, [row.id], True, actor=SYSTEM, now=now)
-    assert services.served_version(session, served).choices[1].text == "10/12/2025"
-    assert services.edit_question(session, row.id, new, actor=SYSTEM, now=now) is None
+    assert questions.served_version(session, served) == replace(old, key="q1")
+    questions.set_retired(session, [row.id], True, actor=SYSTEM, now=now)
+    assert questions.served_version(session, served).choices[1].text == "10/12/2025"
+    assert questions.edit_question(session, row.id, new, actor=SYSTEM, now=now) is None
 
 
 def test_inconsistent_key_is_refused(session, bank, now):
     services.import_bank(session, parse_gift(GIFT), bank=bank, actor=SYSTEM, now=now)
     row = session.scalar(select(BankQuestion).where(BankQuestion.key == "q1"))
     bad = Question(type=QType.SINGLE, text="?", choices=(Choice("a", 0), Choice("b", 0)))
-    with pytest.raises(services.QuestionInvalid) as exc:
-        services.edit_question(session, row.id, bad, actor=SYSTEM, now=now)
+    with pytest.raises(questions.QuestionInvalid) as exc:
+        questions.edit_question(session, row.id, bad, actor=SYSTEM, now=now)
     assert exc.value.problems
 
 
@@ -97,21 +97,21 @@ def test_search_ignores_diacritics_and_filters(session, bank, now):
     services.import_bank(session, parse_gift(GIFT), bank=bank, actor=SYSTEM, now=now)
     today = local_today(now)
     found = session.scalars(
-        services.questions_query(
-            session, bank, services.QuestionFilter(text="an ninh mang hieu luc"), today=today
+        questions.questions_query(
+            session, bank, questions.QuestionFilter(text="an ninh mang hieu luc"), today=today
         )
     ).all()
     assert [r.key for r in found] == ["q1"]
     tf = session.scalars(
-        services.questions_query(
-            session, bank, services.QuestionFilter(type="truefalse"), today=today
+        questions.questions_query(
+            session, bank, questions.QuestionFilter(type="truefalse"), today=today
         )
     ).all()
     assert [r.key for r in tf] == ["q2"]
-    services.tag_questions(session, [tf[0].id], "Lực lượng", actor=SYSTEM, now=now)
+    questions.tag_questions(session, [tf[0].id], "Lực lượng", actor=SYSTEM, now=now)
     tagged = session.scalars(
-        services.questions_query(
-            session, bank, services.QuestionFilter(tag="luc luong"), today=today
+        questions.questions_query(
+            session, bank, questions.QuestionFilter(tag="luc luong"), today=today
         )
     ).all()
     assert [r.key for r in tagged] == ["q2"]
@@ -124,12 +124,12 @@ def test_superseded_documents_are_listed(session, unit, now):
     result = services.import_bank(session, parsed, owner_unit_id=unit.id, actor=SYSTEM, now=now)
     bank = result.bank
     old = {d.key for d in parsed.documents if d.superseded_on and d.superseded_on <= now.date()}
-    stats = services.bank_stats(session, bank, local_today(now))
+    stats = questions.bank_stats(session, bank, local_today(now))
     expected = sum(1 for q in parsed.questions if q.source and q.source.document in old)
     assert stats["superseded"] == expected
     rows = session.scalars(
-        services.questions_query(
-            session, bank, services.QuestionFilter(superseded_only=True), today=local_today(now)
+        questions.questions_query(
+            session, bank, questions.QuestionFilter(superseded_only=True), today=local_today(now)
         )
     ).all()
     assert len(rows) == expected

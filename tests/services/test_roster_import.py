@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from quizapp.errors import Invalid
-from quizapp.orgs.members import apply_import, plan_import
+from quizapp.orgs.importing import apply_import, plan_import
 from quizapp.orgs.models import Member, Unit
 from quizapp.orgs.roster import MEMBER_COLUMNS, parse_roster, template_xlsx
 from quizapp.policy import SYSTEM, Actor
