@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 5000
 FLASK := .venv/bin/flask --app wsgi
 
-.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates bench-bank clean
+.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates bench-bank bench-items clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -51,3 +51,6 @@ bench-certificates: setup-test
 
 bench-bank: setup
 	.venv/bin/python bench/bank_search.py
+
+bench-items: setup
+	.venv/bin/python bench/item_analysis.py

@@ -44,6 +44,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     init_web(app)
+    if app.config.get("JINJA_STRICT"):
+        # Tests render with StrictUndefined: a variable a view forgot to pass fails loudly.
+        from jinja2 import StrictUndefined
+
+        app.jinja_env.undefined = StrictUndefined
 
     from quizapp.audit.views import bp as audit_bp
     from quizapp.auth.views import bp as auth_bp

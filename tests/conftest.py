@@ -23,6 +23,7 @@ TEST_SETTINGS = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "RATELIMIT_STORAGE_URI": "memory://",
+    "JINJA_STRICT": True,
 }
 
 

@@ -199,11 +199,13 @@ def issue_now(contest_id: int):
 
 def _filters():
     a = request.args
+    unit_id = a.get("unit", type=int)
     return dict(
         q=a.get("q", ""),
         contest_id=a.get("contest", type=int),
         round_id=a.get("round", type=int),
         status=a.get("status", ""),
+        unit=get_managed_unit(db.session, unit_id, actor()) if unit_id else None,
     )
 
 

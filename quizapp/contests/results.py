@@ -267,3 +267,64 @@ def unit_participation(session: Session, rnd: Round):
     totals = rollup(nodes, direct)
     children = [n for n in nodes if n.parent_id == root.id]
     return nodes, totals, collective_ranking(children, totals)
+
+
+def item_analysis(session: Session, rnd: Round):
+    """Statistics of the round's questions on the counted attempts (flagged ones first),
+    with each question's key and text for the page."""
+    from quizapp.banks.models import BankQuestion, QuestionVersion
+    from quizapp.banks.serial import from_dict
+    from quizapp.contests.models import AttemptQuestion
+    from quizapp.contests.statistics import AttemptItems, Served, analyse
+
+    ids = [r.attempt.id for r in counted_rows(session, rnd)]
+    rows = (
+        session.execute(
+            select(
+                AttemptQuestion.attempt_id,
+                AttemptQuestion.position,
+                AttemptQuestion.version_id,
+                AttemptQuestion.score,
+                AttemptQuestion.response,
+            )
+            .where(AttemptQuestion.attempt_id.in_(ids))
+            .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position)
+        ).all()
+        if ids
+        else []
+    )
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(QuestionVersion).where(QuestionVersion.id.in_({r.version_id for r in rows}))
+        )
+    }
+    questions = {vid: from_dict(v.content) for vid, v in versions.items()}
+    by_attempt: dict[int, list] = {}
+    for r in rows:
+        q = questions[r.version_id]
+        by_attempt.setdefault(r.attempt_id, []).append(
+            Served(
+                r.position,
+                r.version_id,
+                float(r.score or 0),
+                float(q.mark),
+                tuple((r.response or {}).get("choices", ())),
+            )
+        )
+    keyed = {
+        vid: {i for i, c in enumerate(q.choices) if c.weight > 0} for vid, q in questions.items()
+    }
+    items, test = analyse([AttemptItems(a, tuple(v)) for a, v in by_attempt.items()], keyed)
+    keys = (
+        dict(
+            session.execute(
+                select(QuestionVersion.id, BankQuestion.key)
+                .join(BankQuestion, BankQuestion.id == QuestionVersion.question_id)
+                .where(QuestionVersion.id.in_(list(versions)))
+            ).all()
+        )
+        if versions
+        else {}
+    )
+    return items, test, questions, keys

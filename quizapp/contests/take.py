@@ -310,8 +310,19 @@ def result(attempt_id: int):
     rows = None
     if A.may_review_answers(attempt, now()):
         rows = A.review_rows(db.session, attempt)
+    from quizapp.certificates.models import Certificate
+
+    certificates = db.session.scalars(
+        select(Certificate).where(
+            Certificate.attempt_id == attempt.id, Certificate.status == "valid"
+        )
+    ).all()
     return render_template(
-        "contests/result.html", attempt=attempt, rows=rows, passed=A.passed(attempt)
+        "contests/result.html",
+        attempt=attempt,
+        rows=rows,
+        passed=A.passed(attempt),
+        certificates=certificates,
     )
 
 

@@ -295,6 +295,7 @@ def results(contest_id: int, round_id: int):
     )
     proposed = R.prize_list(full, rnd.prizes or {})
     nodes, totals, collective = R.unit_participation(db.session, rnd)
+    items, test, questions, keys = R.item_analysis(db.session, rnd)
     return render_template(
         "contests/results.html",
         rnd=rnd,
@@ -311,6 +312,13 @@ def results(contest_id: int, round_id: int):
         labels=LABELS,
         prize_names=R.PRIZE_NAMES,
         closed=now() >= rnd.closes_at,
+        nodes=sorted(nodes, key=lambda n: (n.depth, n.name)),
+        totals=totals,
+        collective=collective,
+        items=items[:100],
+        test=test,
+        questions=questions,
+        keys=keys,
     )
 
 

@@ -29,6 +29,7 @@ def live_app(tmp_path_factory):
             "DATABASE_URL": f"sqlite:///{path}",
             "RATELIMIT_ENABLED": False,
             "PII_HASH_KEY": "browser",
+            "JINJA_STRICT": True,
             "SIGNING_KEY_DIR": str(path.parent / "keys"),
             "CERT_CACHE_DIR": str(path.parent / "cache"),
             "UPLOADS_DIR": str(path.parent / "uploads"),

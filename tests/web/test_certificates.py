@@ -216,6 +216,10 @@ def test_zip_holds_exactly_the_selection(app, client, session, world, now, login
     resp = client.get(f"/org/certificates/export.zip?contest={world['contest'].id}")
     names = sorted(zipfile.ZipFile(io.BytesIO(resp.data)).namelist())
     assert names == sorted(f"{c.serial}.pdf" for c in certs if c.id != certs[1].id)
+    by_unit = client.get(f"/org/certificates/export.zip?unit={other_province.id}")
+    assert by_unit.status_code == 404  # a unit outside the organiser's subtree
+    branch_zip = client.get(f"/org/certificates/export.zip?unit={world['branch'].id}")
+    assert len(zipfile.ZipFile(io.BytesIO(branch_zip.data)).namelist()) == 2
     client.post("/logout")
     login_as("organiser", other_province)
     resp = client.get("/org/certificates/export.zip")
@@ -260,3 +264,11 @@ def test_export_command_by_unit(app, runner, session, world, now, tmp_path):
     session.commit()
     result = runner.invoke(args=["export-certificates", "--unit", other.code, "-o", str(out)])
     assert "wrote 0 certificates" in result.output
+
+
+def test_result_page_offers_the_certificate(app, client, session, world, now):
+    user, attempt = take(session, world, now, "Nguyễn Thị Hồng Nhung")
+    cert = session.scalar(select(Certificate))
+    client.post("/login", data={"identifier": user.email, "password": "correct horse"})
+    page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert f"/certificates/{cert.id}.pdf" in page and cert.serial in page

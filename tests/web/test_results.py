@@ -132,3 +132,14 @@ def test_unit_participation_against_the_roster(session, played, now):
     root = totals[played["province"].id]
     assert (root.participants, root.eligible) == (3, 8) and root.passed == 2
     assert [u.id for u, _ in collective] == [branch_id]
+
+
+def test_item_analysis_page(client, login_as, session, played):
+    items, test, questions, keys = R.item_analysis(session, played["rnd"])
+    assert test.attempts == 3 and sum(1 for _ in items) >= 3
+    assert all(s.n >= 1 for s in items) and set(keys) == {s.version_id for s in items}
+    login_as("organiser", played["province"])
+    c, rnd = played["contest"], played["rnd"]
+    page = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/results").get_data(as_text=True)
+    assert "Cronbach" in page and "Chi đoàn Mỹ Long" in page
+    assert "3/3" in page  # the branch's participants against its roster
