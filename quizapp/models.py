@@ -14,6 +14,7 @@ from quizapp.contests.models import (  # noqa: F401
     Attempt,
     AttemptQuestion,
     Contest,
+    KeyCorrection,
     PrizeList,
     Round,
 )

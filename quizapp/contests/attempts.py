@@ -23,7 +23,7 @@ from quizapp.banks.models import QuestionVersion
 from quizapp.banks.serial import from_dict
 from quizapp.contests.display import BadAnswer, DisplayQuestion, display, to_display, to_stored
 from quizapp.contests.draw import draw
-from quizapp.contests.grading import grade
+from quizapp.contests.grading import Grade, grade
 from quizapp.contests.models import Attempt, AttemptQuestion, Contest, Round
 from quizapp.contests.services import round_items, round_pool
 from quizapp.errors import Conflict, Forbidden, Invalid, NotFound
@@ -212,9 +212,13 @@ def expire_if_due(session: Session, attempt: Attempt, now: datetime) -> bool:
 
 
 def _versions(session: Session, attempt: Attempt) -> dict[int, Question]:
+    """The served versions, with the round's answer-key corrections applied."""
+    from quizapp.contests.regrade import corrected, round_corrections
+
     ids = [q.version_id for q in attempt.questions]
     rows = session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))
-    return {v.id: from_dict(v.content) for v in rows}
+    fixes = round_corrections(session, attempt.round_id)
+    return {v.id: corrected(from_dict(v.content), fixes.get(v.id)) for v in rows}
 
 
 @dataclass(frozen=True)
@@ -311,11 +315,16 @@ def submit_attempt(
 
 
 def _grade_and_close(session: Session, attempt: Attempt, *, now: datetime, by: str) -> None:
+    from quizapp.contests.regrade import voided_versions
+
     versions = _versions(session, attempt)
+    voided = voided_versions(session, attempt.round_id)
     total, maximum, correct = Decimal(0), Decimal(0), 0
     for aq in attempt.questions:
         q = versions[aq.version_id]
         g = grade(q, aq.response)
+        if aq.version_id in voided and g.graded:  # a voided question: everyone gets the mark
+            g = Grade(Decimal(1), q.mark)
         aq.fraction, aq.score = g.fraction, g.score
         if g.graded:
             maximum += q.mark

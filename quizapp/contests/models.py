@@ -194,3 +194,23 @@ class PrizeList(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     actual: Mapped[int | None]  # the prediction question's answer used
     entries: Mapped[list] = mapped_column(JSON)  # prize, rank, name, unit, score, why…
+
+
+class KeyCorrection(Base):
+    """An answer-key correction of one question version in one round (regrading applies
+    it); the latest one per question replaces the earlier, the audit log keeps them all."""
+
+    __tablename__ = "key_correction"
+    __table_args__ = (
+        UniqueConstraint("round_id", "version_id"),
+        CheckConstraint("mode IN ('rekey','void')", name="mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    mode: Mapped[str] = mapped_column(String(6))
+    correct: Mapped[list] = mapped_column(JSON, default=list)  # option indices (or T/F)
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

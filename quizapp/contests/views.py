@@ -319,7 +319,17 @@ def results(contest_id: int, round_id: int):
         test=test,
         questions=questions,
         keys=keys,
+        regraded_after=_regraded_after(rnd),
     )
+
+
+def _regraded_after(rnd) -> bool:
+    from quizapp.contests import regrade
+    from quizapp.contests import results as R
+
+    published = R.published_prizes(db.session, rnd.id)
+    fixes = regrade.round_corrections(db.session, rnd.id).values()
+    return bool(published and any(f.created_at > published.published_at for f in fixes))
 
 
 @bp.get("/<int:contest_id>/rounds/<int:round_id>/results.<fmt>")
@@ -341,4 +351,64 @@ def export_results(contest_id: int, round_id: int, fmt: str):
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.route(
+    "/<int:contest_id>/rounds/<int:round_id>/questions/<int:version_id>/key",
+    methods=["GET", "POST"],
+)
+@organiser_required
+def correct_key(contest_id: int, round_id: int, version_id: int):
+    """Fix a question's key for this round: preview every changed score, then regrade."""
+    from quizapp.banks.models import QuestionVersion
+    from quizapp.banks.serial import from_dict
+    from quizapp.contests import regrade
+    from quizapp.contests import results as R
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    version = db.session.get(QuestionVersion, version_id)
+    if rnd.contest_id != contest_id or version is None:
+        abort(404)
+    q = from_dict(version.content)
+    fix = regrade.round_corrections(db.session, rnd.id).get(version_id)
+    mode = request.form.get("mode", "rekey")
+    if q.type.value == "truefalse":
+        correct = [request.form.get("answer") == "true"] if request.method == "POST" else []
+    else:
+        correct = [int(i) for i in request.form.getlist("correct") if i.isdigit()]
+    reason = request.form.get("reason", "")
+    changes = None
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            if request.form.get("action") == "apply":
+                done = regrade.apply(
+                    db.session, rnd, version_id, mode, correct, reason, actor=actor(), now=now()
+                )
+                db.session.commit()
+                flash(
+                    _("Regraded: %(n)s scores changed. Publish the prize list again.", n=len(done)),
+                    "success",
+                )
+                return redirect(
+                    url_for("contests.results", contest_id=contest_id, round_id=round_id)
+                )
+            changes = regrade.preview(db.session, rnd, version_id, mode, correct)
+        except Invalid as exc:
+            db.session.rollback()
+            flash(t(exc.message, exc.params), "error")
+    return render_template(
+        "contests/correct_key.html",
+        rnd=rnd,
+        contest=rnd.contest,
+        q=q,
+        version=version,
+        fix=fix,
+        mode=mode,
+        correct=correct,
+        reason=reason,
+        changes=changes,
+        confirm=ConfirmForm(),
     )

@@ -143,3 +143,68 @@ def test_item_analysis_page(client, login_as, session, played):
     page = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/results").get_data(as_text=True)
     assert "Cronbach" in page and "Chi đoàn Mỹ Long" in page
     assert "3/3" in page  # the branch's participants against its roster
+
+
+def test_regrade_changes_exactly_the_affected_scores_and_reranks(session, played, now):
+    from quizapp.audit.models import AuditEntry
+    from quizapp.contests import regrade
+    from quizapp.contests.models import Attempt, AttemptQuestion
+
+    rnd = played["rnd"]
+    after = rnd.closes_at + timedelta(minutes=1)
+    R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)
+    # The question at position 1 of the third participant (who got it wrong: unanswered).
+    third = session.scalar(select(Attempt).where(Attempt.user_id == played["users"][2].id))
+    target = next(q for q in third.questions if q.response is None)
+    holders = set(
+        session.scalars(
+            select(AttemptQuestion.attempt_id).where(
+                AttemptQuestion.version_id == target.version_id,
+                AttemptQuestion.attempt_id.in_(
+                    select(Attempt.id).where(
+                        Attempt.round_id == rnd.id, Attempt.status == "submitted"
+                    )
+                ),
+            )
+        )
+    )
+    before = {a.id: a.score for a in session.scalars(select(Attempt))}
+    preview = regrade.preview(session, rnd, target.version_id, "void", [])
+    assert {c.attempt_id for c in preview} <= holders and third.id in {
+        c.attempt_id for c in preview
+    }
+    assert {a.id: a.score for a in session.scalars(select(Attempt))} == before  # no write
+    changed = regrade.apply(
+        session, rnd, target.version_id, "void", [], "Câu hỏi sai đề", actor=SYSTEM, now=after
+    )
+    session.expire_all()
+    now_scores = {a.id: a.score for a in session.scalars(select(Attempt))}
+    assert {i for i in now_scores if now_scores[i] != before[i]} == {c.attempt_id for c in changed}
+    assert now_scores[third.id] == before[third.id] + 1
+    audit = session.scalar(select(AuditEntry).where(AuditEntry.action == "round.regrade"))
+    assert "Câu hỏi sai đề" in audit.summary
+    published = R.published_prizes(session, rnd.id)
+    assert published.entries[-1]["correct"] == 1  # unchanged until published again
+    republished = R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)
+    assert max(e["correct"] for e in republished.entries) >= 2
+
+
+def test_rekey_single_choice_page(client, login_as, session, played):
+    from quizapp.contests.models import Attempt
+
+    c, rnd = played["contest"], played["rnd"]
+    first = session.scalar(select(Attempt).where(Attempt.user_id == played["users"][1].id))
+    vid = first.questions[0].version_id
+    login_as("organiser", played["province"])
+    url = f"/org/contests/{c.id}/rounds/{rnd.id}/questions/{vid}/key"
+    assert client.get(url).status_code == 200
+    page = client.post(
+        url, data={"mode": "rekey", "correct": ["1"], "reason": "Đáp án B", "action": "preview"}
+    ).get_data(as_text=True)
+    assert "3 → 2" in page  # the second participant loses one correct answer
+    resp = client.post(
+        url, data={"mode": "rekey", "correct": ["1"], "reason": "Đáp án B", "action": "apply"}
+    )
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.get(Attempt, first.id).correct_count == 2
