@@ -332,22 +332,82 @@ def _regraded_after(rnd) -> bool:
     return bool(published and any(f.created_at > published.published_at for f in fixes))
 
 
-@bp.get("/<int:contest_id>/rounds/<int:round_id>/results.<fmt>")
+@bp.get("/<int:contest_id>/rounds/<int:round_id>/<any(results, prizes, units):kind>.<fmt>")
 @organiser_required
-def export_results(contest_id: int, round_id: int, fmt: str):
+def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
+    """Results, the prize list or unit participation as XLSX or CSV (UTF-8 with BOM)."""
     from quizapp.contests import results as R
     from quizapp.exports import to_csv, to_xlsx
 
     rnd = R.get_managed_round(db.session, round_id, actor())
     if rnd.contest_id != contest_id or fmt not in ("xlsx", "csv"):
         abort(404)
-    ranking, _actual = R.round_ranking(db.session, rnd, now())
-    rows = R.results_table(db.session, rnd, ranking)
-    name = f"ket-qua-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
-    if fmt == "csv":
-        body, mime = to_csv(R.RESULT_HEADERS, rows), "text/csv; charset=utf-8"
+    if kind == "results":
+        ranking, _actual = R.round_ranking(db.session, rnd, now())
+        headers, rows = R.RESULT_HEADERS, R.results_table(db.session, rnd, ranking)
+    elif kind == "prizes":
+        published = R.published_prizes(db.session, rnd.id)
+        if published is not None:
+            entries = published.entries
+        else:
+            entries = R.prize_list(R.round_ranking(db.session, rnd, now())[0], rnd.prizes or {})
+        headers = [
+            "Giải",
+            "Hạng",
+            "Họ và tên",
+            "Đơn vị",
+            "Số câu đúng",
+            "Số câu hỏi",
+            "Dự đoán",
+            "Thời gian làm bài (giây)",
+            "Lý do xếp thứ tự",
+        ]
+        rows = [
+            [
+                e["prize_name"],
+                e["rank"],
+                e["name"],
+                e["unit"],
+                e["correct"],
+                e["questions"],
+                e["prediction"] if e["prediction"] is not None else "",
+                e["duration_s"],
+                e["why"],
+            ]
+            for e in entries
+        ]
     else:
-        body = to_xlsx(R.RESULT_HEADERS, rows, f"Tuần {rnd.number}")
+        nodes, totals, _collective = R.unit_participation(db.session, rnd)
+        headers = [
+            "Đơn vị",
+            "Cấp",
+            "Số người tham gia",
+            "Số thành viên thuộc đối tượng",
+            "Tỷ lệ tham gia (%)",
+            "Điểm trung bình (%)",
+            "Trung vị (%)",
+            "Tỷ lệ đạt (%)",
+        ]
+        rows = []
+        for n in sorted(nodes, key=lambda n: (n.depth, n.name)):
+            tt = totals[n.id]
+            rows.append(
+                [
+                    n.name,
+                    n.depth,
+                    tt.participants,
+                    tt.eligible,
+                    round(tt.rate * 100, 2) if tt.rate is not None else "",
+                    round(tt.mean, 2) if tt.mean is not None else "",
+                    round(tt.median, 2) if tt.median is not None else "",
+                    round(tt.pass_rate * 100, 2) if tt.pass_rate is not None else "",
+                ]
+            )
+    name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
+    if fmt == "csv":
+        body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(headers, rows, f"Tuần {rnd.number}")
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -411,4 +471,71 @@ def correct_key(contest_id: int, round_id: int, version_id: int):
         reason=reason,
         changes=changes,
         confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/<int:contest_id>/rounds/<int:round_id>/dashboard")
+@organiser_required
+def dashboard(contest_id: int, round_id: int):
+    """Live figures of a round, refreshed every 30 s (cached as long)."""
+    from markupsafe import Markup
+
+    from quizapp.contests import dashboard as D
+    from quizapp.contests import results as R
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    if rnd.contest_id != contest_id:
+        abort(404)
+    snap = D.snapshot(db.session, rnd, now())
+    nodes, totals, _collective = R.unit_participation(db.session, rnd)
+    children = [n for n in nodes if n.parent_id == rnd.contest.owner_unit_id]
+    age = max(0, int((now() - snap.taken_at).total_seconds()))
+    return render_template(
+        "contests/dashboard.html",
+        rnd=rnd,
+        contest=rnd.contest,
+        snap=snap,
+        age=age,
+        hours=Markup(D.bar_chart(snap.per_hour, title=_("Submissions per hour"))),  # noqa: S704
+        histogram=Markup(D.bar_chart(snap.histogram, title=_("Score distribution"))),  # noqa: S704
+        children=children,
+        totals=totals,
+    )
+
+
+@bp.get("/<int:contest_id>/rounds/<int:round_id>/attempts/<int:attempt_id>.pdf")
+@organiser_required
+def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
+    """One participant's attempt (questions, chosen and correct answers) for disputes."""
+    from flask_babel import force_locale
+
+    from quizapp.contests import attempts as A
+    from quizapp.contests import results as R
+    from quizapp.contests.models import Attempt
+    from quizapp.orgs.models import Member
+    from quizapp.pdf import html_to_pdf
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    attempt = db.session.get(Attempt, attempt_id)
+    if (
+        rnd.contest_id != contest_id
+        or attempt is None
+        or attempt.round_id != rnd.id
+        or attempt.status != "submitted"
+    ):
+        abort(404)
+    member = db.session.get(Member, attempt.member_id) if attempt.member_id else None
+    with force_locale("vi"):
+        html = render_template(
+            "contests/attempt_pdf.html",
+            rnd=rnd,
+            attempt=attempt,
+            member=member,
+            rows=A.review_rows(db.session, attempt),
+            printed=now(),
+        )
+    return Response(
+        html_to_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="bai-lam-{attempt.id}.pdf"'},
     )

@@ -208,3 +208,63 @@ def test_rekey_single_choice_page(client, login_as, session, played):
     assert resp.status_code == 302
     session.expire_all()
     assert session.get(Attempt, first.id).correct_count == 2
+
+
+def test_dashboard_counts_svg_and_cache(client, login_as, session, played, now):
+    from quizapp.contests import dashboard as D
+
+    D._cache.clear()
+    rnd = played["rnd"]
+    snap = D.snapshot(session, rnd, now + timedelta(minutes=10))
+    assert (snap.participants, snap.in_progress, snap.submitted) == (3, 0, 4)
+    assert sum(n for _, n in snap.histogram) == 4 and sum(n for _, n in snap.per_hour) == 4
+    extra = make_user(session, role="member", unit=played["users"][0].member.unit)
+    A.start_attempt(session, rnd.id, user=extra, actor=actor_for(extra), now=now)
+    again = D.snapshot(session, rnd, now + timedelta(minutes=11))
+    assert again is snap  # cached: many open dashboards, one query set per 30 s
+    D._cache.clear()
+    assert D.snapshot(session, rnd, now).in_progress == 1
+    session.commit()
+    login_as("organiser", played["province"])
+    c = played["contest"]
+    page = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/dashboard").get_data(as_text=True)
+    assert page.count("<svg") == 2 and 'http-equiv="refresh"' in page
+    assert "<script" not in page.split("<footer>")[0]
+
+
+def test_prize_and_unit_exports(client, login_as, session, played):
+    login_as("organiser", played["province"])
+    c, rnd = played["contest"], played["rnd"]
+    prizes = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/prizes.xlsx")
+    rows = list(load_workbook(io.BytesIO(prizes.data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Giải" and rows[1][0] == "Giải Nhất"
+    units = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/units.csv").data
+    table = list(csv.reader(io.StringIO(units.decode("utf-8-sig"))))
+    assert table[0][0] == "Đơn vị" and {r[0] for r in table[1:]} == {
+        "Tỉnh Đoàn An Giang",
+        "Chi đoàn Mỹ Long",
+    }
+    assert client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/nope.csv").status_code == 404
+
+
+def test_attempt_pdf_for_disputes(client, login_as, session, played, tmp_path):
+    import shutil
+    import subprocess
+
+    from quizapp.contests.models import Attempt
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is installed by make test")
+    login_as("organiser", played["province"])
+    c, rnd = played["contest"], played["rnd"]
+    attempt = session.scalar(select(Attempt).where(Attempt.user_id == played["users"][1].id))
+    resp = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/attempts/{attempt.id}.pdf")
+    assert resp.status_code == 200 and resp.data[:5] == b"%PDF-"
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(resp.data)
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "Đặng Hữu Phước" in text and "Câu hỏi số" in text and "3/3" in text
