@@ -228,8 +228,8 @@ def test_dashboard_counts_svg_and_cache(client, login_as, session, played, now):
     login_as("organiser", played["province"])
     c = played["contest"]
     page = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/dashboard").get_data(as_text=True)
-    assert page.count("<svg") == 2 and 'http-equiv="refresh"' in page
-    assert "<script" not in page.split("<footer>")[0]
+    assert page.count("<svg") == 2 and 'id="autorefresh"' in page
+    assert "<script" not in page.split("<footer>")[0]  # inline scripts: none
 
 
 def test_prize_and_unit_exports(client, login_as, session, played):
