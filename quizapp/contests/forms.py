@@ -52,6 +52,26 @@ class ContestForm(FlaskForm):
         validators=[Optional()],
     )
     one_page = BooleanField(_l("Show all questions on one page"))
+    mask_names = BooleanField(
+        _l("Shorten names on the public ranking (Nguyễn T. H. Nhung)"), default=True
+    )
+    ranking_order = SelectField(
+        _l("Ranking order"),
+        default="score,prediction,time,submitted",
+        choices=to_choices(
+            [
+                (
+                    "score,prediction,time,submitted",
+                    _l("Score, then prediction, then time taken, then submission time"),
+                ),
+                (
+                    "score,time,prediction,submitted",
+                    _l("Score, then time taken, then prediction, then submission time"),
+                ),
+                ("score,time,submitted", _l("Score, then time taken, then submission time")),
+            ]
+        ),
+    )
 
 
 class BlueprintRow(FlaskForm):

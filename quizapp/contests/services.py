@@ -36,6 +36,8 @@ class ContestData:
     unit_ids: tuple[int, ...] = ()
     populations: tuple[str, ...] = ()
     one_page: bool = False
+    mask_names: bool = True
+    ranking_order: tuple[str, ...] = ("score", "prediction", "time", "submitted")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ def _check_contest(session: Session, data: ContestData, actor: Actor) -> dict:
         units = [session.get(Unit, uid) for uid in data.unit_ids]
         if not units or any(u is None or unit is None or not unit.contains(u) for u in units):
             errors["unit_ids"] = N_("Choose units inside the owner unit.")
+    from quizapp.contests.ranking import KEYS
+
+    if not data.ranking_order or any(k not in KEYS for k in data.ranking_order):
+        errors["ranking_order"] = N_("Choose the ranking order.")
     if any(p not in Population.__members__.values() for p in data.populations):
         errors["populations"] = N_("Unknown population category.")
     if errors:
@@ -89,6 +95,8 @@ def _check_contest(session: Session, data: ContestData, actor: Actor) -> dict:
         "unit_ids": list(data.unit_ids) if data.eligibility == "units" else [],
         "populations": sorted(set(data.populations)),
         "one_page": data.one_page,
+        "mask_names": data.mask_names,
+        "ranking_order": list(data.ranking_order),
     }
 
 

@@ -45,6 +45,7 @@ def _contest_form(contest=None) -> ContestForm:
     if request.method == "GET" and contest is not None:
         form.unit_ids.data = contest.unit_ids
         form.populations.data = contest.populations
+        form.ranking_order.data = ",".join(contest.ranking_order)
     return form
 
 
@@ -58,6 +59,8 @@ def _contest_data(form: ContestForm) -> services.ContestData:
         unit_ids=tuple(form.unit_ids.data or ()),
         populations=tuple(form.populations.data or ()),
         one_page=form.one_page.data,
+        mask_names=form.mask_names.data,
+        ranking_order=tuple(form.ranking_order.data.split(",")),
     )
 
 

@@ -272,3 +272,34 @@ def test_result_page_offers_the_certificate(app, client, session, world, now):
     client.post("/login", data={"identifier": user.email, "password": "correct horse"})
     page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
     assert f"/certificates/{cert.id}.pdf" in page and cert.serial in page
+
+
+@TOOLS
+def test_unit_logo_and_seal_are_printed(app, client, session, world, now, login_as, tmp_path):
+    from PIL import Image
+
+    login_as("organiser", world["province"])
+    png = io.BytesIO()
+    Image.new("RGB", (120, 120), (200, 20, 20)).save(png, format="PNG")
+    resp = client.post(
+        f"/org/units/{world['province'].id}/images",
+        data={"seal": (io.BytesIO(png.getvalue()), "seal.png")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302
+    bad = client.post(
+        f"/org/units/{world['province'].id}/images",
+        data={"logo": (io.BytesIO(b"not an image"), "logo.png")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 200  # refused with a message, nothing saved
+    client.post("/logout")
+    user, _attempt = take(session, world, now, "Đặng Hữu Phước")
+    cert = session.scalar(select(Certificate))
+    client.post("/login", data={"identifier": user.email, "password": "correct horse"})
+    pdf = tmp_path / "c.pdf"
+    pdf.write_bytes(client.get(f"/certificates/{cert.id}.pdf").data)
+    images = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert len(images) == 2  # the QR code and the uploaded seal

@@ -268,3 +268,27 @@ def test_attempt_pdf_for_disputes(client, login_as, session, played, tmp_path):
         ).stdout.split()
     )
     assert "Đặng Hữu Phước" in text and "Câu hỏi số" in text and "3/3" in text
+
+
+def test_contest_settings_choose_order_and_full_names(client, login_as, session, played):
+    c, rnd = played["contest"], played["rnd"]
+    login_as("organiser", played["province"])
+    resp = client.post(
+        f"/org/contests/{c.id}/edit",
+        data={
+            "title": c.title,
+            "owner_unit_id": c.owner_unit_id,
+            "eligibility": "subtree",
+            "ranking_order": "score,time,submitted",
+        },
+    )  # the name box left unticked
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.get(type(c), c.id).ranking_order == ["score", "time", "submitted"]
+    page = client.get(f"/c/{c.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
+    assert "Nguyễn Thị Hồng Nhung" in page
+    ranking, _ = R.round_ranking(
+        session, session.get(type(rnd), rnd.id), rnd.closes_at + timedelta(minutes=1)
+    )
+    # without the prediction key the faster of the two perfect scores comes first
+    assert ranking[0].entry.duration_s <= ranking[1].entry.duration_s
