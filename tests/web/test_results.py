@@ -248,13 +248,10 @@ def test_prize_and_unit_exports(client, login_as, session, played):
 
 
 def test_attempt_pdf_for_disputes(client, login_as, session, played, tmp_path):
-    import shutil
     import subprocess
 
     from quizapp.contests.models import Attempt
 
-    if not shutil.which("pdftotext"):
-        pytest.skip("poppler-utils is installed by make test")
     login_as("organiser", played["province"])
     c, rnd = played["contest"], played["rnd"]
     attempt = session.scalar(select(Attempt).where(Attempt.user_id == played["users"][1].id))
