@@ -213,11 +213,10 @@ def issue_for_attempt(
     out = []
     for rule in rules:
         if rule.kind == "achievement":
-            if not (
-                attempt.max_score and attempt.score * 100 >= attempt.max_score * rule.threshold
-            ):
-                continue
             key = f"round:{rnd.id}:member:{member.id}:achievement"
+            if not _meets(attempt, rule):
+                _withdraw_if_unearned(session, key, attempt, rule, now)
+                continue
         elif rule.kind == "participation":
             scope = f"round:{rnd.id}" if rule.round_id else f"contest:{contest.id}"
             key = f"{scope}:member:{member.id}:participation"
@@ -244,6 +243,35 @@ def issue_for_attempt(
         if cert is not None:
             out.append(cert)
     return out
+
+
+def _meets(attempt: Attempt, rule: CertificateRule) -> bool:
+    return bool(attempt.max_score) and attempt.score * 100 >= attempt.max_score * rule.threshold
+
+
+def _withdraw_if_unearned(
+    session: Session, key: str, attempt: Attempt, rule: CertificateRule, now: datetime
+) -> None:
+    """After a regrade: revoke the achievement certificate this attempt earned if neither it
+    nor another submitted attempt of the member in the round still reaches the threshold."""
+    cert = session.scalar(
+        select(Certificate).where(Certificate.achievement_key == key, Certificate.status == "valid")
+    )
+    if cert is None or cert.attempt_id != attempt.id:
+        return
+    others = session.scalars(
+        select(Attempt).where(
+            Attempt.round_id == attempt.round_id,
+            Attempt.member_id == attempt.member_id,
+            Attempt.status == "submitted",
+            Attempt.preview.is_(False),
+            Attempt.id != attempt.id,
+        )
+    )
+    if any(_meets(a, rule) for a in others):
+        return
+    cert.status, cert.revoked_at = "revoked", now
+    cert.revoked_reason = "Chấm lại sau khi sửa đáp án: kết quả không còn đạt ngưỡng"
 
 
 def issue_for_contest(session: Session, contest_id: int, *, issuer: Issuer, now: datetime) -> int:

@@ -316,3 +316,22 @@ def test_unknown_codes_are_rate_limited(engine, connection, files_dir):
     codes = [client.get("/v/" + c * 26).status_code for c in "abc"]
     assert codes == [404, 404, 429]
     db.session.remove()
+
+
+def test_regrade_below_threshold_revokes_the_achievement(app, session, world, now):
+    from quizapp.contests import regrade
+    from quizapp.contests.models import Attempt
+
+    user, attempt = take(session, world, now, "Nguyễn Thị Hồng Nhung")  # 3/3, threshold 60 %
+    cert = session.scalar(select(Certificate))
+    rnd = world["contest"].rounds[0]
+    attempt = session.get(Attempt, attempt.id)
+    with world["app"].app_context():
+        for aq in attempt.questions[:2]:  # two keys corrected against her answers: 1/3
+            regrade.apply(
+                session, rnd, aq.version_id, "rekey", [1], "Sửa đáp án", actor=SYSTEM, now=now
+            )
+    session.expire_all()
+    assert session.get(Attempt, attempt.id).correct_count == 1
+    cert = session.get(Certificate, cert.id)
+    assert cert.status == "revoked" and "không còn đạt" in cert.revoked_reason
