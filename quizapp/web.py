@@ -110,6 +110,19 @@ def copy_errors(form, exc: Invalid) -> None:
             form.form_errors.extend(texts)
 
 
+def run_service(form, call):
+    """Run a service call for a submitted form and commit once; when the service refuses
+    (Invalid), roll back and put its field errors on the form. Returns (ok, result)."""
+    try:
+        result = call()
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        copy_errors(form, exc)
+        return False, None
+    return True, result
+
+
 class Page:
     """One page of a query's results."""
 

@@ -17,10 +17,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from quizapp.auth import services
 from quizapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetForm
-from quizapp.errors import Invalid
 from quizapp.extensions import db, limiter
 from quizapp.orgs.services import ancestors
-from quizapp.web import copy_errors, now
+from quizapp.web import now, run_service
 
 bp = Blueprint("auth", __name__)
 
@@ -102,19 +101,17 @@ def register():
             guardian_name=form.guardian_name.data or None,
             guardian_consent=form.guardian_consent.data,
         )
-        try:
-            services.register_member(
+        ok, _result = run_service(
+            form,
+            lambda: services.register_member(
                 db.session,
                 reg,
                 consent_version=current_app.config["CONSENT_TEXT_VERSION"],
                 pii_key=current_app.config["PII_HASH_KEY"],
                 now=now(),
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Your account is ready. Log in with your phone number."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
@@ -125,15 +122,13 @@ def register():
 def password_reset():
     form = ResetForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(
+        ok, _result = run_service(
+            form,
+            lambda: services.reset_password(
                 db.session, form.identifier.data, form.code.data, form.password.data, now=now()
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
@@ -144,15 +139,13 @@ def password_reset():
 def me():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(
+        ok, _result = run_service(
+            form,
+            lambda: services.change_password(
                 db.session, current_user, form.old_password.data, form.new_password.data
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.me"))
     member = current_user.member

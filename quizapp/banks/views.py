@@ -34,14 +34,13 @@ from quizapp.banks.parsers.native import dump_native
 from quizapp.banks.parsers.xlsx import dump_xlsx, template_xlsx
 from quizapp.banks.serial import from_dict
 from quizapp.db import utcnow
-from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.forms import to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import PendingImport
 from quizapp.orgs.views import _unit_choices
 from quizapp.timeutil import local_today
-from quizapp.web import actor, copy_errors, now, organiser_required, paginate, t
+from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
 bp = Blueprint("banks", __name__, url_prefix="/org/banks")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,8 +80,9 @@ def new():
     form = BankForm()
     form.owner_unit_id.choices = _unit_choices()
     if form.validate_on_submit():
-        try:
-            bank = services.create_bank(
+        ok, bank = run_service(
+            form,
+            lambda: services.create_bank(
                 db.session,
                 actor=actor(),
                 key=form.title.data,
@@ -91,12 +91,9 @@ def new():
                 owner_unit_id=form.owner_unit_id.data,
                 shared=form.shared.data,
                 now=now(),
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             return redirect(url_for("banks.show", bank_id=bank.id))
     return render_template("banks/new.html", form=form)
 

@@ -32,11 +32,11 @@ from quizapp.certificates.glue import issuer
 from quizapp.certificates.models import Certificate, CertificateRule
 from quizapp.certificates.render import cached_certificate, verification_url
 from quizapp.contests.services import get_managed_contest
-from quizapp.errors import DomainError, Invalid
+from quizapp.errors import DomainError
 from quizapp.extensions import db, limiter
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
-from quizapp.web import actor, copy_errors, now, organiser_required, paginate, t
+from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
 bp = Blueprint("certificates", __name__)
 
@@ -152,8 +152,9 @@ def rules(contest_id: int):
     contest = get_managed_contest(db.session, contest_id, actor())
     form = RuleForm()
     if form.validate_on_submit():
-        try:
-            services.save_rule(
+        ok, _result = run_service(
+            form,
+            lambda: services.save_rule(
                 db.session,
                 contest.id,
                 services.RuleData(
@@ -169,12 +170,9 @@ def rules(contest_id: int):
                 ),
                 actor=actor(),
                 now=now(),
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Certificate rule saved."), "success")
             return redirect(url_for("certificates.rules", contest_id=contest.id))
     existing = db.session.scalars(

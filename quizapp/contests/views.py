@@ -19,7 +19,7 @@ from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import Unit
 from quizapp.orgs.views import _unit_choices
 from quizapp.timeutil import from_local, local_input
-from quizapp.web import actor, copy_errors, now, organiser_required, t
+from quizapp.web import actor, copy_errors, now, organiser_required, run_service, t
 
 bp = Blueprint("contests", __name__, url_prefix="/org/contests")
 
@@ -69,15 +69,13 @@ def _contest_data(form: ContestForm) -> services.ContestData:
 def new():
     form = _contest_form()
     if form.validate_on_submit():
-        try:
-            contest = services.create_contest(
+        ok, contest = run_service(
+            form,
+            lambda: services.create_contest(
                 db.session, _contest_data(form), actor=actor(), now=now()
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             return redirect(url_for("contests.new_round", contest_id=contest.id))
     return render_template("contests/contest_form.html", form=form, contest=None)
 
@@ -88,15 +86,13 @@ def edit(contest_id: int):
     contest = services.get_managed_contest(db.session, contest_id, actor())
     form = _contest_form(contest)
     if form.validate_on_submit():
-        try:
-            services.update_contest(
+        ok, _result = run_service(
+            form,
+            lambda: services.update_contest(
                 db.session, contest.id, _contest_data(form), actor=actor(), now=now()
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
     return render_template("contests/contest_form.html", form=form, contest=contest)

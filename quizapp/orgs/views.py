@@ -42,7 +42,7 @@ from quizapp.orgs.forms import (
 from quizapp.orgs.models import Member, PendingImport, Unit
 from quizapp.orgs.population import LABELS
 from quizapp.orgs.roster import template_xlsx
-from quizapp.web import actor, copy_errors, now, organiser_required, paginate, t
+from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
 bp = Blueprint("orgs", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -100,8 +100,9 @@ def new_unit():
     if request.method == "GET" and request.args.get("parent"):
         form.parent_id.data = request.args.get("parent", type=int)
     if form.validate_on_submit():
-        try:
-            unit = services.create_unit(
+        ok, unit = run_service(
+            form,
+            lambda: services.create_unit(
                 db.session,
                 actor=actor(),
                 code=form.code.data,
@@ -109,12 +110,9 @@ def new_unit():
                 type_key=form.type_key.data,
                 parent_id=form.parent_id.data or None,
                 now=now(),
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Unit %(name)s created.", name=unit.name), "success")
             return redirect(url_for("orgs.unit", unit_id=unit.id))
     return render_template("orgs/unit_new.html", form=form)
@@ -130,8 +128,9 @@ def unit(unit_id: int):
     move_form = MoveUnitForm(prefix="move")
     move_form.parent_id.choices = [c for c in _unit_choices() if c.value != u.id]
     if form.validate_on_submit():
-        try:
-            services.update_unit(
+        ok, _result = run_service(
+            form,
+            lambda: services.update_unit(
                 db.session,
                 u.id,
                 actor=actor(),
@@ -139,12 +138,9 @@ def unit(unit_id: int):
                 name=form.name.data,
                 type_key=form.type_key.data,
                 now=now(),
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for("orgs.unit", unit_id=u.id))
     path = services.ancestors(db.session, u)
@@ -203,15 +199,13 @@ def merge():
         if form.confirm.data.strip().lower() != target.code.lower():
             form.confirm.errors = [_("Type the code of the target unit exactly.")]
         else:
-            try:
-                services.merge_units(
+            ok, _result = run_service(
+                form,
+                lambda: services.merge_units(
                     db.session, form.source_ids.data, target.id, actor=actor(), now=now()
-                )
-                db.session.commit()
-            except Invalid as exc:
-                db.session.rollback()
-                copy_errors(form, exc)
-            else:
+                ),
+            )
+            if ok:
                 flash(_("Units merged into %(name)s.", name=target.name), "success")
                 return redirect(url_for("orgs.unit", unit_id=target.id))
     return render_template("orgs/merge.html", form=form)
@@ -288,19 +282,17 @@ def _member_data(form: MemberForm) -> roster.MemberData:
 def new_member():
     form = _member_form()
     if form.validate_on_submit():
-        try:
-            m = roster.create_member(
+        ok, m = run_service(
+            form,
+            lambda: roster.create_member(
                 db.session,
                 _member_data(form),
                 actor=actor(),
                 pii_key=current_app.config["PII_HASH_KEY"],
                 now=now(),
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Member %(name)s added.", name=m.full_name), "success")
             return redirect(url_for("orgs.members", unit=m.unit_id))
     return render_template("orgs/member_form.html", form=form, member=None)
@@ -312,20 +304,18 @@ def member(member_id: int):
     m = roster.get_managed_member(db.session, member_id, actor())
     form = _member_form(m)
     if form.validate_on_submit():
-        try:
-            roster.update_member(
+        ok, _result = run_service(
+            form,
+            lambda: roster.update_member(
                 db.session,
                 m.id,
                 _member_data(form),
                 actor=actor(),
                 pii_key=current_app.config["PII_HASH_KEY"],
                 now=now(),
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            copy_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for("orgs.member", member_id=m.id))
     account = db.session.scalar(select(User).where(User.member_id == m.id))
