@@ -5,6 +5,8 @@ FLASK := .venv/bin/flask --app wsgi
 
 .PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates bench-bank bench-items clean
 
+# Links and QR codes of the local site point at the port it serves on.
+run: export QUIZAPP_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
