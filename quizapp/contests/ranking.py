@@ -158,3 +158,59 @@ def counted(attempts: Iterable, counting: str):
         elif (a.score, -a.number) > (cur.score, -cur.number):
             chosen[a.participant_id] = a
     return list(chosen.values())
+
+
+def aggregate(rounds: Iterable[tuple[Sequence[Entry], int | None]]) -> list[Entry]:
+    """Whole-contest entries from each round's counted entries and prediction answer: sums
+    of score, maximum, correct answers and time; the prediction becomes the total distance
+    over the rounds whose answer is known (rank the result with actual=0); a missing
+    prediction in such a round counts as infinitely far (None)."""
+    totals: dict[int, dict] = {}
+    rounds = list(rounds)
+    for entries, _actual in rounds:
+        for e in entries:
+            t = totals.setdefault(
+                e.participant_id,
+                {
+                    "entry": e,
+                    "score": Decimal(0),
+                    "max": Decimal(0),
+                    "correct": 0,
+                    "questions": 0,
+                    "duration": 0,
+                    "submitted": e.submitted_at,
+                    "distance": 0,
+                    "missing": False,
+                },
+            )
+            t["score"] += e.score
+            t["max"] += e.max_score
+            t["correct"] += e.correct
+            t["questions"] += e.questions
+            t["duration"] += e.duration_s
+            t["submitted"] = max(t["submitted"], e.submitted_at)
+    for entries, actual in rounds:
+        if actual is None:
+            continue
+        by_id = {e.participant_id: e for e in entries}
+        for pid, t in totals.items():
+            e = by_id.get(pid)
+            if e is None or e.prediction is None:
+                t["missing"] = True
+            else:
+                t["distance"] += abs(e.prediction - actual)
+    return [
+        Entry(
+            pid,
+            t["entry"].name,
+            t["entry"].unit,
+            t["score"],
+            t["max"],
+            t["correct"],
+            t["questions"],
+            t["duration"],
+            t["submitted"],
+            None if t["missing"] else t["distance"],
+        )
+        for pid, t in totals.items()
+    ]

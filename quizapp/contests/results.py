@@ -328,3 +328,20 @@ def item_analysis(session: Session, rnd: Round):
         else {}
     )
     return items, test, questions, keys
+
+
+def contest_ranking(session: Session, contest, now: datetime) -> list[Ranked]:
+    """The whole contest: each participant's counted attempts summed over the rounds, ranked
+    with the contest's order (the prediction key is the total distance over closed rounds)."""
+    from quizapp.contests.ranking import aggregate
+
+    per_round = []
+    for rnd in contest.rounds:
+        entries = [_entry(r) for r in counted_rows(session, rnd)]
+        per_round.append((entries, prediction_actual(rnd, entries, now)))
+    order = [
+        k
+        for k in contest.ranking_order
+        if k != "prediction" or any(r.prediction for r in contest.rounds)
+    ]
+    return rank(aggregate(per_round), order=order, actual=0)

@@ -538,3 +538,52 @@ def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="bai-lam-{attempt.id}.pdf"'},
     )
+
+
+@bp.get("/<int:contest_id>/results")
+@organiser_required
+def contest_results(contest_id: int):
+    """The ranking of the whole contest (all rounds), with its export."""
+    from quizapp.contests import results as R
+    from quizapp.exports import to_csv, to_xlsx
+
+    contest = services.get_managed_contest(db.session, contest_id, actor())
+    ranking = R.contest_ranking(db.session, contest, now())
+    fmt = request.args.get("format")
+    if fmt in ("xlsx", "csv"):
+        headers = [
+            "Hạng",
+            "Họ và tên",
+            "Đơn vị",
+            "Số câu đúng",
+            "Số câu hỏi",
+            "Điểm",
+            "Tổng độ lệch dự đoán",
+            "Tổng thời gian (giây)",
+        ]
+        rows = [
+            [
+                r.rank,
+                r.entry.name,
+                r.entry.unit,
+                r.entry.correct,
+                r.entry.questions,
+                float(r.entry.score),
+                r.entry.prediction if r.entry.prediction is not None else "",
+                r.entry.duration_s,
+            ]
+            for r in ranking
+        ]
+        name = f"ket-qua-{contest.slug}.{fmt}"
+        body = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, "Cuộc thi")
+        mime = (
+            "text/csv; charset=utf-8"
+            if fmt == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        return Response(
+            body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
+    return render_template(
+        "contests/contest_results.html", contest=contest, ranking=ranking[:500], total=len(ranking)
+    )

@@ -289,3 +289,19 @@ def test_contest_settings_choose_order_and_full_names(client, login_as, session,
     )
     # without the prediction key the faster of the two perfect scores comes first
     assert ranking[0].entry.duration_s <= ranking[1].entry.duration_s
+
+
+def test_contest_results_page_and_export(client, login_as, session, played):
+    ranking = R.contest_ranking(
+        session, played["contest"], played["rnd"].closes_at + timedelta(minutes=1)
+    )
+    assert [r.entry.name for r in ranking][0] == "Đặng Hữu Phước"
+    login_as("organiser", played["province"])
+    c = played["contest"]
+    assert "Đặng Hữu Phước" in client.get(f"/org/contests/{c.id}/results").get_data(as_text=True)
+    rows = list(
+        load_workbook(
+            io.BytesIO(client.get(f"/org/contests/{c.id}/results?format=xlsx").data)
+        ).active.iter_rows(values_only=True)
+    )
+    assert rows[0][1] == "Họ và tên" and len(rows) == 4

@@ -127,3 +127,18 @@ def test_perfect_count_and_counted_attempt():
     assert counted(atts, "best")[0].number == 2
     assert counted(atts, "first")[0].number == 1
     assert counted(atts, "last")[0].number == 3
+
+
+def test_contest_aggregate_sums_rounds_and_prediction_distances():
+    from quizapp.contests.ranking import aggregate
+
+    week1 = [e(1, 30, pred=10, dur=100), e(2, 30, pred=14, dur=90)]
+    week2 = [e(1, 20, pred=5, dur=100), e(2, 25, dur=80)]  # 2 forgot to predict in week 2
+    totals = {x.participant_id: x for x in aggregate([(week1, 12), (week2, 6)])}
+    assert totals[1].score == 50 and totals[2].score == 55
+    assert totals[1].prediction == 2 + 1 and totals[2].prediction is None
+    assert totals[2].duration_s == 170
+    ranked = rank(totals.values(), actual=0)
+    assert [r.entry.participant_id for r in ranked] == [2, 1]  # score first
+    open_week = aggregate([(week1, None)])
+    assert all(x.prediction == 0 for x in open_week)  # no known answer: no distance yet
