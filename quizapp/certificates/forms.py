@@ -18,6 +18,7 @@ class RuleForm(FlaskForm):
             [
                 ("achievement", _l("Achievement: score at or above the threshold")),
                 ("participation", _l("Participation: everyone who submitted")),
+                ("prize", _l("Prize: the winners of the published prize list")),
             ]
         ),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, has_app_context
 
-from quizapp.certificates.services import Issuer, issue_for_attempt
+from quizapp.certificates.services import Issuer, issue_for_attempt, issue_prizes
 from quizapp.certificates.signing import KeyStore
 
 
@@ -24,8 +24,16 @@ def issue_on_submit(session, attempt, now) -> None:
         issue_for_attempt(session, attempt, issuer=issuer(), now=now)
 
 
+def issue_on_publish(session, rnd, prize_list, now) -> None:
+    """Prize-list hook: prize certificates for the winners."""
+    if has_app_context():
+        issue_prizes(session, rnd, prize_list, issuer=issuer(), now=now)
+
+
 def init_app(app) -> None:
-    from quizapp.contests import attempts
+    from quizapp.contests import attempts, results
 
     if issue_on_submit not in attempts.SUBMIT_HOOKS:
         attempts.SUBMIT_HOOKS.append(issue_on_submit)
+    if issue_on_publish not in results.PUBLISH_HOOKS:
+        results.PUBLISH_HOOKS.append(issue_on_publish)

@@ -16,6 +16,10 @@ from quizapp.i18n import N_
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import Actor, can_manage
 
+# Called after a prize list is published: hook(session, round, prize_list, now); prize
+# certificates register here.
+PUBLISH_HOOKS: list = []
+
 PRIZE_NAMES = {
     "first": "Giải Nhất",
     "second": "Giải Nhì",
@@ -169,6 +173,8 @@ def publish_prizes(session: Session, round_id: int, *, actor: Actor, now: dateti
         after={"entries": len(entries)},
         now=now,
     )
+    for hook in PUBLISH_HOOKS:
+        hook(session, rnd, existing, now)
     return existing
 
 

@@ -6,7 +6,7 @@ import io
 import json
 import subprocess
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -335,3 +335,34 @@ def test_regrade_below_threshold_revokes_the_achievement(app, session, world, no
     assert session.get(Attempt, attempt.id).correct_count == 1
     cert = session.get(Certificate, cert.id)
     assert cert.status == "revoked" and "không còn đạt" in cert.revoked_reason
+
+
+def test_prize_certificates_follow_the_published_prize_list(app, session, world, now):
+    from quizapp.contests import results as R
+
+    services.save_rule(
+        session, world["contest"].id, services.RuleData(kind="prize"), actor=SYSTEM, now=now
+    )
+    take(session, world, now, "Phạm Minh Châu")
+    take(session, world, now, "Võ Thị Sáu", right=False)
+    rnd = world["contest"].rounds[0]
+    R.set_prize_counts(
+        session,
+        rnd.id,
+        {"first": 1, "second": 0, "third": 0, "consolation": 0},
+        actor=SYSTEM,
+        now=now,
+    )
+    after = rnd.closes_at + timedelta(minutes=1)
+    with world["app"].app_context():
+        R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)
+    prize = session.scalar(select(Certificate).where(Certificate.kind == "prize"))
+    assert prize.recipient_name == "Phạm Minh Châu" and prize.achievement["prize"] == "Giải Nhất"
+    R.set_prize_counts(session, rnd.id, {"first": 0, "second": 2}, actor=SYSTEM, now=after)
+    with world["app"].app_context():
+        R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)  # published again
+    session.expire_all()
+    prizes = session.scalars(select(Certificate).where(Certificate.kind == "prize")).all()
+    assert session.get(Certificate, prize.id).status == "revoked"
+    valid = sorted(c.recipient_name for c in prizes if c.status == "valid")
+    assert valid == ["Phạm Minh Châu", "Võ Thị Sáu"]
