@@ -52,6 +52,11 @@ class ContestForm(FlaskForm):
         validators=[Optional()],
     )
     one_page = BooleanField(_l("Show all questions on one page"))
+    points_weight = IntegerField(
+        _l("Units' ranking: weight of prize points (0: participation rate only)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
     mask_names = BooleanField(
         _l("Shorten names on the public ranking (Nguyễn T. H. Nhung)"), default=True
     )
@@ -133,3 +138,10 @@ class RoundForm(FlaskForm):
         default="after_close",
     )
     prediction = BooleanField(_l("Ask the prediction question (tie-break)"), default=True)
+    prediction_min_correct = IntegerField(
+        _l(
+            "The prediction's answer counts participants with at least this many right "
+            "answers (empty: every answer right)"
+        ),
+        validators=[Optional(), NumberRange(min=1, max=500)],
+    )

@@ -43,6 +43,11 @@ class Contest(Base):
     populations: Mapped[list] = mapped_column(JSON, default=list)  # empty: everybody
     one_page: Mapped[bool] = mapped_column(default=False)
     mask_names: Mapped[bool] = mapped_column(default=True)  # on the public ranking
+    # Collective ranking of units: participation rate (%) + weight × prize points won.
+    prize_points: Mapped[dict] = mapped_column(
+        JSON, default=lambda: {"first": 10, "second": 8, "third": 6, "consolation": 4}
+    )
+    points_weight: Mapped[float] = mapped_column(default=0.0)
     ranking_order: Mapped[list] = mapped_column(
         JSON, default=lambda: ["score", "prediction", "time", "submitted"]
     )
@@ -93,6 +98,9 @@ class Round(Base):
     review: Mapped[str] = mapped_column(String(12), default="after_close")
     prediction: Mapped[bool] = mapped_column(default=True)
     grace_s: Mapped[int] = mapped_column(default=30)
+    # The prediction question's answer: participants with at least this many right answers
+    # (None: every answer right, the usual question).
+    prediction_min_correct: Mapped[int | None]
     prizes: Mapped[dict] = mapped_column(
         JSON, default=lambda: {"first": 1, "second": 2, "third": 3, "consolation": 5}
     )

@@ -34,6 +34,7 @@ class Entry:
     submitted_at: datetime
     prediction: int | None = None
     attempt_id: int | None = None
+    unit_id: int | None = None
 
 
 @dataclass(frozen=True)

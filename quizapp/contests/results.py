@@ -73,6 +73,7 @@ def _entry(row: _Row) -> Entry:
         submitted_at=a.submitted_at,
         prediction=a.prediction,
         attempt_id=a.id,
+        unit_id=row.unit.id,
     )
 
 
@@ -80,6 +81,8 @@ def prediction_actual(rnd: Round, entries: list[Entry], now: datetime) -> int | 
     """Known once the round has closed: participants with every answer right."""
     if not rnd.prediction or now < rnd.closes_at:
         return None
+    if rnd.prediction_min_correct:  # the organiser's own count: at least N right answers
+        return sum(1 for e in entries if e.correct >= rnd.prediction_min_correct)
     return perfect_count(entries)
 
 
@@ -141,6 +144,7 @@ def prize_list(ranking: list[Ranked], counts: dict[str, int]) -> list[dict]:
             "why": p.ranked.why,
             "tie": p.ranked.tie,
             "participant_id": p.ranked.entry.participant_id,
+            "unit_id": p.ranked.entry.unit_id,
         }
         for p in prizes(ranking, counts)
     ]
@@ -272,7 +276,30 @@ def unit_participation(session: Session, rnd: Round):
             t.passed += pct >= rnd.pass_mark
     totals = rollup(nodes, direct)
     children = [n for n in nodes if n.parent_id == root.id]
-    return nodes, totals, collective_ranking(children, totals)
+    points = prize_points(session, contest, units, children) if contest.points_weight else {}
+    return (
+        nodes,
+        totals,
+        collective_ranking(children, totals, points=points, weight=contest.points_weight or 0.0),
+    )
+
+
+def prize_points(session: Session, contest, units, children) -> dict[int, float]:
+    """Points of the prizes won (published lists of every round) per unit under the
+    organiser, for the collective ranking."""
+    path = {u.id: u.path for u in units}
+    child_paths = {c.id: path[c.id] for c in children}
+    out: dict[int, float] = {}
+    for rnd in contest.rounds:
+        published = published_prizes(session, rnd.id)
+        for e in published.entries if published else []:
+            winner = path.get(e.get("unit_id"))
+            for cid, cpath in child_paths.items():
+                if winner and winner.startswith(cpath):
+                    out[cid] = out.get(cid, 0.0) + float(
+                        (contest.prize_points or {}).get(e["prize"], 0)
+                    )
+    return out
 
 
 def item_analysis(session: Session, rnd: Round):

@@ -37,6 +37,7 @@ class ContestData:
     populations: tuple[str, ...] = ()
     one_page: bool = False
     mask_names: bool = True
+    points_weight: float = 0.0
     ranking_order: tuple[str, ...] = ("score", "prediction", "time", "submitted")
 
 
@@ -56,6 +57,7 @@ class RoundData:
     pass_mark: int = 50
     review: str = "after_close"
     prediction: bool = True
+    prediction_min_correct: int | None = None
 
 
 def get_managed_contest(session: Session, contest_id: int, actor: Actor) -> Contest:
@@ -96,6 +98,7 @@ def _check_contest(session: Session, data: ContestData, actor: Actor) -> dict:
         "populations": sorted(set(data.populations)),
         "one_page": data.one_page,
         "mask_names": data.mask_names,
+        "points_weight": float(data.points_weight or 0),
         "ranking_order": list(data.ranking_order),
     }
 
@@ -258,6 +261,7 @@ FAIRNESS_FIELDS = (
     "counting",
     "pass_mark",
     "prediction",
+    "prediction_min_correct",
 )
 
 
@@ -291,6 +295,7 @@ def save_round(
         "pass_mark": data.pass_mark,
         "review": data.review,
         "prediction": data.prediction,
+        "prediction_min_correct": data.prediction_min_correct or None,
     }
     if round_id is None:
         rnd = Round(contest_id=contest.id, number=len(contest.rounds) + 1, **values)

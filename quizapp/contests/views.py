@@ -60,6 +60,7 @@ def _contest_data(form: ContestForm) -> services.ContestData:
         populations=tuple(form.populations.data or ()),
         one_page=form.one_page.data,
         mask_names=form.mask_names.data,
+        points_weight=form.points_weight.data or 0,
         ranking_order=tuple(form.ranking_order.data.split(",")),
     )
 
@@ -172,6 +173,7 @@ def _round_data(form: RoundForm) -> services.RoundData:
         pass_mark=form.pass_mark.data or 0,
         review=form.review.data,
         prediction=form.prediction.data,
+        prediction_min_correct=form.prediction_min_correct.data,
     )
 
 

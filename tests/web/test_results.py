@@ -305,3 +305,30 @@ def test_contest_results_page_and_export(client, login_as, session, played):
         ).active.iter_rows(values_only=True)
     )
     assert rows[0][1] == "Họ và tên" and len(rows) == 4
+
+
+def test_prediction_answer_by_the_organisers_count(session, played):
+    rnd = played["rnd"]
+    after = rnd.closes_at + timedelta(minutes=1)
+    assert R.round_ranking(session, rnd, after)[1] == 2  # every answer right
+    rnd.prediction_min_correct = 1
+    assert R.round_ranking(session, rnd, after)[1] == 3  # at least one right answer
+
+
+def test_prize_points_join_the_units_ranking(session, played, now):
+    from tests.factories import make_member, make_unit
+
+    contest, rnd = played["contest"], played["rnd"]
+    other = make_unit(session, "Chi đoàn khác", parent=played["province"], code="AG-K")
+    for _ in range(2):
+        make_member(session, other)
+    session.flush()
+    # nobody of the other branch took part: participation 100 % vs 0 %
+    _, _, collective = R.unit_participation(session, rnd)
+    assert [u.name for u, _ in collective][0] == "Chi đoàn Mỹ Long"
+    R.publish_prizes(session, rnd.id, actor=SYSTEM, now=rnd.closes_at + timedelta(minutes=1))
+    contest.points_weight = 2.0
+    _, _, collective = R.unit_participation(session, rnd)
+    scores = dict((u.name, s) for u, s in collective)
+    won = sum(contest.prize_points[e["prize"]] for e in R.published_prizes(session, rnd.id).entries)
+    assert scores["Chi đoàn Mỹ Long"] == pytest.approx(100 + 2.0 * won)
