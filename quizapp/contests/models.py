@@ -48,6 +48,9 @@ class Contest(Base):
         JSON, default=lambda: {"first": 10, "second": 8, "third": 6, "consolation": 4}
     )
     points_weight: Mapped[float] = mapped_column(default=0.0)
+    prizes: Mapped[dict] = mapped_column(  # prize counts of the whole-contest list
+        JSON, default=lambda: {"first": 1, "second": 2, "third": 3, "consolation": 5}
+    )
     ranking_order: Mapped[list] = mapped_column(
         JSON, default=lambda: ["score", "prediction", "time", "submitted"]
     )
@@ -197,7 +200,9 @@ class PrizeList(Base):
     __tablename__ = "prize_list"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"), unique=True)
+    # A round's list, or (round_id empty) the whole contest's.
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("contest_round.id"), unique=True)
+    contest_id: Mapped[int | None] = mapped_column(ForeignKey("contest.id"), unique=True)
     published_at: Mapped[datetime]
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     actual: Mapped[int | None]  # the prediction question's answer used

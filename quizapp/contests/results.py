@@ -378,3 +378,41 @@ def contest_ranking(session: Session, contest, now: datetime) -> list[Ranked]:
         if k != "prediction" or any(r.prediction for r in contest.rounds)
     ]
     return rank(aggregate(per_round), order=order, actual=0)
+
+
+def contest_prize_list(session: Session, contest, now: datetime) -> list[dict]:
+    return prize_list(contest_ranking(session, contest, now), contest.prizes or {})
+
+
+def publish_contest_prizes(session: Session, contest, *, actor: Actor, now: datetime) -> PrizeList:
+    """Freeze the whole contest's prize list once every round has closed."""
+    if not can_manage(actor, contest.owner_unit.path):
+        raise NotFound(N_("Contest not found."))
+    if not contest.rounds or any(now < r.closes_at for r in contest.rounds):
+        raise Invalid({"": N_("Publish the contest's prize list after its last round.")})
+    entries = contest_prize_list(session, contest, now)
+    existing = session.scalar(select(PrizeList).where(PrizeList.contest_id == contest.id))
+    if existing is None:
+        existing = PrizeList(contest_id=contest.id, published_at=now, entries=entries)
+        session.add(existing)
+    existing.published_at, existing.published_by_id, existing.entries = (
+        now,
+        actor.user_id,
+        entries,
+    )
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="contest.prizes_published",
+        object_type="contest",
+        object_id=contest.id,
+        unit_path=contest.owner_unit.path,
+        summary=f"{contest.title} ({len(entries)})",
+        now=now,
+    )
+    return existing
+
+
+def published_contest_prizes(session: Session, contest_id: int) -> PrizeList | None:
+    return session.scalar(select(PrizeList).where(PrizeList.contest_id == contest_id))

@@ -542,14 +542,32 @@ def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
     )
 
 
-@bp.get("/<int:contest_id>/results")
+@bp.route("/<int:contest_id>/results", methods=["GET", "POST"])
 @organiser_required
 def contest_results(contest_id: int):
-    """The ranking of the whole contest (all rounds), with its export."""
+    """The ranking of the whole contest (all rounds), its prize list, with exports."""
     from quizapp.contests import results as R
     from quizapp.exports import to_csv, to_xlsx
 
     contest = services.get_managed_contest(db.session, contest_id, actor())
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            if request.form.get("action") == "publish":
+                R.publish_contest_prizes(db.session, contest, actor=actor(), now=now())
+                flash(_("Prize list published."), "success")
+            else:
+                counts = {p: request.form.get(p, 0, type=int) or 0 for p in R.PRIZES}
+                if any(not 0 <= v <= 1000 for v in counts.values()):
+                    raise Invalid({"": "Prize counts are whole numbers from 0 to 1000."})
+                contest.prizes = counts
+                flash(_("Prize counts saved."), "success")
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            flash(t(exc.message, exc.params), "error")
+        return redirect(url_for("contests.contest_results", contest_id=contest.id))
     ranking = R.contest_ranking(db.session, contest, now())
     fmt = request.args.get("format")
     if fmt in ("xlsx", "csv"):
@@ -587,5 +605,13 @@ def contest_results(contest_id: int):
             body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )
     return render_template(
-        "contests/contest_results.html", contest=contest, ranking=ranking[:500], total=len(ranking)
+        "contests/contest_results.html",
+        contest=contest,
+        ranking=ranking[:500],
+        total=len(ranking),
+        proposed=R.prize_list(ranking, contest.prizes or {}),
+        published=R.published_contest_prizes(db.session, contest.id),
+        prize_names=R.PRIZE_NAMES,
+        confirm=ConfirmForm(),
+        closed=bool(contest.rounds) and all(now() >= r.closes_at for r in contest.rounds),
     )

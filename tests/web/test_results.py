@@ -332,3 +332,28 @@ def test_prize_points_join_the_units_ranking(session, played, now):
     scores = dict((u.name, s) for u, s in collective)
     won = sum(contest.prize_points[e["prize"]] for e in R.published_prizes(session, rnd.id).entries)
     assert scores["Chi đoàn Mỹ Long"] == pytest.approx(100 + 2.0 * won)
+
+
+def test_contest_prize_list_published_after_the_last_round(client, login_as, session, played):
+    contest, rnd = played["contest"], played["rnd"]
+    with pytest.raises(R.Invalid):
+        R.publish_contest_prizes(
+            session, contest, actor=SYSTEM, now=rnd.closes_at - timedelta(minutes=1)
+        )
+    contest.prizes = {"first": 1, "second": 1, "third": 0, "consolation": 0}
+    published = R.publish_contest_prizes(
+        session, contest, actor=SYSTEM, now=rnd.closes_at + timedelta(minutes=1)
+    )
+    assert [e["prize_name"] for e in published.entries] == ["Giải Nhất", "Giải Nhì"]
+    assert R.published_contest_prizes(session, contest.id).id == published.id
+    session.commit()
+    login_as("organiser", played["province"])
+    page = client.get(f"/org/contests/{contest.id}/results").get_data(as_text=True)
+    assert "Giải Nhất" in page and "Đặng Hữu Phước" in page
+    resp = client.post(
+        f"/org/contests/{contest.id}/results",
+        data={"action": "counts", "first": "2", "second": "0", "third": "0", "consolation": "0"},
+    )
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.get(type(contest), contest.id).prizes["first"] == 2
