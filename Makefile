@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 5000
 FLASK := .venv/bin/flask --app wsgi
 
-.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates bench-bank bench-items clean
+.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates bench-bank bench-items bench-items-db clean
 
 # Links and QR codes of the local site point at the port it serves on.
 run: export QUIZAPP_BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -56,3 +56,6 @@ bench-bank: setup
 
 bench-items: setup
 	.venv/bin/python bench/item_analysis.py
+
+bench-items-db: setup-test
+	.venv/bin/python bench/item_analysis_db.py 100000

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from quizapp.audit.services import record
 from quizapp.contests.models import Attempt, PrizeList, Round
@@ -49,6 +49,8 @@ def counted_rows(session: Session, rnd: Round) -> list[_Row]:
     """The counted attempt of every participant (best/first/last as the round says)."""
     rows = session.execute(
         select(Attempt, Member, Unit)
+        # the served questions are not needed here: never load them for every attempt
+        .options(lazyload(Attempt.questions))
         .join(Member, Member.id == Attempt.member_id)
         .join(Unit, Unit.id == Attempt.unit_id)
         .where(
@@ -304,47 +306,58 @@ def prize_points(session: Session, contest, units, children) -> dict[int, float]
 
 def item_analysis(session: Session, rnd: Round):
     """Statistics of the round's questions on the counted attempts (flagged ones first),
-    with each question's key and text for the page."""
+    with each question's key and text for the page. Reads plain columns only (no ORM
+    objects per attempt or answer), so that 100,000 attempts stay tractable."""
+    from types import SimpleNamespace
+
     from quizapp.banks.models import BankQuestion, QuestionVersion
     from quizapp.banks.serial import from_dict
     from quizapp.contests.models import AttemptQuestion
     from quizapp.contests.statistics import AttemptItems, Served, analyse
 
-    ids = [r.attempt.id for r in counted_rows(session, rnd)]
-    rows = (
-        session.execute(
-            select(
-                AttemptQuestion.attempt_id,
-                AttemptQuestion.position,
-                AttemptQuestion.version_id,
-                AttemptQuestion.score,
-                AttemptQuestion.response,
-            )
-            .where(AttemptQuestion.attempt_id.in_(ids))
-            .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position)
-        ).all()
-        if ids
-        else []
+    submitted = (
+        Attempt.round_id == rnd.id,
+        Attempt.status == "submitted",
+        Attempt.preview.is_(False),
     )
-    versions = {
-        v.id: v
-        for v in session.scalars(
-            select(QuestionVersion).where(QuestionVersion.id.in_({r.version_id for r in rows}))
+    heads = [
+        SimpleNamespace(id=a, participant_id=u, number=n, score=sc)
+        for a, u, n, sc in session.execute(
+            select(Attempt.id, Attempt.user_id, Attempt.number, Attempt.score).where(*submitted)
         )
-    }
+    ]
+    keep = {h.id for h in counted(heads, rnd.counting)}
+    rows = session.execute(
+        select(
+            AttemptQuestion.attempt_id,
+            AttemptQuestion.position,
+            AttemptQuestion.version_id,
+            AttemptQuestion.score,
+            AttemptQuestion.response,
+        )
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(*submitted)
+        .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position)
+    ).all()
+    rows = [r for r in rows if r[0] in keep]
+    vids = {r[2] for r in rows}
+    versions = (
+        {
+            v.id: v
+            for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(vids)))
+        }
+        if vids
+        else {}
+    )
     questions = {vid: from_dict(v.content) for vid, v in versions.items()}
+    marks = {vid: float(q.mark) for vid, q in questions.items()}
     by_attempt: dict[int, list] = {}
-    for r in rows:
-        q = questions[r.version_id]
-        by_attempt.setdefault(r.attempt_id, []).append(
-            Served(
-                r.position,
-                r.version_id,
-                float(r.score or 0),
-                float(q.mark),
-                tuple((r.response or {}).get("choices", ())),
+    for attempt_id, position, vid, score, response in rows:
+        if attempt_id in keep:
+            chosen = tuple(response.get("choices", ())) if response else ()
+            by_attempt.setdefault(attempt_id, []).append(
+                Served(position, vid, float(score or 0), marks[vid], chosen)
             )
-        )
     keyed = {
         vid: {i for i, c in enumerate(q.choices) if c.weight > 0} for vid, q in questions.items()
     }
