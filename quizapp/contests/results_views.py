@@ -1,0 +1,372 @@
+"""Organiser pages of a contest's results: ranking, prizes, unit participation, dashboard,
+exports, item analysis and key correction (routes of the contests blueprint)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from quizapp.contests import services
+from quizapp.contests.views import bp
+from quizapp.errors import Invalid
+from quizapp.extensions import db
+from quizapp.orgs.forms import ConfirmForm
+from quizapp.orgs.views import _unit_choices
+from quizapp.web import actor, now, organiser_required, t
+
+
+@bp.route("/<int:contest_id>/rounds/<int:round_id>/results", methods=["GET", "POST"])
+@organiser_required
+def results(contest_id: int, round_id: int):
+    from quizapp.contests import results as R
+    from quizapp.orgs.population import LABELS
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    if rnd.contest_id != contest_id:
+        abort(404)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            if request.form.get("action") == "publish":
+                R.publish_prizes(db.session, rnd.id, actor=actor(), now=now())
+                flash(_("Prize list published."), "success")
+            else:
+                counts = {p: request.form.get(p, 0, type=int) or 0 for p in R.PRIZES}
+                R.set_prize_counts(db.session, rnd.id, counts, actor=actor(), now=now())
+                flash(_("Prize counts saved."), "success")
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            flash(t(exc.message, exc.params), "error")
+        return redirect(url_for("contests.results", contest_id=contest_id, round_id=round_id))
+    unit_id = request.args.get("unit", type=int)
+    from quizapp.orgs.services import get_managed_unit
+
+    unit = get_managed_unit(db.session, unit_id, actor()) if unit_id else None
+    population = request.args.get("population", "")
+    ranking, actual = R.round_ranking(db.session, rnd, now(), unit=unit, population=population)
+    full, _actual = (
+        R.round_ranking(db.session, rnd, now()) if (unit or population) else (ranking, actual)
+    )
+    proposed = R.prize_list(full, rnd.prizes or {})
+    nodes, totals, collective = R.unit_participation(db.session, rnd)
+    items, test, questions, keys = R.item_analysis(db.session, rnd)
+    return render_template(
+        "contests/results.html",
+        rnd=rnd,
+        contest=rnd.contest,
+        ranking=ranking[:500],
+        total=len(ranking),
+        actual=actual,
+        proposed=proposed,
+        published=R.published_prizes(db.session, rnd.id),
+        confirm=ConfirmForm(),
+        units=_unit_choices(),
+        unit=unit,
+        population=population,
+        labels=LABELS,
+        prize_names=R.PRIZE_NAMES,
+        closed=now() >= rnd.closes_at,
+        nodes=sorted(nodes, key=lambda n: (n.depth, n.name)),
+        totals=totals,
+        collective=collective,
+        items=items[:100],
+        test=test,
+        questions=questions,
+        keys=keys,
+        regraded_after=_regraded_after(rnd),
+    )
+
+
+def _regraded_after(rnd) -> bool:
+    from quizapp.contests import regrade
+    from quizapp.contests import results as R
+
+    published = R.published_prizes(db.session, rnd.id)
+    fixes = regrade.round_corrections(db.session, rnd.id).values()
+    return bool(published and any(f.created_at > published.published_at for f in fixes))
+
+
+@bp.get("/<int:contest_id>/rounds/<int:round_id>/<any(results, prizes, units):kind>.<fmt>")
+@organiser_required
+def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
+    """Results, the prize list or unit participation as XLSX or CSV (UTF-8 with BOM)."""
+    from quizapp.contests import results as R
+    from quizapp.exports import to_csv, to_xlsx
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    if rnd.contest_id != contest_id or fmt not in ("xlsx", "csv"):
+        abort(404)
+    if kind == "results":
+        ranking, _actual = R.round_ranking(db.session, rnd, now())
+        headers, rows = R.RESULT_HEADERS, R.results_table(db.session, rnd, ranking)
+    elif kind == "prizes":
+        published = R.published_prizes(db.session, rnd.id)
+        if published is not None:
+            entries = published.entries
+        else:
+            entries = R.prize_list(R.round_ranking(db.session, rnd, now())[0], rnd.prizes or {})
+        headers = [
+            "Giải",
+            "Hạng",
+            "Họ và tên",
+            "Đơn vị",
+            "Số câu đúng",
+            "Số câu hỏi",
+            "Dự đoán",
+            "Thời gian làm bài (giây)",
+            "Lý do xếp thứ tự",
+        ]
+        rows = [
+            [
+                e["prize_name"],
+                e["rank"],
+                e["name"],
+                e["unit"],
+                e["correct"],
+                e["questions"],
+                e["prediction"] if e["prediction"] is not None else "",
+                e["duration_s"],
+                e["why"],
+            ]
+            for e in entries
+        ]
+    else:
+        nodes, totals, _collective = R.unit_participation(db.session, rnd)
+        headers = [
+            "Đơn vị",
+            "Cấp",
+            "Số người tham gia",
+            "Số thành viên thuộc đối tượng",
+            "Tỷ lệ tham gia (%)",
+            "Điểm trung bình (%)",
+            "Trung vị (%)",
+            "Tỷ lệ đạt (%)",
+        ]
+        rows = []
+        for n in sorted(nodes, key=lambda n: (n.depth, n.name)):
+            tt = totals[n.id]
+            rows.append(
+                [
+                    n.name,
+                    n.depth,
+                    tt.participants,
+                    tt.eligible,
+                    round(tt.rate * 100, 2) if tt.rate is not None else "",
+                    round(tt.mean, 2) if tt.mean is not None else "",
+                    round(tt.median, 2) if tt.median is not None else "",
+                    round(tt.pass_rate * 100, 2) if tt.pass_rate is not None else "",
+                ]
+            )
+    name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
+    if fmt == "csv":
+        body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(headers, rows, f"Tuần {rnd.number}")
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.route(
+    "/<int:contest_id>/rounds/<int:round_id>/questions/<int:version_id>/key",
+    methods=["GET", "POST"],
+)
+@organiser_required
+def correct_key(contest_id: int, round_id: int, version_id: int):
+    """Fix a question's key for this round: preview every changed score, then regrade."""
+    from quizapp.banks.models import QuestionVersion
+    from quizapp.banks.serial import from_dict
+    from quizapp.contests import regrade
+    from quizapp.contests import results as R
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    version = db.session.get(QuestionVersion, version_id)
+    if rnd.contest_id != contest_id or version is None:
+        abort(404)
+    q = from_dict(version.content)
+    fix = regrade.round_corrections(db.session, rnd.id).get(version_id)
+    mode = request.form.get("mode", "rekey")
+    if q.type.value == "truefalse":
+        correct = [request.form.get("answer") == "true"] if request.method == "POST" else []
+    else:
+        correct = [int(i) for i in request.form.getlist("correct") if i.isdigit()]
+    reason = request.form.get("reason", "")
+    changes = None
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            if request.form.get("action") == "apply":
+                done = regrade.apply(
+                    db.session, rnd, version_id, mode, correct, reason, actor=actor(), now=now()
+                )
+                db.session.commit()
+                flash(
+                    _("Regraded: %(n)s scores changed. Publish the prize list again.", n=len(done)),
+                    "success",
+                )
+                return redirect(
+                    url_for("contests.results", contest_id=contest_id, round_id=round_id)
+                )
+            changes = regrade.preview(db.session, rnd, version_id, mode, correct)
+        except Invalid as exc:
+            db.session.rollback()
+            flash(t(exc.message, exc.params), "error")
+    return render_template(
+        "contests/correct_key.html",
+        rnd=rnd,
+        contest=rnd.contest,
+        q=q,
+        version=version,
+        fix=fix,
+        mode=mode,
+        correct=correct,
+        reason=reason,
+        changes=changes,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/<int:contest_id>/rounds/<int:round_id>/dashboard")
+@organiser_required
+def dashboard(contest_id: int, round_id: int):
+    """Live figures of a round, refreshed every 30 s (cached as long)."""
+    from markupsafe import Markup
+
+    from quizapp.contests import dashboard as D
+    from quizapp.contests import results as R
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    if rnd.contest_id != contest_id:
+        abort(404)
+    snap = D.snapshot(db.session, rnd, now())
+    nodes, totals, _collective = R.unit_participation(db.session, rnd)
+    children = [n for n in nodes if n.parent_id == rnd.contest.owner_unit_id]
+    age = max(0, int((now() - snap.taken_at).total_seconds()))
+    return render_template(
+        "contests/dashboard.html",
+        rnd=rnd,
+        contest=rnd.contest,
+        snap=snap,
+        age=age,
+        hours=Markup(D.bar_chart(snap.per_hour, title=_("Submissions per hour"))),  # noqa: S704
+        histogram=Markup(D.bar_chart(snap.histogram, title=_("Score distribution"))),  # noqa: S704
+        children=children,
+        totals=totals,
+    )
+
+
+@bp.get("/<int:contest_id>/rounds/<int:round_id>/attempts/<int:attempt_id>.pdf")
+@organiser_required
+def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
+    """One participant's attempt (questions, chosen and correct answers) for disputes."""
+    from flask_babel import force_locale
+
+    from quizapp.contests import attempts as A
+    from quizapp.contests import results as R
+    from quizapp.contests.models import Attempt
+    from quizapp.orgs.models import Member
+    from quizapp.pdf import html_to_pdf
+
+    rnd = R.get_managed_round(db.session, round_id, actor())
+    attempt = db.session.get(Attempt, attempt_id)
+    if (
+        rnd.contest_id != contest_id
+        or attempt is None
+        or attempt.round_id != rnd.id
+        or attempt.status != "submitted"
+    ):
+        abort(404)
+    member = db.session.get(Member, attempt.member_id) if attempt.member_id else None
+    with force_locale("vi"):
+        html = render_template(
+            "contests/attempt_pdf.html",
+            rnd=rnd,
+            attempt=attempt,
+            member=member,
+            rows=A.review_rows(db.session, attempt),
+            printed=now(),
+        )
+    return Response(
+        html_to_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="bai-lam-{attempt.id}.pdf"'},
+    )
+
+
+@bp.route("/<int:contest_id>/results", methods=["GET", "POST"])
+@organiser_required
+def contest_results(contest_id: int):
+    """The ranking of the whole contest (all rounds), its prize list, with exports."""
+    from quizapp.contests import results as R
+    from quizapp.exports import to_csv, to_xlsx
+
+    contest = services.get_managed_contest(db.session, contest_id, actor())
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            if request.form.get("action") == "publish":
+                R.publish_contest_prizes(db.session, contest, actor=actor(), now=now())
+                flash(_("Prize list published."), "success")
+            else:
+                counts = {p: request.form.get(p, 0, type=int) or 0 for p in R.PRIZES}
+                if any(not 0 <= v <= 1000 for v in counts.values()):
+                    raise Invalid({"": "Prize counts are whole numbers from 0 to 1000."})
+                contest.prizes = counts
+                flash(_("Prize counts saved."), "success")
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            flash(t(exc.message, exc.params), "error")
+        return redirect(url_for("contests.contest_results", contest_id=contest.id))
+    ranking = R.contest_ranking(db.session, contest, now())
+    fmt = request.args.get("format")
+    if fmt in ("xlsx", "csv"):
+        headers = [
+            "Hạng",
+            "Họ và tên",
+            "Đơn vị",
+            "Số câu đúng",
+            "Số câu hỏi",
+            "Điểm",
+            "Tổng độ lệch dự đoán",
+            "Tổng thời gian (giây)",
+        ]
+        rows = [
+            [
+                r.rank,
+                r.entry.name,
+                r.entry.unit,
+                r.entry.correct,
+                r.entry.questions,
+                float(r.entry.score),
+                r.entry.prediction if r.entry.prediction is not None else "",
+                r.entry.duration_s,
+            ]
+            for r in ranking
+        ]
+        name = f"ket-qua-{contest.slug}.{fmt}"
+        body = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, "Cuộc thi")
+        mime = (
+            "text/csv; charset=utf-8"
+            if fmt == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        return Response(
+            body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
+    return render_template(
+        "contests/contest_results.html",
+        contest=contest,
+        ranking=ranking[:500],
+        total=len(ranking),
+        proposed=R.prize_list(ranking, contest.prizes or {}),
+        published=R.published_contest_prizes(db.session, contest.id),
+        prize_names=R.PRIZE_NAMES,
+        confirm=ConfirmForm(),
+        closed=bool(contest.rounds) and all(now() >= r.closes_at for r in contest.rounds),
+    )
