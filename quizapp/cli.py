@@ -139,9 +139,9 @@ def register_cli(app: Flask) -> None:
 
         from sqlalchemy import select
 
+        from quizapp.certificates.lookup import certificates_query
         from quizapp.certificates.models import Certificate
         from quizapp.certificates.render import cached_certificate
-        from quizapp.certificates.services import certificates_query
         from quizapp.orgs.models import Unit
         from quizapp.policy import SYSTEM
 

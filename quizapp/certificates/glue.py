@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, has_app_context
 
-from quizapp.certificates.services import Issuer, issue_for_attempt, issue_prizes
+from quizapp.certificates.prizes import issue_prizes
+from quizapp.certificates.services import Issuer, issue_for_attempt
 from quizapp.certificates.signing import KeyStore
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -274,79 +274,6 @@ def _withdraw_if_unearned(
     cert.revoked_reason = "Chấm lại sau khi sửa đáp án: kết quả không còn đạt ngưỡng"
 
 
-def issue_prizes(session: Session, rnd, prize_list, *, issuer: Issuer, now: datetime) -> int:
-    """Prize certificates for a published prize list (when the contest has a prize rule);
-    publishing again revokes those whose prize changed and issues the new ones."""
-    from quizapp.auth.models import User
-
-    rule = session.scalar(
-        select(CertificateRule).where(
-            CertificateRule.contest_id == rnd.contest_id,
-            CertificateRule.kind == "prize",
-            CertificateRule.active.is_(True),
-            or_(CertificateRule.round_id.is_(None), CertificateRule.round_id == rnd.id),
-        )
-    )
-    if rule is None:
-        return 0
-    wanted = {}
-    for e in prize_list.entries:
-        user = session.get(User, e["participant_id"])
-        if user is not None and user.member is not None:
-            key = f"round:{rnd.id}:member:{user.member_id}:prize:{e['prize']}"
-            wanted[key] = (user, e)
-    prefix = f"round:{rnd.id}:member:"
-    for cert in session.scalars(
-        select(Certificate).where(
-            Certificate.kind == "prize",
-            Certificate.status == "valid",
-            Certificate.achievement_key.startswith(prefix),
-        )
-    ):
-        if cert.achievement_key not in wanted:
-            cert.status, cert.revoked_at = "revoked", now
-            cert.revoked_reason = "Danh sách đạt giải đã được công bố lại"
-            cert.achievement_key = f"{cert.achievement_key}:revoked:{cert.id}"
-    session.flush()
-    issued = 0
-    for key, (user, e) in wanted.items():
-        achievement = {
-            "contest": rnd.contest.title,
-            "round": rnd.title,
-            "kind": "prize",
-            "correct": e["correct"],
-            "questions": e["questions"],
-            "rank": e["rank"],
-            "prize": e["prize_name"],
-            "date": local_today(now).isoformat(),
-            "title": rule.title,
-            "body": rule.body or f"Đạt {e['prize_name']}",
-            "signatory_title": rule.signatory_title,
-            "signatory_name": rule.signatory_name,
-            "place": rule.place,
-        }
-        member = user.member
-        cert = _create(
-            session,
-            key=key,
-            kind="prize",
-            rule=rule,
-            issuer_unit=rnd.contest.owner_unit,
-            recipient_name=member.full_name,
-            birth_year=member.birth_date.year if member.birth_date else None,
-            achievement=achievement,
-            issuer=issuer,
-            now=now,
-            contest_id=rnd.contest_id,
-            round_id=rnd.id,
-            user_id=user.id,
-            member_id=member.id,
-            recipient_unit_id=member.unit_id,
-        )
-        issued += cert is not None
-    return issued
-
-
 def issue_for_contest(session: Session, contest_id: int, *, issuer: Issuer, now: datetime) -> int:
     """Issue what every submitted attempt of the contest has earned (idempotent)."""
     attempts = session.scalars(
@@ -440,69 +367,3 @@ def reissue(
         now=now,
     )
     return new
-
-
-def lookup(session: Session, code: str) -> Certificate | None:
-    code = (code or "").strip().lower()
-    if not (20 <= len(code) <= 32 and code.isalnum()):
-        return None
-    return session.scalar(select(Certificate).where(Certificate.code == code))
-
-
-def public_facts(cert: Certificate) -> dict:
-    """What anyone may see: never phone, e-mail, citizen ID or full date of birth."""
-    a = cert.achievement
-    return {
-        "status": cert.status,
-        "serial": cert.serial,
-        "kind": cert.kind,
-        "issuer": cert.issuer_unit.name,
-        "recipient": cert.recipient_name,
-        "birth_year": cert.birth_year,
-        "contest": a.get("contest"),
-        "round": a.get("round"),
-        "result": _describe(a),
-        "issued_on": a.get("date"),
-        "revoked_reason": cert.revoked_reason if cert.status == "revoked" else None,
-        "revoked_on": cert.revoked_at.date().isoformat() if cert.revoked_at else None,
-    }
-
-
-def certificates_query(
-    actor: Actor,
-    *,
-    q: str = "",
-    contest_id: int | None = None,
-    round_id: int | None = None,
-    status: str = "",
-    unit: Unit | None = None,
-) -> Select:
-    """Certificates issued in the actor's subtree; `unit`: only recipients of that subtree."""
-    stmt = select(Certificate).join(Unit, Unit.id == Certificate.issuer_unit_id)
-    if not actor.is_admin:
-        stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in actor.managed_paths]))
-    if unit is not None:
-        recipients = select(Unit.id).where(Unit.path.startswith(unit.path))
-        stmt = stmt.where(Certificate.recipient_unit_id.in_(recipients))
-    if contest_id:
-        stmt = stmt.where(Certificate.contest_id == contest_id)
-    if round_id:
-        stmt = stmt.where(Certificate.round_id == round_id)
-    if status in ("valid", "revoked"):
-        stmt = stmt.where(Certificate.status == status)
-    if q.strip():
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(
-            or_(Certificate.recipient_name.ilike(like), Certificate.serial.ilike(like))
-        )
-    return stmt.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-
-
-def my_certificates(session: Session, user_id: int) -> list[Certificate]:
-    return list(
-        session.scalars(
-            select(Certificate)
-            .where(Certificate.user_id == user_id)
-            .order_by(Certificate.issued_at.desc())
-        )
-    )

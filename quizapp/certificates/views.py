@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from quizapp.certificates import services
+from quizapp.certificates import lookup, services
 from quizapp.certificates.forms import ReissueForm, RevokeForm, RuleForm, UnitImagesForm
 from quizapp.certificates.glue import issuer
 from quizapp.certificates.models import Certificate, CertificateRule
@@ -60,7 +60,7 @@ def _miss_rate():
 
 
 def _lookup_or_404(code: str) -> Certificate:
-    cert = services.lookup(db.session, code)
+    cert = lookup.lookup(db.session, code)
     if cert is None:
         time.sleep(0.3)  # unknown codes answer slowly: guessing is pointless anyway
         abort(404)
@@ -71,22 +71,22 @@ def _lookup_or_404(code: str) -> Certificate:
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def verify(code: str):
-    cert = services.lookup(db.session, code)
+    cert = lookup.lookup(db.session, code)
     if cert is None:
         time.sleep(0.3)
         return render_template("certificates/verify.html", cert=None, facts=None), 404
-    return render_template("certificates/verify.html", cert=cert, facts=services.public_facts(cert))
+    return render_template("certificates/verify.html", cert=cert, facts=lookup.public_facts(cert))
 
 
 @bp.get("/v/<code>.json")
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def verify_json(code: str):
-    cert = services.lookup(db.session, code)
+    cert = lookup.lookup(db.session, code)
     if cert is None:
         time.sleep(0.3)
         return jsonify({"status": "unknown"}), 404
-    return jsonify(services.public_facts(cert))
+    return jsonify(lookup.public_facts(cert))
 
 
 @bp.get("/v/<code>/credential.json")
@@ -121,7 +121,7 @@ def jwks():
 @login_required
 def mine():
     return render_template(
-        "certificates/mine.html", certificates=services.my_certificates(db.session, current_user.id)
+        "certificates/mine.html", certificates=lookup.my_certificates(db.session, current_user.id)
     )
 
 
@@ -211,7 +211,7 @@ def _filters():
 @organiser_required
 def index():
     f = _filters()
-    page = paginate(services.certificates_query(actor(), **f))
+    page = paginate(lookup.certificates_query(actor(), **f))
     return render_template(
         "certificates/index.html", page=page, f=f, revoke=RevokeForm(), reissue=ReissueForm()
     )
@@ -259,7 +259,7 @@ def reissue(cert_id: int):
 @organiser_required
 def export_zip():
     """Every valid certificate of the selection in one ZIP, streamed as it is built."""
-    stmt = services.certificates_query(actor(), **{**_filters(), "status": "valid"})
+    stmt = lookup.certificates_query(actor(), **{**_filters(), "status": "valid"})
     ids = db.session.scalars(stmt.with_only_columns(Certificate.id)).all()
 
     def generate():

@@ -109,13 +109,37 @@ def round_ranking(
     return ranking, actual
 
 
+def _checked_counts(counts: dict[str, int]) -> dict[str, int]:
+    if any(not 0 <= int(counts.get(p, 0)) <= 1000 for p in PRIZES):
+        raise Invalid({"": N_("Prize counts are whole numbers from 0 to 1000.")})
+    return {p: int(counts.get(p, 0)) for p in PRIZES}
+
+
+def set_contest_prize_counts(
+    session: Session, contest, counts: dict[str, int], *, actor: Actor, now: datetime
+) -> None:
+    """How many prizes of each kind the whole contest's prize list gives."""
+    if not can_manage(actor, contest.owner_unit.path):
+        raise NotFound(N_("Contest not found."))
+    contest.prizes = _checked_counts(counts)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="contest.prizes",
+        object_type="contest",
+        object_id=contest.id,
+        unit_path=contest.owner_unit.path,
+        summary=str(contest.prizes),
+        now=now,
+    )
+
+
 def set_prize_counts(
     session: Session, round_id: int, counts: dict[str, int], *, actor: Actor, now: datetime
 ) -> Round:
     rnd = get_managed_round(session, round_id, actor)
-    if any(not 0 <= int(counts.get(p, 0)) <= 1000 for p in PRIZES):
-        raise Invalid({"": N_("Prize counts are whole numbers from 0 to 1000.")})
-    rnd.prizes = {p: int(counts.get(p, 0)) for p in PRIZES}
+    rnd.prizes = _checked_counts(counts)
     session.flush()
     record(
         session,

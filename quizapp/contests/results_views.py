@@ -314,9 +314,7 @@ def contest_results(contest_id: int):
                 flash(_("Prize list published."), "success")
             else:
                 counts = {p: request.form.get(p, 0, type=int) or 0 for p in R.PRIZES}
-                if any(not 0 <= v <= 1000 for v in counts.values()):
-                    raise Invalid({"": "Prize counts are whole numbers from 0 to 1000."})
-                contest.prizes = counts
+                R.set_contest_prize_counts(db.session, contest, counts, actor=actor(), now=now())
                 flash(_("Prize counts saved."), "success")
             db.session.commit()
         except Invalid as exc:
