@@ -19,6 +19,12 @@ from quizapp.contests.models import (  # noqa: F401
     Round,
 )
 from quizapp.db import Base  # noqa: F401
+from quizapp.programmes.models import (  # noqa: F401
+    Completion,
+    Enrolment,
+    Lesson,
+    Programme,
+)
 from quizapp.orgs.models import (  # noqa: F401
     Member,
     MemberCategory,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 
 from quizapp.certificates.prizes import issue_prizes
-from quizapp.certificates.services import Issuer, issue_for_attempt
+from quizapp.certificates.services import Issuer, issue_for_attempt, issue_for_completion
 from quizapp.certificates.signing import KeyStore
 
 
@@ -31,8 +31,18 @@ def issue_on_publish(session, rnd, prize_list, now) -> None:
         issue_prizes(session, rnd, prize_list, issuer=issuer(), now=now)
 
 
+def issue_on_completion(session, completion, programme, member, now):
+    """Completion hook of study programmes: the certificate of completion."""
+    if not has_app_context():
+        return None
+    return issue_for_completion(session, completion, programme, member, issuer=issuer(), now=now)
+
+
 def init_app(app) -> None:
     from quizapp.contests import attempts, results
+    from quizapp.programmes import services as programmes
+
+    programmes.certificate_issuer = issue_on_completion
 
     if issue_on_submit not in attempts.SUBMIT_HOOKS:
         attempts.SUBMIT_HOOKS.append(issue_on_submit)

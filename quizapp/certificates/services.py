@@ -367,3 +367,44 @@ def reissue(
         now=now,
     )
     return new
+
+
+def issue_for_completion(
+    session: Session, completion, programme, member, *, issuer: Issuer, now: datetime
+) -> Certificate | None:
+    """The certificate of completion ("chứng chỉ") of a study programme, once per cycle."""
+    achievement = {
+        "contest": programme.title,
+        "round": None,
+        "kind": "completion",
+        "correct": None,
+        "questions": None,
+        "score": None,
+        "max_score": None,
+        "rank": None,
+        "date": local_today(completion.completed_at).isoformat(),
+        "title": programme.certificate_title,
+        "body": f"Đã hoàn thành chương trình học tập “{programme.title}”",
+        "signatory_title": programme.signatory_title,
+        "signatory_name": programme.signatory_name,
+        "place": "",
+        "expires": local_today(completion.expires_at).isoformat()
+        if completion.expires_at
+        else None,
+    }
+    return _create(
+        session,
+        key=f"programme:{programme.id}:member:{member.id}:completion:{completion.cycle}",
+        kind="completion",
+        rule=None,
+        issuer_unit=programme.owner_unit,
+        recipient_name=member.full_name,
+        birth_year=member.birth_date.year if member.birth_date else None,
+        achievement=achievement,
+        issuer=issuer,
+        now=now,
+        contest_id=programme.contest_id,
+        user_id=completion.user_id,
+        member_id=member.id,
+        recipient_unit_id=member.unit_id,
+    )

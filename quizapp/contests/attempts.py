@@ -36,6 +36,9 @@ MAX_PREDICTION = 10_000_000
 # Called after an attempt is graded: hook(session, attempt, now). Certificates register
 # here, so that contests do not depend on them.
 SUBMIT_HOOKS: list = []
+# Called before a new (non-preview) attempt is created: guard(session, round, user, now),
+# raising to refuse. Study programmes register here (order of lessons, retries, waiting).
+START_GUARDS: list = []
 
 
 def round_state(rnd: Round, now: datetime) -> str:
@@ -138,6 +141,9 @@ def start_attempt(
             current.device = device or current.device
             session.flush()
             return current
+    if not preview:
+        for guard in START_GUARDS:
+            guard(session, rnd, user, now)
     done = _finished_count(session, rnd.id, user.id)
     if not preview and done >= rnd.attempts_allowed:
         raise Conflict(N_("You have used all your attempts for this round."))
@@ -396,7 +402,9 @@ def my_attempts(session: Session, round_id: int, user_id: int) -> list[Attempt]:
 def open_contests_for(session: Session, user: User, now: datetime) -> list[Contest]:
     """Published contests this member may take part in (for the home page)."""
     contests = session.scalars(
-        select(Contest).where(Contest.status == "published").order_by(Contest.created_at.desc())
+        select(Contest)
+        .where(Contest.status == "published", Contest.kind == "contest")
+        .order_by(Contest.created_at.desc())
     ).all()
     return [
         c

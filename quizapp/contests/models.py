@@ -30,6 +30,7 @@ class Contest(Base):
     __table_args__ = (
         CheckConstraint("status IN ('draft','published','closed','archived')", name="status"),
         CheckConstraint("eligibility IN ('subtree','units','public')", name="eligibility"),
+        CheckConstraint("kind IN ('contest','programme')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +56,8 @@ class Contest(Base):
         JSON, default=lambda: ["score", "prediction", "time", "submitted"]
     )
     status: Mapped[str] = mapped_column(String(10), default="draft")
+    # "programme": the hidden container of a study programme's lesson checks.
+    kind: Mapped[str] = mapped_column(String(10), default="contest", server_default="contest")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

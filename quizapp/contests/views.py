@@ -31,6 +31,7 @@ def index():
     stmt = (
         select(Contest)
         .join(Unit, Unit.id == Contest.owner_unit_id)
+        .where(Contest.kind == "contest")
         .order_by(Contest.created_at.desc())
     )
     if not a.is_admin:

@@ -1,0 +1,1 @@
+"""Study programmes: ordered lessons with graded checks, enrolment, completion and renewal."""
