@@ -59,6 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from quizapp.contests.views import bp as contests_bp
     from quizapp.main import bp as main_bp
     from quizapp.orgs.views import bp as orgs_bp
+    from quizapp.programmes.views import bp as programmes_bp
 
     for bp in (
         main_bp,
@@ -69,6 +70,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         contests_bp,
         take_bp,
         certificates_bp,
+        programmes_bp,
     ):
         app.register_blueprint(bp)
 

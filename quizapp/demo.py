@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from quizapp.orgs.members import MemberData, create_member
 from quizapp.orgs.models import Member, Unit, UnitType
 from quizapp.orgs.services import create_unit
 from quizapp.policy import SYSTEM
+from quizapp.timeutil import local_today
 
 DEMO_PASSWORD = "quizapp2026"  # noqa: S105 - published demo credential
 
@@ -141,14 +142,25 @@ def demo_logins() -> list[str]:
     return lines
 
 
-def _people(kind: str, rng: random.Random, year: int) -> tuple[date, tuple[str, ...], date | None]:
+def _admitted(rng: random.Random, today: date, years: list[int]) -> date:
+    """A 26 March of one of `years`, or (one time in four) a day of the last two months:
+    the new members of the current union year, whom the political-theory programme is for."""
+    if rng.random() < 0.25:
+        return today - timedelta(days=rng.randint(1, 60))
+    return date(rng.choice(years), 3, 26)
+
+
+def _people(
+    kind: str, rng: random.Random, today: date
+) -> tuple[date, tuple[str, ...], date | None]:
+    year = today.year
     if kind == "pupil":
         birth = date(rng.choice([2008, 2009, 2010, 2011]), rng.randint(1, 12), rng.randint(1, 28))
         cats = ["pupil"]
         admitted = None
         if birth.year <= 2010 and rng.random() < 0.7:
             cats.append("member")
-            admitted = date(rng.choice([2025, 2026]), 3, 26)
+            admitted = _admitted(rng, today, [2025, 2026])
         return birth, tuple(cats), admitted
     if kind == "staff":
         birth = date(rng.randint(1978, 2000), rng.randint(1, 12), rng.randint(1, 28))
@@ -163,7 +175,7 @@ def _people(kind: str, rng: random.Random, year: int) -> tuple[date, tuple[str, 
     admitted = None
     if roll < 0.75 and year - birth.year <= 30:
         cats.append("member")
-        admitted = date(rng.choice([2019, 2021, 2023, 2025, 2026]), 3, 26)
+        admitted = _admitted(rng, today, [2019, 2021, 2023, 2025, 2026])
     if roll < 0.22:
         cats.append("cadre")
     if rng.random() < 0.25:
@@ -196,7 +208,10 @@ def load_demo(
     leaves = [(units[c], k) for c, _n, _t, _p, k in UNITS if k]
     for i in range(members):
         unit, kind = leaves[i % len(leaves)]
-        birth, cats, admitted = _people(kind, rng, now.year)
+        birth, cats, admitted = _people(kind, rng, local_today(now))
+        if i == 0:  # the demo member (MEMBER_LOGIN) was admitted this union year
+            cats, admitted = tuple(sorted({*cats, "member"})), local_today(now) - timedelta(days=20)
+            birth = date(local_today(now).year - 19, birth.month, birth.day)
         name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
         create_member(
             session,

@@ -19,12 +19,6 @@ from quizapp.contests.models import (  # noqa: F401
     Round,
 )
 from quizapp.db import Base  # noqa: F401
-from quizapp.programmes.models import (  # noqa: F401
-    Completion,
-    Enrolment,
-    Lesson,
-    Programme,
-)
 from quizapp.orgs.models import (  # noqa: F401
     Member,
     MemberCategory,
@@ -32,4 +26,10 @@ from quizapp.orgs.models import (  # noqa: F401
     PendingImport,
     Unit,
     UnitType,
+)
+from quizapp.programmes.models import (  # noqa: F401
+    Completion,
+    Enrolment,
+    Lesson,
+    Programme,
 )

@@ -84,6 +84,11 @@ def authenticate(session: Session, identifier: str, password: str) -> User | Non
 _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 
 
+# Called at every login: hook(session, user, now). Study programmes enrol members who
+# joined a programme's audience since (without auth depending on programmes).
+LOGIN_HOOKS: list = []
+
+
 def open_session(session: Session, user: User, *, user_agent: str, now: datetime) -> LoginSession:
     """Start a fresh server-side login session (a new identifier at every login)."""
     login = LoginSession(
@@ -96,6 +101,8 @@ def open_session(session: Session, user: User, *, user_agent: str, now: datetime
     session.add(login)
     user.last_login_at = now
     session.flush()
+    for hook in LOGIN_HOOKS:
+        hook(session, user, now)
     return login
 
 

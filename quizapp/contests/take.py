@@ -70,6 +70,8 @@ def landing(slug: str):
         and not (current_user.is_authenticated and actor().is_organiser)
     ):
         abort(404)
+    if contest.kind == "programme":  # a study programme's checks live on its lesson pages
+        return redirect(url_for("programmes.lesson_for_round", round_id=contest.rounds[0].id))
     moment = now()
     rounds = []
     for rnd in contest.rounds:
@@ -126,8 +128,15 @@ def start(round_id: int):
             raise
         flash(t(exc.message, exc.params), "error")
         rnd = db.session.get(A.Round, round_id)
-        return redirect(url_for("take.landing", slug=rnd.contest.slug))
+        return redirect(_round_page(rnd))
     return _with_device(redirect(url_for("take.attempt", attempt_id=attempt.id)))
+
+
+def _round_page(rnd) -> str:
+    """Where a round's participant goes back to: the contest, or a programme's lesson."""
+    if rnd.contest.kind == "programme":
+        return url_for("programmes.lesson_for_round", round_id=rnd.id)
+    return url_for("take.landing", slug=rnd.contest.slug)
 
 
 def _load(attempt_id: int):
@@ -307,6 +316,8 @@ def result(attempt_id: int):
     attempt = _load(attempt_id)
     if attempt.status == "in_progress":
         return redirect(url_for("take.attempt", attempt_id=attempt.id))
+    if attempt.round.contest.kind == "programme":
+        return redirect(url_for("programmes.check_result", attempt_id=attempt.id))
     rows = None
     if A.may_review_answers(attempt, now()):
         rows = A.review_rows(db.session, attempt)

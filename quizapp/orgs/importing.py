@@ -47,6 +47,11 @@ class ImportPlan:
         return not self.problems
 
 
+# Called after a roster import with the ids of the members created or updated:
+# hook(session, member_ids, now). Study programmes enrol the audience's newcomers here.
+IMPORT_HOOKS: list = []
+
+
 def plan_import(
     session: Session, kind: str, filename: str, content: bytes, *, actor: Actor, pii_key: str
 ) -> ImportPlan:
@@ -258,11 +263,13 @@ def apply_import(
             {"file": N_("The file has %(n)s rejected rows; nothing was imported.")},
             n=len(plan.problems),
         )
+    touched: list[int] = []
     if kind == "members":
         for row in plan.creates:
-            create_member(
+            member = create_member(
                 session, _row_data(session, row), actor=actor, pii_key=pii_key, now=now, audit=False
             )
+            touched.append(member.id)
         for row, _changes in plan.updates:
             member = (
                 session.scalar(select(Member).where(Member.code == row.code)) if row.code else None
@@ -278,6 +285,9 @@ def apply_import(
             )
             if not member.active:
                 member.active = True
+            touched.append(member.id)
+        for hook in IMPORT_HOOKS:
+            hook(session, touched, now)
     else:
         _apply_units(session, plan, actor=actor, now=now)
     unit_path = "/" if actor.is_admin else (actor.managed_paths[0] if actor.managed_paths else "/")

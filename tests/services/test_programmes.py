@@ -17,6 +17,7 @@ from quizapp.orgs.members import MemberData, update_member
 from quizapp.policy import SYSTEM
 from quizapp.programmes import reports as R
 from quizapp.programmes import services as S
+from quizapp.programmes import study as ST
 from quizapp.programmes.models import Completion, Enrolment
 from tests.contest_helpers import make_bank
 from tests.factories import make_member, make_unit, make_user
@@ -27,7 +28,7 @@ def issued(tmp_path, monkeypatch):
     """Completions issue real signed certificates (as the app wires them)."""
     issuer = Issuer(KeyStore(tmp_path / "keys"), "https://quiz.example.vn")
     monkeypatch.setattr(
-        S,
+        ST,
         "certificate_issuer",
         lambda s, c, p, m, now: issue_for_completion(s, c, p, m, issuer=issuer, now=now),
     )
@@ -122,7 +123,7 @@ def test_sequential_locking_and_completion_once_with_certificate(session, world,
         take(session, first, user, now + timedelta(minutes=10))
     assert completions(session, programme) == 1
     assert session.scalar(select(func.count()).select_from(Certificate)) == 1
-    view = S.overview(session, programme, user.member, now + timedelta(hours=1))
+    view = ST.overview(session, programme, user.member, now + timedelta(hours=1))
     assert view.status == "completed" and view.percent == 100
 
 
@@ -150,7 +151,7 @@ def test_failed_check_retry_with_waiting_time_and_attempt_limit(session, world, 
     S.set_status(session, programme.id, "published", actor=SYSTEM, now=now)
     user = world["user"]
     take(session, lesson, user, now, right=False)
-    state = S.overview(session, programme, user.member, now + timedelta(minutes=30)).states
+    state = ST.overview(session, programme, user.member, now + timedelta(minutes=30)).states
     assert state[lesson.id].state == "waiting"
     with pytest.raises(Conflict, match="again from"):
         take(session, lesson, user, now + timedelta(minutes=30))
@@ -192,21 +193,21 @@ def test_expiry_and_renewal(session, world, now):
     first = session.scalars(select(Completion)).one()
     assert first.expires_at == (now + timedelta(minutes=2)).replace(year=2027)
     soon = first.expires_at - timedelta(days=40)
-    assert S.overview(session, programme, user.member, soon).status == "completed"
+    assert ST.overview(session, programme, user.member, soon).status == "completed"
     with pytest.raises(Conflict, match="Renewal opens"):
         take(session, lesson, user, soon)
     later = first.expires_at + timedelta(days=1)
-    assert S.overview(session, programme, user.member, later).status == "expired"
+    assert ST.overview(session, programme, user.member, later).status == "expired"
     take(session, lesson, user, later)
     second = session.scalars(select(Completion).where(Completion.cycle == 2)).one()
     assert second.completed_at > first.expires_at
-    assert S.overview(session, programme, user.member, later).status == "completed"
+    assert ST.overview(session, programme, user.member, later).status == "completed"
 
 
 def test_members_joining_the_audience_later_are_enrolled(session, world, now):
     programme = make_programme(session, world["province"], world["bank"], now)
     newcomer = make_member(session, world["commune"], categories=("youth",))
-    assert S.enrolment_of(session, programme.id, newcomer.id) is None
+    assert ST.enrolment_of(session, programme.id, newcomer.id) is None
     update_member(
         session,
         newcomer.id,
@@ -215,9 +216,9 @@ def test_members_joining_the_audience_later_are_enrolled(session, world, now):
         pii_key="k",
         now=now,
     )
-    assert S.enrol_member(session, [newcomer.id], now) == 1
-    assert S.enrolment_of(session, programme.id, newcomer.id) is not None
-    assert S.enrol_member(session, [newcomer.id], now) == 0  # idempotent
+    assert ST.enrol_member(session, [newcomer.id], now) == 1
+    assert ST.enrolment_of(session, programme.id, newcomer.id) is not None
+    assert ST.enrol_member(session, [newcomer.id], now) == 0  # idempotent
 
 
 def test_admitted_in_period_audience(session, world, now):
@@ -239,12 +240,12 @@ def test_self_enrolment_for_open_programmes(session, world, now):
         session, world["province"], world["bank"], now, self_enrol=True, populations=()
     )
     user = world["user"]
-    assert S.enrolment_of(session, programme.id, user.member_id) is None
+    assert ST.enrolment_of(session, programme.id, user.member_id) is None
     with pytest.raises(Forbidden):
         take(session, programme.lessons[0], user, now)
-    S.self_enrol(session, programme.id, member=user.member, now=now)
+    ST.self_enrol(session, programme.id, member=user.member, now=now)
     take(session, programme.lessons[0], user, now)
-    assert S.enrolment_of(session, programme.id, user.member_id).source == "self"
+    assert ST.enrolment_of(session, programme.id, user.member_id).source == "self"
 
 
 def test_builder_rules(session, world, now):
@@ -322,3 +323,32 @@ def test_organiser_progress_on_a_roster_of_hundreds(session, world, now, issued)
     assert total.enrolled == 300 + 1 and total.completed == 20  # + the world's member
     missing = R.member_progress(session, programme, province, now, status="not_completed")
     assert len(missing) == 301 - 20
+
+
+def test_roster_import_enrols_the_newcomers(session, world, now):
+    from quizapp.orgs.importing import apply_import
+    from quizapp.orgs.models import Member
+    from tests.services.test_roster_import import HEADERS, KEY, xlsx
+
+    programme = make_programme(session, world["province"], world["bank"], now)
+    rows = [
+        ["DV9", "Phạm Thu Hà", "01/02/2007", "0912999001", "", "TD-MH", "Đoàn viên", "", ""],
+        ["", "Võ Văn Tư", "", "0912999002", "", "TD-MH", "Thanh niên", "", ""],
+    ]
+    apply_import(
+        session, "members", "ds.xlsx", xlsx(rows, HEADERS), actor=SYSTEM, pii_key=KEY, now=now
+    )
+    ha = session.scalar(select(Member).where(Member.code == "DV9"))
+    tu = session.scalar(select(Member).where(Member.phone == "0912999002"))
+    assert ST.enrolment_of(session, programme.id, ha.id) is not None
+    assert ST.enrolment_of(session, programme.id, tu.id) is None  # youth: not the audience
+
+
+def test_login_enrols_members_who_joined_the_audience(session, world, now):
+    from quizapp.auth.services import open_session
+
+    programme = make_programme(session, world["province"], world["bank"], now)
+    late = make_user(session, role="member", unit=world["commune"])
+    assert ST.enrolment_of(session, programme.id, late.member_id) is None
+    open_session(session, late, user_agent="test", now=now)
+    assert ST.enrolment_of(session, programme.id, late.member_id) is not None

@@ -1,0 +1,167 @@
+"""Programme pages: the organiser builds and publishes a programme, a member studies it
+without JavaScript (fails a check, retries, completes) and downloads the certificate, and
+the organiser's progress, scoping and the follow-up export."""
+
+import io
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from quizapp.contests.models import Attempt
+from quizapp.programmes.models import Completion, Programme
+from tests.contest_helpers import make_bank
+from tests.factories import make_member, make_unit
+from tests.services.test_programmes import make_programme
+
+
+@pytest.fixture()
+def world(session, now):
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    commune_a = make_unit(session, "Đoàn xã Mỹ Hòa Hưng", parent=province, code="AG-A")
+    commune_b = make_unit(session, "Đoàn phường Long Xuyên", parent=province, code="AG-B")
+    bank = make_bank(session, province, now)
+    session.commit()
+    return dict(province=province, a=commune_a, b=commune_b, bank=bank)
+
+
+def answer_and_submit(client, session, attempt_id, *, right):
+    attempt = session.get(Attempt, attempt_id)
+    data = {"go": "review"}
+    for aq in attempt.questions:
+        data.setdefault("position", [])
+        data["position"].append(str(aq.position))
+        data[f"a{aq.position}"] = str(aq.option_order.index(0 if right else 1))
+    assert client.post(f"/attempts/{attempt_id}", data=data).status_code == 302
+    return client.post(f"/attempts/{attempt_id}/submit", data={})
+
+
+def test_organiser_builds_and_publishes(client, login_as, world, session):
+    login_as("organiser", world["province"])
+    resp = client.post(
+        "/org/programmes/new",
+        data={
+            "title": "Kỹ năng an toàn thông tin trên không gian mạng",
+            "owner_unit_id": world["province"].id,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "populations": ["member", "youth"],
+            "order": "free",
+            "renewal_months": "12",
+            "certificate_title": "CHỨNG CHỈ",
+        },
+    )
+    assert resp.status_code == 302
+    programme = session.scalar(select(Programme))
+    bad = client.post(
+        f"/org/programmes/{programme.id}/lessons/new",
+        data={
+            "title": "Bài 1",
+            "bank_id": world["bank"].id,
+            "categories": ["c1"],
+            "questions": "40",
+            "pass_mark": "80",
+            "time_limit": "10",
+            "reading_minutes": "5",
+        },
+    )
+    assert bad.status_code == 200 and "chỉ còn" in bad.get_data(as_text=True)
+    for n, cat in ((1, "c1"), (2, "c2")):
+        ok = client.post(
+            f"/org/programmes/{programme.id}/lessons/new",
+            data={
+                "title": f"Bài {n}",
+                "content": "### Mật khẩu\nDùng **mật khẩu mạnh**.",
+                "bank_id": world["bank"].id,
+                "categories": [cat],
+                "questions": "3",
+                "pass_mark": "80",
+                "time_limit": "10",
+                "reading_minutes": "5",
+                "required": "y",
+            },
+        )
+        assert ok.status_code == 302
+    page = client.get(f"/org/programmes/{programme.id}").get_data(as_text=True)
+    assert "Bài 1" in page and "Bài 2" in page and "12 tháng" in page
+    resp = client.post(f"/org/programmes/{programme.id}/status", data={"status": "published"})
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.get(Programme, programme.id).status == "published"
+    listing = client.get("/org/programmes").get_data(as_text=True)
+    assert "Kỹ năng an toàn thông tin" in listing and "Đã công bố" in listing
+
+
+def test_member_studies_fails_once_completes_and_downloads(
+    client, login_as, world, session, now, tmp_path
+):
+    programme = make_programme(session, world["province"], world["bank"], now)
+    session.commit()
+    user = login_as("member", world["a"])
+    mine = client.get("/me/programmes").get_data(as_text=True)
+    assert programme.title in mine and "Bài 1" in mine  # enrolled at login, next lesson shown
+    first, second = programme.lessons
+    locked = client.get(f"/programmes/{programme.id}/lessons/{second.id}").get_data(as_text=True)
+    assert "Bắt đầu làm bài kiểm tra" not in locked
+    page = client.get(f"/programmes/{programme.id}/lessons/{first.id}").get_data(as_text=True)
+    assert "<strong>bài học</strong>" in page
+    resp = client.post(f"/rounds/{first.round_id}/start", data={})
+    attempt_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    resp = answer_and_submit(client, session, attempt_id, right=False)
+    result = client.get(f"/attempts/{attempt_id}/result")
+    assert result.status_code == 302 and "/programmes/checks/" in result.headers["Location"]
+    text = client.get(result.headers["Location"]).get_data(as_text=True)
+    assert "Chưa đạt" in text and "đọc lại bài học" in text
+    for lesson in (first, second):
+        resp = client.post(f"/rounds/{lesson.round_id}/start", data={})
+        attempt_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+        answer_and_submit(client, session, attempt_id, right=True)
+    text = client.get(f"/programmes/checks/{attempt_id}").get_data(as_text=True)
+    assert "Chúc mừng" in text
+    completion = session.scalar(select(Completion).where(Completion.user_id == user.id))
+    assert completion is not None and completion.certificate_id
+    pdf = client.get(f"/certificates/{completion.certificate_id}.pdf")
+    assert pdf.status_code == 200
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf.data)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    assert "Đã hoàn thành chương trình học tập" in out.stdout and "CHỨNG CHỈ" in out.stdout
+
+
+def test_progress_scoping_and_export(client, login_as, world, session, now):
+    programme = make_programme(session, world["province"], world["bank"], now, lessons=1)
+    for i in range(3):
+        make_member(session, world["a"], phone=f"091800000{i}")
+    make_member(session, world["b"], name="Người Xã Khác", phone="0918000009")
+    from quizapp.orgs.models import Member
+    from quizapp.programmes.study import enrol_member
+
+    enrol_member(session, list(session.scalars(select(Member.id))), now)
+    session.commit()
+    login_as("organiser", world["a"])
+    page = client.get(f"/org/programmes/{programme.id}/progress")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Người Xã Khác" not in text and "<svg" in text
+    resp = client.get(f"/org/programmes/{programme.id}/progress/not-completed.xlsx")
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Họ và tên", "Đơn vị", "Số điện thoại")
+    assert len(rows) == 1 + 3 and all(r[1] == "Đoàn xã Mỹ Hòa Hưng" for r in rows[1:])
+    assert {r[2] for r in rows[1:]} == {"0918000000", "0918000001", "0918000002"}
+    # The commune's organiser cannot pick the other commune as scope.
+    other = client.get(f"/org/programmes/{programme.id}/progress?unit={world['b'].id}")
+    assert "Người Xã Khác" not in other.get_data(as_text=True)
+    assert client.get(f"/org/programmes/{programme.id}/edit").status_code == 404
+
+
+def test_members_cannot_reach_the_builder(client, login_as, world):
+    login_as("member", world["a"])
+    assert client.get("/org/programmes").status_code == 403
+
+
+def test_draft_programmes_are_hidden(client, login_as, world, session, now):
+    programme = make_programme(session, world["province"], world["bank"], now, publish=False)
+    session.commit()
+    login_as("member", world["a"])
+    assert client.get(f"/programmes/{programme.id}").status_code == 404
