@@ -40,7 +40,7 @@ def issue_on_completion(session, completion, programme, member, now):
 
 def init_app(app) -> None:
     from quizapp.contests import attempts, results
-    from quizapp.programmes import services as programmes
+    from quizapp.programmes import study as programmes
 
     programmes.certificate_issuer = issue_on_completion
 
