@@ -13,6 +13,7 @@ run: setup
 	$(FLASK) import-bank question_banks/*.yaml --unit AG
 	$(FLASK) seed-demo-contest
 	$(FLASK) import-programme question_banks/programmes/*.yaml --unit AG --publish
+	$(FLASK) load-indicator-plans
 	@echo "==> quizapp on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

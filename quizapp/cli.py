@@ -446,6 +446,38 @@ def register_bank_cli(app: Flask) -> None:
         if failed:
             sys.exit(1)
 
+    @app.cli.command("load-indicator-plans")
+    @click.option("--replace", is_flag=True, help="Overwrite admins' edits with the shipped files.")
+    @with_appcontext
+    @writes
+    def load_indicator_plans_cmd(replace):
+        """Store the shipped plan indicator definitions (quizapp/indicators/plans)."""
+        from quizapp.indicators.services import load_shipped
+
+        done = load_shipped(db.session, utcnow(), replace=replace)
+        db.session.commit()
+        click.echo(f"plans loaded: {', '.join(done) or 'none (already there)'}")
+
+    @app.cli.command("snapshot-indicators")
+    @click.option("--plan", "plan_key", default=None, help="One plan (default: every plan).")
+    @click.option("--year", type=int, default=None, help="Reporting year (default: current).")
+    @click.option("--reason", type=click.Choice(["monthly", "report", "manual"]), default="monthly")
+    @with_appcontext
+    @writes
+    def snapshot_indicators_cmd(plan_key, year, reason):
+        """Snapshot every unit's indicator values (run monthly from cron, and for reports)."""
+        from quizapp.indicators import services as I
+
+        moment = utcnow()
+        I.load_shipped(db.session, moment)
+        for row, plan in I.plans(db.session):
+            if plan_key and row.key != plan_key:
+                continue
+            y = year or I.current_year(plan, moment)
+            snap = I.take_snapshot(db.session, row.key, y, moment, reason=reason)
+            db.session.commit()
+            click.echo(f"{row.key} {y}: snapshot {snap.id} in {snap.seconds:.2f} s")
+
     @app.cli.command("export-bank")
     @click.argument("key")
     @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)

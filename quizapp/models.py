@@ -19,6 +19,13 @@ from quizapp.contests.models import (  # noqa: F401
     Round,
 )
 from quizapp.db import Base  # noqa: F401
+from quizapp.indicators.models import (  # noqa: F401
+    Confirmation,
+    IndicatorEntry,
+    PlanDefinition,
+    Snapshot,
+    SnapshotValue,
+)
 from quizapp.orgs.models import (  # noqa: F401
     Member,
     MemberCategory,

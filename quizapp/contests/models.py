@@ -149,7 +149,7 @@ class Attempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))  # at the time of the attempt
     number: Mapped[int] = mapped_column(default=1)
     preview: Mapped[bool] = mapped_column(default=False)

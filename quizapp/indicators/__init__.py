@@ -1,0 +1,1 @@
+"""Plan indicators: shipped definitions, their loader, and the pure maths of rates and targets."""
