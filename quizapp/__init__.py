@@ -40,6 +40,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         timezone_selector=select_timezone,
         default_translation_directories=os.path.join(app.root_path, "translations"),
     )
+    from quizapp.cache import make_cache
+
+    app.extensions["quizapp_cache"] = make_cache(app.config.get("CACHE_URL", "memory://"))
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -57,6 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from quizapp.certificates.views import bp as certificates_bp
     from quizapp.contests.take import bp as take_bp
     from quizapp.contests.views import bp as contests_bp
+    from quizapp.indicators.views import bp as indicators_bp
     from quizapp.main import bp as main_bp
     from quizapp.orgs.views import bp as orgs_bp
     from quizapp.programmes.views import bp as programmes_bp
@@ -71,6 +75,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         take_bp,
         certificates_bp,
         programmes_bp,
+        indicators_bp,
     ):
         app.register_blueprint(bp)
 

@@ -49,3 +49,27 @@ def line_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every label above is escaped
+
+
+def target_bar(
+    actual: float | None, target: float | None, *, top: float = 100.0, title: str = ""
+) -> Markup:
+    """A horizontal bar of the actual value with the target as a dark tick (percentages by
+    default; pass `top` for numbers)."""
+    width, height = 240, 18
+    top = max(top, actual or 0, target or 0, 1)
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}" class="bar" xmlns="http://www.w3.org/2000/svg">',
+        f'<rect x="0" y="3" width="{width}" height="{height - 6}" fill="#e3e3e3"/>',
+    ]
+    if actual is not None:
+        parts.append(
+            f'<rect x="0" y="3" width="{width * actual / top:.1f}" height="{height - 6}" '
+            f'fill="#0b57d0"/>'
+        )
+    if target is not None:
+        x = min(width - 1.5, width * target / top)
+        parts.append(f'<rect x="{x:.1f}" y="0" width="3" height="{height}" fill="#1f1f1f"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - the only text is the escaped title

@@ -129,7 +129,7 @@ def line_counts(
 
 def not_counted(session: Session, plan: Plan, line: Line, year: int, now: datetime, unit_path: str):
     """The members of a unit's subtree in a line's denominator but not its numerator (for
-    follow-up): a select of (Member, Unit)."""
+    follow-up): a select of Member, by unit and name."""
     start, end = bounds(plan, year, now)
     activity = line.activity
     since = start if activity.window is Window.PERIOD else None
@@ -141,7 +141,7 @@ def not_counted(session: Session, plan: Plan, line: Line, year: int, now: dateti
     }[activity.mode]()
     h = MemberUnitHistory
     stmt = (
-        select(Member, Unit)
+        select(Member)
         .join(h, _placed_at(end))
         .join(Unit, Unit.id == h.unit_id)
         .where(

@@ -139,10 +139,10 @@ def test_expired_completion_does_not_count(session, tree, now):
     got = values_by_unit(C.compute(session, plan, YEAR, now), "1.6", cadre_line)
     assert got[a.id] == (1, 2)
     # The follow-up list names the one who does not count.
-    rows = session.execute(
+    rows = session.scalars(
         C.not_counted(session, plan, ind.lines[cadre_line], YEAR, now, tree["province"].path)
     ).all()
-    assert [m.id for m, _u in rows] == [expired.id]
+    assert [m.id for m in rows] == [expired.id]
 
 
 def test_unit_level_attested_and_reported_figures(session, tree, now):

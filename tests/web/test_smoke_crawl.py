@@ -1,6 +1,7 @@
 """Every page an organiser and a member can reach, on the full demo data (shipped banks,
 demo contest): nothing answers 500, lists page, every link found on the way resolves."""
 
+import html
 import re
 
 from sqlalchemy import select
@@ -8,10 +9,10 @@ from sqlalchemy import select
 from quizapp.auth.models import User
 
 
-def _links(html: str) -> set[str]:
+def _links(page: str) -> set[str]:
     return {
-        h
-        for h in re.findall(r'href="(/[^"#]*)"', html)
+        html.unescape(h)
+        for h in re.findall(r'href="(/[^"#]*)"', page)
         if not h.startswith("/static/") and not h.endswith((".pdf", ".zip", ".xlsx"))
     }
 
@@ -41,6 +42,15 @@ def test_demo_site_has_no_broken_page(client, runner, session):
             "AG",
         ],
         ["seed-demo-contest"],
+        ["import-bank", "question_banks/ly-luan-chinh-tri-doan-vien.yaml", "--unit", "AG"],
+        [
+            "import-programme",
+            "question_banks/programmes/ly-luan-chinh-tri-doan-vien-moi.yaml",
+            "--unit",
+            "AG",
+            "--publish",
+        ],
+        ["load-indicator-plans"],
     ):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
@@ -52,6 +62,7 @@ def test_demo_site_has_no_broken_page(client, runner, session):
     client.post("/logout")
     member = session.scalar(select(User).where(User.phone == "0912000001"))
     client.post("/login", data={"identifier": member.phone, "password": "quizapp2026"})
-    seen = _crawl(client, ["/", "/me", "/me/certificates"])
+    seen = _crawl(client, ["/", "/me", "/me/certificates", "/me/programmes"])
     assert not {u: s for u, s in seen.items() if s >= 500 or s == 404}, seen
     assert any(u.startswith("/c/") for u in seen)  # the demo contest is offered
+    assert any(u.startswith("/programmes/") for u in seen)  # and the new members' programme
