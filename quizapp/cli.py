@@ -228,6 +228,24 @@ def register_cli(app: Flask) -> None:
         if slug:
             click.echo(f"Demo contest: {current_app.config['BASE_URL']}/c/{slug}")
 
+    @app.cli.command("seed-demo-activity")
+    @with_appcontext
+    @writes
+    def seed_demo_activity():
+        """Demo members study the programmes and take the open round (demo), then the
+        indicators are snapshotted; skipped once anybody has taken part."""
+        from quizapp.demo_activity import load_demo_activity
+        from quizapp.indicators import services as I
+
+        moment = utcnow()
+        counts = load_demo_activity(db.session, now=moment)
+        db.session.commit()
+        if counts:
+            click.echo(f"Demo activity: {counts['members']} members, {counts['attempts']} attempts")
+            I.load_shipped(db.session, moment)
+            I.snapshot_all(db.session, moment, reason="manual")
+            db.session.commit()
+
     @app.cli.command("create-admin")
     @click.option("--name", required=True)
     @click.option("--email", default=None)
@@ -477,6 +495,55 @@ def register_bank_cli(app: Flask) -> None:
             snap = I.take_snapshot(db.session, row.key, y, moment, reason=reason)
             db.session.commit()
             click.echo(f"{row.key} {y}: snapshot {snap.id} in {snap.seconds:.2f} s")
+
+    @app.cli.command("indicators-report")
+    @click.option("--unit", "unit_code", required=True, help="The reporting unit's code.")
+    @click.option("--year", type=int, required=True, help="Reporting year (16/10 to 15/10).")
+    @click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf"]), default="xlsx")
+    @click.option("--plan", "plan_keys", multiple=True, help="A plan (repeat; default: all).")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+    @click.option("--refresh", is_flag=True, help="Take a new report snapshot first.")
+    @click.option("--place", default="", help="Place before the date (default: unit name).")
+    @with_appcontext
+    @writes
+    def indicators_report_cmd(unit_code, year, fmt, plan_keys, output, refresh, place):
+        """Write a unit's annual indicator report (XLSX or PDF) from the year's report
+        snapshot, taking one when the year has none."""
+        from sqlalchemy import select
+
+        from quizapp.errors import NotFound
+        from quizapp.indicators import report as R
+        from quizapp.indicators import services as I
+        from quizapp.orgs.models import Unit
+        from quizapp.policy import SYSTEM
+
+        moment = utcnow()
+        I.load_shipped(db.session, moment)
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise click.ClickException(f"no unit {unit_code}")
+        try:
+            reports = R.build_reports(
+                db.session,
+                unit.id,
+                year,
+                actor=SYSTEM,
+                now=moment,
+                keys=plan_keys,
+                refresh=refresh,
+                place=place,
+            )
+        except NotFound as err:
+            raise click.ClickException(f"no plan among {', '.join(plan_keys)}") from err
+        db.session.commit()  # the report snapshots are kept: they are the report's evidence
+        with current_app.test_request_context():  # templates render as in a request
+            data = R.render_report(reports, fmt)
+        path = output or R.report_filename(unit.code, year, fmt)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        for r in reports:
+            click.echo(f"{r.plan.key} {year}: snapshot {r.snapshot_id}")
+        click.echo(f"wrote {path}")
 
     @app.cli.command("export-bank")
     @click.argument("key")
