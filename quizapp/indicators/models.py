@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quizapp.db import Base, utcnow
@@ -19,6 +19,9 @@ class PlanDefinition(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     source: Mapped[str] = mapped_column(Text)
+    # Unit types chosen for unit-level indicators, by the indicator's first code (replacing
+    # the file's default, e.g. another level for the abolished district unions).
+    unit_types: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

@@ -98,6 +98,55 @@ def save_definition(
     return row
 
 
+def set_unit_types(
+    session: Session, key: str, code: str, types: list[str], *, actor: Actor, now: datetime
+) -> PlanDefinition:
+    """Choose the unit types a unit-level indicator is counted over (admins and organisers
+    of a top-level unit); an empty choice restores the file's default."""
+    from quizapp.orgs.models import UnitType
+
+    if not (actor.is_admin or any(p.count("/") == 2 for p in actor.managed_paths)):
+        raise Forbidden(N_("Only administrators and provincial organisers can change this."))
+    row, plan = get_plan(session, key)
+    try:
+        ind = plan.indicator(code)
+    except KeyError:
+        raise NotFound(N_("Indicator not found.")) from None
+    if ind.kind is not Kind.UNIT_LEVEL:
+        raise Invalid(
+            {"unit_types": N_("Only share-of-units indicators are counted over unit types.")}
+        )
+    known = set(session.scalars(select(UnitType.key)))
+    if any(t not in known for t in types):
+        raise Invalid({"unit_types": N_("Unknown unit type.")})
+    chosen = dict(row.unit_types or {})
+    before = chosen.get(ind.code)
+    if types:
+        chosen[ind.code] = sorted(set(types))
+    else:
+        chosen.pop(ind.code, None)
+    row.unit_types = chosen
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="indicators.unit_types",
+        object_type="plan",
+        object_id=key,
+        summary=f"{key} {ind.code}",
+        before={"unit_types": before},
+        after={"unit_types": chosen.get(ind.code)},
+        now=now,
+    )
+    return row
+
+
+def unit_types_of(row: PlanDefinition, ind: Indicator) -> tuple[str, ...]:
+    """The unit types a unit-level indicator is counted over now."""
+    chosen = (row.unit_types or {}).get(ind.code)
+    return tuple(chosen) if chosen else ind.unit_level.unit_types
+
+
 # --- snapshots ----------------------------------------------------------------------------
 
 
@@ -111,7 +160,13 @@ def take_snapshot(
     """Compute every unit's values and store them (one INSERT of many rows)."""
     row, plan = get_plan(session, key)
     started = clock.perf_counter()
-    values = C.compute(session, plan, year, now)
+    values = C.compute(
+        session,
+        plan,
+        year,
+        now,
+        unit_types={k: tuple(v) for k, v in (row.unit_types or {}).items()},
+    )
     _start, as_of = C.bounds(plan, year, now)
     snap = Snapshot(
         plan_key=key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from quizapp.charts import line_chart, target_bar
 from quizapp.errors import DomainError
@@ -254,9 +255,40 @@ def followup_export():
 def definitions():
     I.load_shipped(db.session, now())
     db.session.commit()
+    from quizapp.orgs.models import UnitType
+
+    a = actor()
     return render_template(
-        "indicators/plans.html", plans=I.plans(db.session), kind_labels=KIND_LABELS
+        "indicators/plans.html",
+        plans=I.plans(db.session),
+        kind_labels=KIND_LABELS,
+        unit_types=db.session.scalars(select(UnitType).order_by(UnitType.sort_order)).all(),
+        types_of=I.unit_types_of,
+        may_choose=a.is_admin or any(p.count("/") == 2 for p in a.managed_paths),
+        confirm=ConfirmForm(),
     )
+
+
+@bp.post("/plans/<key>/unit-types")
+@organiser_required
+def unit_types(key: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        I.set_unit_types(
+            db.session,
+            key,
+            request.form.get("code", ""),
+            request.form.getlist("unit_types"),
+            actor=actor(),
+            now=now(),
+        )
+        db.session.commit()
+        flash(_("Saved. The next update of the figures counts over these units."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(t(exc.message, exc.params), "error")
+    return redirect(url_for(".definitions"))
 
 
 @bp.route("/plans/<key>/edit", methods=["GET", "POST"])

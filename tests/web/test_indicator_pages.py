@@ -111,3 +111,37 @@ def test_admin_edits_a_definition_with_line_errors(client, login_as, tree, sessi
     bad = client.post(url, data={"source": source.replace("kind: computed", "kind: counted", 1)})
     assert bad.status_code == 200 and "hcm-2639.yaml:" in bad.get_data(as_text=True)
     assert client.post(url, data={"source": source + "\n"}).status_code == 302
+
+
+def test_provincial_organiser_chooses_the_unit_types(client, login_as, tree, session, now):
+    login_as("organiser", tree["province"])
+    page = client.get("/org/indicators/plans").get_data(as_text=True)
+    assert "Đoàn xã, phường, đặc khu" in page  # 1.8: the level that replaced district unions
+    resp = client.post(
+        "/org/indicators/plans/an-giang-311/unit-types",
+        data={"code": "1.8", "unit_types": ["commune", "grassroots"]},
+    )
+    assert resp.status_code == 302
+    row = session.get(I.PlanDefinition, "an-giang-311")
+    session.refresh(row)
+    assert row.unit_types == {"1.8": ["commune", "grassroots"]}
+    make_unit(session, "Đoàn cơ sở X", parent=tree["a"], code="AG-A-X", type_key="grassroots")
+    snap = I.take_snapshot(session, "an-giang-311", YEAR, now)
+    from quizapp.indicators.models import SnapshotValue
+
+    total = session.scalar(
+        select(SnapshotValue).where(
+            SnapshotValue.snapshot_id == snap.id,
+            SnapshotValue.unit_id == tree["province"].id,
+            SnapshotValue.code == "1.8",
+        )
+    )
+    assert total.denominator == 3  # two communes and the grassroots union
+    client.post("/logout")
+    login_as("organiser", tree["a"])
+    refused = client.post(
+        "/org/indicators/plans/an-giang-311/unit-types", data={"code": "1.8", "unit_types": []}
+    )
+    assert refused.status_code == 302
+    session.refresh(row)
+    assert row.unit_types == {"1.8": ["commune", "grassroots"]}  # a commune cannot change it

@@ -92,6 +92,7 @@ def upgrade():
     op.create_table('indicator_plan',
     sa.Column('key', sa.String(length=80), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('unit_types', sa.JSON(), nullable=False),
     sa.Column('updated_at', quizapp.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_indicator_plan_updated_by_id_user_account')),
