@@ -139,3 +139,25 @@ def test_new_member_completes_a_programme(live_server, programme, page, check_a1
     page.goto(f"{live_server}/programmes/{programme['id']}")
     expect(page.locator(".tag").first).to_have_text("Đã hoàn thành")
     expect(page.locator("main progress").first).to_have_attribute("value", "100")
+
+
+def test_organiser_sees_progress(live_server, programme, browser, check_a11y):
+    """After the member's completion: the province organiser's progress page at desktop
+    size counts them, lists who has not completed, and passes axe-core."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/login")
+        page.fill("#identifier", "tinhdoan@quizapp.local")
+        page.fill("#password", "quizapp2026")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.goto(f"{live_server}/org/programmes/{programme['id']}/progress")
+        expect(page.locator("h1")).to_contain_text("Tỉnh Đoàn An Giang")
+        expect(page.locator("svg.chart")).to_be_visible()
+        assert check_a11y(page) == []
+        page.select_option("#status", "completed")
+        page.get_by_role("button", name="Lọc").click()
+        expect(page.locator("table").last).to_contain_text("Trần Bảo Ngọc")
+    finally:
+        context.close()
