@@ -170,8 +170,10 @@ def unit_progress(
     counts: dict[int, Counter] = {c.id: Counter() for c in children}
     direct: Counter = Counter()
     for m in member_progress(session, programme, scope, now, population=population):
-        child = next((c for c in children if m.unit_path.startswith(c.path)), None)
-        (counts[child.id] if child else direct)[m.status] += 1
+        # The child is the path's next segment after the scope's ("/1/7/" + "42/…").
+        rest = m.unit_path[len(scope.path) :]
+        child_id = int(rest.split("/", 1)[0]) if rest else None
+        (counts[child_id] if child_id in counts else direct)[m.status] += 1
     rows = [_row(c, counts[c.id]) for c in children]
     if sum(direct.values()):
         rows.append(_row(scope, direct, direct=True))
