@@ -18,7 +18,7 @@ from quizapp.indicators import maths
 from quizapp.indicators import services as I
 from quizapp.indicators.core import KIND_LABELS, Condition, Entry, Indicator, Kind, Plan, Target
 from quizapp.indicators.maths import STATUS_LABELS, Count, Status
-from quizapp.indicators.models import Snapshot, SnapshotValue
+from quizapp.indicators.models import IndicatorEntry, Snapshot, SnapshotValue
 from quizapp.orgs.models import Unit, UnitType
 from quizapp.policy import Actor, can_manage
 from quizapp.timeutil import format_date, format_datetime, local_today
@@ -30,7 +30,12 @@ def report_snapshot(
     session: Session, key: str, year: int, now: datetime, refresh: bool = False
 ) -> Snapshot:
     """The latest snapshot of the plan's year taken for a report, or a new one (reason
-    "report") when there is none or `refresh` asks for it; flushed, never committed."""
+    "report") when there is none or `refresh` asks for it; flushed, never committed.
+
+    A report snapshot computed with an older version of the plan's definitions is not
+    reused: its lines would be printed under the current labels and targets.
+    """
+    row, _plan = I.get_plan(session, key)
     if not refresh:
         snap = session.scalar(
             select(Snapshot)
@@ -38,7 +43,7 @@ def report_snapshot(
             .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
             .limit(1)
         )
-        if snap is not None:
+        if snap is not None and snap.definition_at == row.updated_at:
             return snap
     return I.take_snapshot(session, key, year, now, reason="report")
 
@@ -105,7 +110,14 @@ class PlanReport:
     lines: tuple[ReportLine, ...]
     children: tuple[UnitRow, ...]
     unit_types: dict[str, str]  # key -> name, for the notes on unit-level indicators
-    entries: dict[str, tuple[str, str]]  # code -> the unit's own (comment, evidence link)
+    counted: dict[str, tuple[str, ...]]  # unit-level code -> the unit types counted over
+    # code -> (unit name, comment, evidence link) entered by the unit and the units below
+    entries: dict[str, list[tuple[str, str, str]]]
+
+    @property
+    def has_direct(self) -> bool:
+        """Whether anyone (or the unit itself) is counted in the unit, not below it."""
+        return any(line.direct and line.direct.count.denominator for line in self.lines)
 
 
 def _measure(ind: Indicator) -> str:
@@ -121,30 +133,45 @@ def _cell(v: SnapshotValue | None, measure: str) -> Cell:
     return Cell(count, count.rate if measure == "rate" else (v.value if v else None))
 
 
-def _judge(ind: Indicator, i: int, measure: str, actual: float | None, view, period):
+def _judge(ind: Indicator, i: int, measure: str, actual: float | None, view, period, today):
     """(target, projected, gap, status) of a line against the target in force at the
-    period's end; the dashboard's trend only says whether a shortfall is on track."""
-    if measure == "yes_no":
+    period's end (the last target once every deadline has passed)."""
+    if measure == "yes_no":  # no targets: "yes" is met
         status = Status.NO_DATA if actual is None else (Status.MET if actual else Status.BEHIND)
         return None, None, None, status
     targets = ind.lines[i].targets if ind.kind is Kind.COMPUTED else ind.targets
     if not targets:
         return None, None, None, None
     in_force = maths.target_for(targets, period.end)
-    # Once every deadline has passed, the year is judged against the last target as is.
     target = in_force or max(targets, key=lambda t: t.deadline)
     projected = None
-    if in_force is not None:
-        projected = next(
-            (
-                t.assessment.projected
-                for t in view.targets
-                if t.deadline == target.deadline and t.value == target.value
-            ),
-            None,
-        )
-    status = maths.status(actual, target.value, projected)
-    return target, projected, maths.gap(actual, target.value), status
+    if in_force is not None and actual is not None and actual < target.value:
+        if ind.each_period:
+            # Each year is held to the target on its own: the trend is projected to the
+            # period's end, and a period that is over is met or behind, never on track.
+            if today < period.end:
+                number = measure == "number"
+                projected = maths.project(
+                    [(d, v) for d, v in view.trend if d <= today],
+                    period.end,
+                    origin=None if number else period.start,
+                    cap=None if number else 100.0,
+                )
+        else:  # a level to reach by the deadline: the dashboard's projection
+            projected = next(
+                (
+                    t.assessment.projected
+                    for t in view.targets
+                    if t.deadline == target.deadline and t.value == target.value
+                ),
+                None,
+            )
+    return (
+        target,
+        projected,
+        maths.gap(actual, target.value),
+        maths.status(actual, target.value, projected),
+    )
 
 
 def build_report(
@@ -163,10 +190,11 @@ def build_report(
     unit = session.get(Unit, unit_id)
     if unit is None or not can_manage(actor, unit.path):
         raise NotFound(N_("Unit not found."))
-    _row, plan = I.get_plan(session, key)
+    definition, plan = I.get_plan(session, key)
     snap = report_snapshot(session, key, year, now, refresh=refresh)
     period = plan.period(year)
-    views = I.dashboard(session, plan, snap, unit, local_today(snap.as_of))
+    today = local_today(snap.as_of)
+    views = I.dashboard(session, plan, snap, unit, today)
     # Children merged away since still appear when the snapshot counted them.
     children = session.scalars(
         select(Unit)
@@ -201,7 +229,7 @@ def build_report(
             n = total.count.numerator - sum(k.count.numerator for k in kids.values())
             d = total.count.denominator - sum(k.count.denominator for k in kids.values())
             direct = Cell(Count(n, d), maths.rate(n, d))
-        target, projected, gap, status = _judge(ind, i, measure, total.value, view, period)
+        target, projected, gap, status = _judge(ind, i, measure, total.value, view, period, today)
         label = ind.lines[i].label if ind.kind is Kind.COMPUTED else ""
         lines.append(
             ReportLine(ind, i, label, measure, total, direct, kids, target, projected, gap, status)
@@ -212,11 +240,20 @@ def build_report(
         c = confirmed.get(u.id)
         return UnitRow(u.id, u.code, u.name, c.confirmed_at if c else None)
 
-    entries = {
-        code: (e.comment or "", e.evidence_url or "")
-        for code, e in I.entries_for(session, key, year, unit.id).items()
-        if e.comment or e.evidence_url
-    }
+    names = {unit.id: unit.name, **{c.id: c.name for c in children}}
+    entries: dict[str, list[tuple[str, str, str]]] = {}
+    for e in session.scalars(
+        select(IndicatorEntry).where(
+            IndicatorEntry.plan_key == key,
+            IndicatorEntry.year == year,
+            IndicatorEntry.unit_id.in_(ids),
+        )
+    ):
+        if e.comment or e.evidence_url:
+            item = (names[e.unit_id], e.comment or "", e.evidence_url or "")
+            entries.setdefault(e.code, []).append(item)
+    for items in entries.values():
+        items.sort(key=lambda x: (x[0] != unit.name, x[0]))
     return PlanReport(
         plan=plan,
         unit=as_row(unit),
@@ -230,6 +267,11 @@ def build_report(
         lines=tuple(lines),
         children=tuple(as_row(c) for c in children),
         unit_types={t.key: t.name for t in session.scalars(select(UnitType))},
+        counted={
+            ind.code: I.unit_types_of(definition, ind)
+            for ind in plan.indicators
+            if ind.kind is Kind.UNIT_LEVEL
+        },
         entries=entries,
     )
 
@@ -264,6 +306,7 @@ PERIOD = N_("Reporting period: from %(start)s to %(end)s")
 SOURCE = N_("Figures from snapshot no. %(id)s taken at %(taken)s, counted up to %(as_of)s.")
 CONFIRMED = N_("Confirmed on %(d)s")
 NOT_CONFIRMED = N_("Not confirmed")
+DATED = N_("day %(d)s month %(m)s year %(y)s")
 SECTIONS = (
     N_("Results by indicator"),
     N_("Results of the units below"),
@@ -290,11 +333,12 @@ NO_CHILDREN = N_("This unit has no units below.")
 GENERAL_NOTE = N_("General note")
 SELF_REPORTED_LIST = N_("Indicators reported by the units themselves")
 UNIT_TYPES = N_("Units counted: %(types)s")
-COMMENT = N_("Comment of the unit: %(text)s")
-EVIDENCE = N_("Evidence: %(url)s")
+UNIT_TYPES_CHOSEN = N_("Units counted (chosen by the organiser): %(types)s")
+COMMENT = N_("comment: %(text)s")
+EVIDENCE = N_("evidence: %(url)s")
 ROLL_UP = N_(
-    "A unit's rate is the sum of the counts of its units divided by the sum of their totals, "
-    "never an average of rates."
+    "A unit's rate is the sum of the counts of the units below it and of its own roster "
+    "divided by the sum of their totals, never an average of rates."
 )
 GAP_NOTE = N_(
     "Gap = target minus actual, in percentage points for rates; a positive gap is what "
@@ -338,6 +382,12 @@ class Text:
             as_of=format_datetime(r.as_of),
         )
 
+    def dated(self, r: PlanReport) -> str:
+        """ "Tỉnh Đoàn An Giang, ngày 20 tháng 11 năm 2026": the day the figures were taken."""
+        day = local_today(r.taken_at)
+        when = self.t(DATED, d=f"{day.day:02d}", m=f"{day.month:02d}", y=day.year)
+        return f"{r.place}, {when}"
+
     def confirmed(self, u: UnitRow) -> str:
         if u.confirmed_at is None:
             return self.t(NOT_CONFIRMED)
@@ -378,8 +428,11 @@ class Text:
         return f"{_decimal(c.numerator)}/{_decimal(c.denominator)}" if c.denominator else ""
 
     def types(self, r: PlanReport, ind: Indicator) -> str:
-        keys = ind.unit_level.unit_types if ind.unit_level else ind.reported.unit_types
-        return ", ".join(r.unit_types.get(k, k) for k in keys)
+        """Which units a unit-level indicator counts, saying so when the organiser chose."""
+        keys = r.counted.get(ind.code, ind.unit_level.unit_types)
+        names = ", ".join(r.unit_types.get(k, k) for k in keys)
+        chosen = set(keys) != set(ind.unit_level.unit_types)
+        return self.t(UNIT_TYPES_CHOSEN if chosen else UNIT_TYPES, types=names)
 
     def chart(self, line: ReportLine) -> Markup:
         """Two horizontal bars, actual and target, on a 0-100 scale for rates."""
@@ -409,31 +462,38 @@ class Text:
         return Markup("".join(parts))  # noqa: S704 - every text above is escaped
 
 
-def notes(r: PlanReport, text: Text) -> list[tuple[str, list[str]]]:
-    """The notes section: (heading, paragraphs), in print order."""
-    out: list[tuple[str, list[str]]] = []
+@dataclass(frozen=True)
+class Note:
+    heading: str
+    paragraphs: list[str]
+    listed: bool = False  # printed as a list
+
+
+def notes(r: PlanReport, text: Text) -> list[Note]:
+    """The notes section, in print order: the plan's note (the levels abolished in 2025),
+    each indicator's note, the self-reported indicators, how figures are read."""
+    out: list[Note] = []
     if r.plan.note:
-        out.append((text.t(GENERAL_NOTE), [r.plan.note]))
+        out.append(Note(text.t(GENERAL_NOTE), [r.plan.note]))
     for ind in r.plan.indicators:
         body = [ind.note] if ind.note else []
         if ind.unit_level:
-            body.append(text.t(UNIT_TYPES, types=text.types(r, ind)))
+            body.append(text.types(r, ind))
         if body:
-            out.append((f"{ind.label} – {ind.title}", body))
+            out.append(Note(f"{ind.label} – {ind.title}", body))
     listed: list[str] = []
     for line in r.lines:
         ind = line.indicator
         if line.self_reported and line.line == 0:
             item = f"{ind.label} – {ind.title} {text.t(SELF_REPORTED)}"
-            comment, url = r.entries.get(ind.code, ("", ""))
-            if comment:
-                item += ". " + text.t(COMMENT, text=comment)
-            if url:
-                item += ". " + text.t(EVIDENCE, url=url)
+            for name, comment, url in r.entries.get(ind.code, []):
+                said = [text.t(COMMENT, text=comment)] if comment else []
+                said += [text.t(EVIDENCE, url=url)] if url else []
+                item += f". {name}: {'; '.join(said)}"
             listed.append(item)
     if listed:
-        out.append((text.t(SELF_REPORTED_LIST), listed))
-    out.append(("", [text.t(ROLL_UP), text.t(GAP_NOTE)]))
+        out.append(Note(text.t(SELF_REPORTED_LIST), listed, listed=True))
+    out.append(Note("", [text.t(ROLL_UP), text.t(GAP_NOTE)]))
     return out
 
 
@@ -488,10 +548,7 @@ def _sheet(ws, r: PlanReport, text: Text) -> None:
         if rate:
             put(row, 5, line.total.count.numerator, fmt="#,##0")
             put(row, 6, line.total.count.denominator, fmt="#,##0")
-        if line.measure == "yes_no":
-            put(row, 7, text.number(line, line.total.value) if line.total.value is not None else None)
-        else:
-            put(row, 7, line.total.value, fmt="0.0" if rate else None)
+        put(row, 7, _held(line, line.total.value, text), fmt="0.0" if rate else None)
         put(row, 8, line.suffix)
         if line.target is not None:
             put(row, 9, line.target.value)
@@ -516,7 +573,7 @@ def _sheet(ws, r: PlanReport, text: Text) -> None:
                 put(row + 1, col + k, text.t(header), font=bold)
         row += 1
         units = [(c.name, c.id, text.confirmed(c), None) for c in r.children]
-        if any(line.direct and line.direct.count.denominator for line in r.lines):
+        if r.has_direct:
             units.append((text.t(DIRECT), None, "", "direct"))
         units.append((text.t(TOTAL), None, text.confirmed(r.unit), "total"))
         for name, uid, confirmed, which in units:
@@ -538,21 +595,27 @@ def _sheet(ws, r: PlanReport, text: Text) -> None:
                     put(row, col, cell.count.numerator, fmt="#,##0")
                     put(row, col + 1, cell.count.denominator, fmt="#,##0")
                     put(row, col + 2, cell.value, fmt="0.0")
-                elif cell.value is not None:
-                    shown = text.number(line, cell.value) if line.measure == "yes_no" else None
-                    put(row, col + 2, shown or cell.value)
+                else:
+                    put(row, col + 2, _held(line, cell.value, text))
     row += 2
     put(row, 1, f"III. {text.t(SECTIONS[3]).upper()}", font=bold)
-    for heading, paragraphs in notes(r, text):
-        if heading:
+    for note in notes(r, text):
+        if note.heading:
             row += 1
-            put(row, 1, heading, font=bold)
-        for paragraph in paragraphs:
+            put(row, 1, note.heading, font=bold)
+        for paragraph in note.paragraphs:
             row += 1
-            put(row, 1, paragraph)
-    for letter, width in zip("ABCDEFGHIJKL", (12, 40, 28, 20, 10, 10, 10, 14, 10, 12, 12, 16)):
+            put(row, 1, f"- {paragraph}" if note.listed else paragraph)
+    widths = (24, 40, 28, 20, 10, 10, 10, 14, 10, 12, 12, 16)
+    for letter, width in zip("ABCDEFGHIJKL", widths, strict=True):
         ws.column_dimensions[letter].width = width
-    ws.column_dimensions["A"].width = 24
+
+
+def _held(line: ReportLine, value: float | None, text: Text) -> float | str | None:
+    """A value as a workbook cell holds it: the number itself, or "Có"/"Không"."""
+    if value is None or line.measure != "yes_no":
+        return value
+    return text.number(line, value)
 
 
 # --- the PDF -------------------------------------------------------------------------------
@@ -572,9 +635,16 @@ def report_html(reports: Sequence[PlanReport], gettext: Gettext) -> str:
     )
 
 
-def render_report(reports: Sequence[PlanReport], fmt: str) -> bytes:
+# A province with a hundred communes prints some 25 pages: well over a request's 20 s
+# budget on a small server, so reports get their own limit (they are bulk work).
+REPORT_RENDER_TIMEOUT_S = 180
+
+
+def render_report(
+    reports: Sequence[PlanReport], fmt: str, *, timeout: float = REPORT_RENDER_TIMEOUT_S
+) -> bytes:
     """The report as "xlsx" or "pdf" bytes, in Vietnamese whatever the UI language (needs an
-    application and a request context)."""
+    application and a request context); raises quizapp.pdf.RenderTimeout after `timeout`."""
     from flask_babel import force_locale, gettext
 
     from quizapp.pdf import html_to_pdf
@@ -583,7 +653,7 @@ def render_report(reports: Sequence[PlanReport], fmt: str) -> bytes:
         if fmt == "xlsx":
             return report_xlsx(reports, gettext)
         if fmt == "pdf":
-            return html_to_pdf(report_html(reports, gettext))
+            return html_to_pdf(report_html(reports, gettext), timeout=timeout)
     raise ValueError(f"unknown report format {fmt!r}")
 
 

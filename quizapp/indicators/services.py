@@ -126,6 +126,8 @@ def set_unit_types(
     else:
         chosen.pop(ind.code, None)
     row.unit_types = chosen
+    # A new definition version: report snapshots taken before are not reused.
+    row.updated_at, row.updated_by_id = now, actor.user_id
     session.flush()
     record(
         session,
@@ -296,7 +298,7 @@ def dashboard(
             )
             origin = period.start if per_period and not number else None
             if per_period:
-                trend = [(d, x) for d, x in trend if d >= period.start]
+                trend = [(d, x) for d, x in trend if period.start <= d <= period.end]
             views = []
             for t in targets:
                 if ind.each_period and t is not maths.target_for(targets, period.end):
@@ -309,7 +311,8 @@ def dashboard(
                         maths.assess(
                             trend,
                             t.value,
-                            t.deadline,
+                            # A target held every year is judged at the end of each year.
+                            min(t.deadline, period.end) if ind.each_period else t.deadline,
                             today,
                             origin=origin,
                             cap=None if number else 100.0,

@@ -250,6 +250,40 @@ def followup_export():
     )
 
 
+@bp.get("/report.<fmt>")
+@organiser_required
+@writes_on_get
+def report(fmt: str):
+    """The annual report of the unit (this plan, or every plan with plan=all) as XLSX or
+    PDF, from the year's report snapshot (taken on first request)."""
+    from quizapp.indicators import report as R
+
+    if fmt not in ("xlsx", "pdf"):
+        abort(404)
+    _available, _row, plan, unit, year = _context()
+    keys = None if request.args.get("all") == "1" else [plan.key]
+    reports = R.build_reports(
+        db.session,
+        unit.id,
+        year,
+        actor=actor(),
+        now=now(),
+        keys=keys,
+        refresh=request.args.get("refresh") == "1",
+    )
+    db.session.commit()
+    data = R.render_report(reports, fmt)
+    mimetype = (
+        "application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = R.report_filename(unit.code, year, fmt)
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 @bp.get("/plans")
 @organiser_required
 def definitions():

@@ -173,7 +173,7 @@ def unit_progress(
         # The child is the path's next segment after the scope's ("/1/7/" + "42/…").
         rest = m.unit_path[len(scope.path) :]
         child_id = int(rest.split("/", 1)[0]) if rest else None
-        (counts[child_id] if child_id in counts else direct)[m.status] += 1
+        counts.get(child_id, direct)[m.status] += 1
     rows = [_row(c, counts[c.id]) for c in children]
     if sum(direct.values()):
         rows.append(_row(scope, direct, direct=True))

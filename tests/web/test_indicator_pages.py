@@ -145,3 +145,22 @@ def test_provincial_organiser_chooses_the_unit_types(client, login_as, tree, ses
     assert refused.status_code == 302
     session.refresh(row)
     assert row.unit_types == {"1.8": ["commune", "grassroots"]}  # a commune cannot change it
+
+
+def test_report_downloads(client, login_as, tree):
+    login_as("organiser", tree["a"])
+    resp = client.get(f"/org/indicators/report.xlsx?plan=an-giang-311&year={YEAR}&all=1")
+    assert resp.status_code == 200
+    book = load_workbook(io.BytesIO(resp.data))
+    assert set(book.sheetnames) >= {"an-giang-311", "hcm-2639"}
+    assert any(
+        "ĐOÀN XÃ MỸ HÒA HƯNG" in str(c.value)
+        for row in book["an-giang-311"].iter_rows()
+        for c in row
+    )
+    pdf = client.get(f"/org/indicators/report.pdf?plan=an-giang-311&year={YEAR}")
+    assert pdf.status_code == 200 and pdf.data[:5] == b"%PDF-"
+    other = client.get(
+        f"/org/indicators/report.pdf?plan=an-giang-311&year={YEAR}&unit={tree['b'].id}"
+    )
+    assert other.status_code == 404
