@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time as clock
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -14,8 +14,7 @@ from quizapp.audit.services import record
 from quizapp.errors import Forbidden, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.indicators import compute as C
-from quizapp.indicators import maths
-from quizapp.indicators.core import DefinitionError, Entry, Indicator, Kind, Plan, Window
+from quizapp.indicators.core import DefinitionError, Entry, Indicator, Kind, Plan
 from quizapp.indicators.definitions import parse_plan, plan_files
 from quizapp.indicators.models import (
     Confirmation,
@@ -233,127 +232,6 @@ def prune(session: Session, key: str, year: int, keep_after: datetime) -> int:
         session.execute(delete(SnapshotValue).where(SnapshotValue.snapshot_id.in_(ids)))
         session.execute(delete(Snapshot).where(Snapshot.id.in_(ids)))
     return len(ids)
-
-
-# --- what a dashboard shows ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TargetView:
-    code: str
-    value: float
-    deadline: date
-    assessment: maths.Assessment
-
-
-@dataclass(frozen=True)
-class LineView:
-    indicator: Indicator
-    line: int
-    label: str
-    count: maths.Count
-    value: float | None  # reported numbers
-    actual: float | None  # the rate (or the number)
-    targets: list[TargetView]
-    trend: list[tuple[date, float]]
-    children: list[tuple[Unit, maths.Count, float | None, float | None]]  # unit, count, rate, gap
-    main: TargetView | None  # the next target still ahead (else the last one)
-
-
-def _labels(ind: Indicator) -> list[tuple[int, str, tuple]]:
-    if ind.kind is Kind.COMPUTED:
-        return [(i, line.label, line.targets) for i, line in enumerate(ind.lines)]
-    return [(0, ind.title, ind.targets)]
-
-
-def dashboard(
-    session: Session, plan: Plan, snap: Snapshot, unit: Unit, today: date
-) -> list[LineView]:
-    """Every indicator line for a unit from a snapshot, with its children (largest gap
-    first), its trend over the snapshots of the plan and the status of each target."""
-    children = session.scalars(
-        select(Unit).where(Unit.parent_id == unit.id, Unit.archived_at.is_(None))
-    ).all()
-    ids = [unit.id, *[c.id for c in children]]
-    rows = session.execute(
-        select(SnapshotValue).where(
-            SnapshotValue.snapshot_id == snap.id, SnapshotValue.unit_id.in_(ids)
-        )
-    ).scalars()
-    values: dict[tuple[int, str, int], SnapshotValue] = {
-        (v.unit_id, v.code, v.line): v for v in rows
-    }
-    history = _trends(session, plan, unit.id, snap)
-    period = plan.period(snap.year)
-    out = []
-    for ind in plan.indicators:
-        number = ind.kind is Kind.REPORTED and ind.reported.entry is not Entry.PERCENTAGE
-        for i, label, targets in _labels(ind):
-            v = values.get((unit.id, ind.code, i))
-            count = maths.Count(v.numerator, v.denominator) if v else maths.Count()
-            actual = (v.value if v else None) if number else count.rate
-            trend = history.get((ind.code, i), [])
-            per_period = ind.each_period or (
-                ind.kind is Kind.COMPUTED and ind.lines[i].activity.window is Window.PERIOD
-            )
-            origin = period.start if per_period and not number else None
-            if per_period:
-                trend = [(d, x) for d, x in trend if period.start <= d <= period.end]
-            views = []
-            for t in targets:
-                if ind.each_period and t is not maths.target_for(targets, period.end):
-                    continue
-                views.append(
-                    TargetView(
-                        t.code,
-                        t.value,
-                        t.deadline,
-                        maths.assess(
-                            trend,
-                            t.value,
-                            # A target held every year is judged at the end of each year.
-                            min(t.deadline, period.end) if ind.each_period else t.deadline,
-                            today,
-                            origin=origin,
-                            cap=None if number else 100.0,
-                        ),
-                    )
-                )
-            kids = []
-            for c in children:
-                cv = values.get((c.id, ind.code, i))
-                cc = maths.Count(cv.numerator, cv.denominator) if cv else maths.Count()
-                crate = (cv.value if cv else None) if number else cc.rate
-                goal = maths.target_for(targets, today) or (targets[-1] if targets else None)
-                kids.append((c, cc, crate, maths.gap(crate, goal.value) if goal else None))
-            kids.sort(key=lambda k: (-(k[3] if k[3] is not None else -1e9), k[0].name))
-            main = next((t for t in views if t.deadline >= today), views[-1] if views else None)
-            out.append(
-                LineView(
-                    ind, i, label, count, v.value if v else None, actual, views, trend, kids, main
-                )
-            )
-    return out
-
-
-def _trends(session: Session, plan: Plan, unit_id: int, upto: Snapshot):
-    """{(code, line): [(local date, value)]} over the plan's snapshots up to `upto`."""
-    rows = session.execute(
-        select(Snapshot.as_of, SnapshotValue)
-        .join(Snapshot, Snapshot.id == SnapshotValue.snapshot_id)
-        .where(
-            Snapshot.plan_key == plan.key,
-            SnapshotValue.unit_id == unit_id,
-            Snapshot.taken_at <= upto.taken_at,
-        )
-        .order_by(Snapshot.as_of)
-    ).all()
-    out: dict[tuple[str, int], dict[date, float]] = {}
-    for as_of, v in rows:
-        value = v.value if v.value is not None else maths.rate(v.numerator, v.denominator)
-        if value is not None:
-            out.setdefault((v.code, v.line), {})[local_today(as_of)] = value
-    return {k: sorted(d.items()) for k, d in out.items()}
 
 
 # --- entries and confirmations -------------------------------------------------------------

@@ -11,6 +11,7 @@ from quizapp.charts import line_chart, target_bar
 from quizapp.errors import DomainError
 from quizapp.extensions import db
 from quizapp.indicators import compute as C
+from quizapp.indicators import dashboard as D
 from quizapp.indicators import services as I
 from quizapp.indicators.core import KIND_LABELS, Entry, Kind
 from quizapp.indicators.forms import DefinitionForm, EntryForm
@@ -67,7 +68,7 @@ def dashboard():
         snap = I.take_snapshot(db.session, plan.key, year, now())
         db.session.commit()
     today = local_today(now())
-    lines = I.dashboard(db.session, plan, snap, unit, today)
+    lines = D.dashboard(db.session, plan, snap, unit, today)
     children = sorted({c for line in lines for c, *_rest in line.children}, key=lambda u: u.name)
     confirmed = I.confirmations(db.session, plan.key, year, [unit.id, *[c.id for c in children]])
     charts = {}

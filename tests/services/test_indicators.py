@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from quizapp.indicators import compute as C
+from quizapp.indicators import dashboard as D
 from quizapp.indicators import services as I
 from quizapp.indicators.maths import Count, Status
 from quizapp.orgs.members import MemberData, update_member
@@ -224,7 +225,7 @@ def test_snapshot_dashboard_status_and_trend(session, tree, now):
         complete(session, tree["theory"], m, datetime(2026, 6, 1, tzinfo=UTC))
     snap = I.take_snapshot(session, "an-giang-311", YEAR, datetime(2026, 7, 1, tzinfo=UTC))
     _row, plan = I.get_plan(session, "an-giang-311")
-    view = I.dashboard(session, plan, snap, tree["province"], date(2026, 7, 1))
+    view = D.dashboard(session, plan, snap, tree["province"], date(2026, 7, 1))
     line = next(v for v in view if v.indicator.code == "1.3")
     assert line.count == Count(3, 4) and line.actual == 75.0
     assert [x for _d, x in line.trend] == [25.0, 75.0]
