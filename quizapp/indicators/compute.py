@@ -127,9 +127,19 @@ def line_counts(
     return {unit: (int(num or 0), int(den)) for unit, den, num in session.execute(stmt)}
 
 
-def not_counted(session: Session, plan: Plan, line: Line, year: int, now: datetime, unit_path: str):
+def not_counted(
+    session: Session,
+    plan: Plan,
+    line: Line,
+    year: int,
+    now: datetime,
+    unit_path: str,
+    *,
+    counted: bool = False,
+):
     """The members of a unit's subtree in a line's denominator but not its numerator (for
-    follow-up): a select of Member, by unit and name."""
+    follow-up), or with `counted` those in both (to trace a figure to the people behind it):
+    a select of Member, by unit and name."""
     start, end = bounds(plan, year, now)
     activity = line.activity
     since = start if activity.window is Window.PERIOD else None
@@ -148,7 +158,7 @@ def not_counted(session: Session, plan: Plan, line: Line, year: int, now: dateti
             Member.active.is_(True),
             _in_population(line.population),
             Unit.path.startswith(unit_path),
-            ~done,
+            done if counted else ~done,
         )
         .order_by(Unit.path, Member.name_folded)
     )

@@ -207,7 +207,8 @@ def followup():
     """Members in a computed line's denominator but not its numerator, in the scope."""
     _available, _row, plan, unit, year = _context()
     ind, line = _line(plan)
-    page = paginate(C.not_counted(db.session, plan, line, year, now(), unit.path))
+    counted = request.args.get("counted") == "1"
+    page = paginate(C.not_counted(db.session, plan, line, year, now(), unit.path, counted=counted))
     return render_template(
         "indicators/followup.html",
         plan=plan,
@@ -217,6 +218,7 @@ def followup():
         year=year,
         page=page,
         line_index=request.values.get("line", 0, type=int),
+        counted=counted,
     )
 
 
@@ -227,8 +229,9 @@ def followup_export():
 
     _available, _row, plan, unit, year = _context()
     ind, line = _line(plan)
+    counted = request.args.get("counted") == "1"
     members = db.session.scalars(
-        C.not_counted(db.session, plan, line, year, now(), unit.path)
+        C.not_counted(db.session, plan, line, year, now(), unit.path, counted=counted)
     ).all()
     data = to_xlsx(
         [_("Full name"), _("Unit"), _("Phone number"), _("Date admitted")],

@@ -144,6 +144,12 @@ def test_expired_completion_does_not_count(session, tree, now):
         C.not_counted(session, plan, ind.lines[cadre_line], YEAR, now, tree["province"].path)
     ).all()
     assert [m.id for m in rows] == [expired.id]
+    counted = session.scalars(
+        C.not_counted(
+            session, plan, ind.lines[cadre_line], YEAR, now, tree["province"].path, counted=True
+        )
+    ).all()
+    assert [m.id for m in counted] == [valid.id]  # every figure traces back to people
 
 
 def test_unit_level_attested_and_reported_figures(session, tree, now):

@@ -52,6 +52,10 @@ def test_commune_organiser_sees_only_their_subtree(client, login_as, tree):
         f"/org/indicators/followup?plan=an-giang-311&year={YEAR}&code=1.6&line=0"
     ).get_data(as_text=True)
     assert "Đoàn Viên A0" in follow and "Người Phường B" not in follow
+    counted = client.get(
+        f"/org/indicators/followup?plan=an-giang-311&year={YEAR}&code=1.6&line=0&counted=1"
+    ).get_data(as_text=True)
+    assert "Đoàn Viên A0" not in counted and "Danh sách đã đạt" in counted
     resp = client.get(
         f"/org/indicators/followup.xlsx?plan=an-giang-311&year={YEAR}&code=1.6&line=0"
     )
