@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 5000
 FLASK := .venv/bin/flask --app wsgi
 
-.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-quiz bench-certificates bench-bank bench-items bench-items-db clean
+.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-workers bench-multi bench-quiz bench-certificates bench-bank bench-items bench-items-db bench-indicators clean
 
 # Links and QR codes of the local site point at the port it serves on.
 run: export QUIZAPP_BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -14,6 +14,7 @@ run: setup
 	$(FLASK) seed-demo-contest
 	$(FLASK) import-programme question_banks/programmes/*.yaml --unit AG --publish
 	$(FLASK) load-indicator-plans
+	$(FLASK) seed-demo-activity
 	@echo "==> quizapp on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
@@ -61,3 +62,24 @@ bench-items: setup
 
 bench-items-db: setup-test
 	.venv/bin/python bench/item_analysis_db.py 100000
+
+# Plan indicators (issue 8): 1,000,000 members, 5,000 units, 2,000,000 completions; the data
+# are generated once into instance/bench and reused. `make bench-indicators DB=postgres` runs
+# it on a local PostgreSQL (127.0.0.1), started and stopped by the script; ARGS=--regenerate
+# builds the data again.
+bench-indicators: setup-test
+	scripts/bench-indicators.sh $(or $(DB),sqlite) $(ARGS)
+
+# Load benchmark (issue 9): `make bench` (SQLite) or `make bench DB=postgres`.
+DB ?= sqlite
+bench:
+	scripts/bootstrap.sh bench
+	DB=$(DB) scripts/bench.sh
+
+bench-workers:
+	scripts/bootstrap.sh bench
+	.venv/bin/python bench/load/workers.py
+
+bench-multi:
+	scripts/bootstrap.sh bench
+	scripts/bench_multi.sh

@@ -59,6 +59,11 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "CONSENT_TEXT_VERSION": env.get("QUIZAPP_CONSENT_VERSION", "2026-01"),
         "PAGE_SIZE": 50,
         "SQL_ECHO": _bool(env.get("QUIZAPP_SQL_ECHO"), False),
+        # Database connections per process: one per gunicorn thread (see gunicorn.conf.py).
+        "DB_POOL_SIZE": int(env.get("QUIZAPP_DB_POOL_SIZE") or env.get("QUIZAPP_THREADS") or 4),
+        # Where cached pages' data live: "memory://" (per process) or "redis://host:port/db"
+        # (shared by every worker and server; needs the redis package).
+        "CACHE_URL": env.get("QUIZAPP_CACHE_URL", "memory://"),
     }
 
 

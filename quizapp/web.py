@@ -73,6 +73,15 @@ def writes_on_get(view):
     return view
 
 
+def writes_done() -> None:
+    """The request's writes are committed: what it does next only reads, so its next
+    transaction starts without the write intent (on SQLite, a plain BEGIN that takes no write
+    lock, so that rendering a page never holds other writers up)."""
+    token = g.pop("write_token", None)
+    if token is not None:
+        write_intent.reset(token)
+
+
 def organiser_required(view):
     """Organisers and admins only: 401 (login) for guests, 403 for members."""
 

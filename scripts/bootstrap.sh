@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Install everything quizapp needs on a fresh Debian machine: system packages (when root),
 # the virtual environment with pinned Python packages, and (for tests) the browser tools.
-# Usage: scripts/bootstrap.sh run|test
+# Usage: scripts/bootstrap.sh run|test|bench (bench: also wrk, nginx, PostgreSQL and py-spy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:-run}"
 
 RUN_PKGS=(libharfbuzz-subset0 fonts-dejavu-core)
 TEST_PKGS=(chromium poppler-utils zbar-tools postgresql)
+BENCH_PKGS=(wrk nginx-light postgresql)
 
 missing=()
 want=("${RUN_PKGS[@]}")
 [ "$MODE" = test ] && want+=("${TEST_PKGS[@]}")
+[ "$MODE" = bench ] && want+=("${BENCH_PKGS[@]}")
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -24,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "!! missing Debian packages: ${missing[*]}"
     echo "!! install them with: sudo apt-get install ${missing[*]}"
-    [ "$MODE" = test ] && exit 1
+    [ "$MODE" != run ] && exit 1
   fi
 fi
 
@@ -53,3 +55,10 @@ if [ "$MODE" = test ] && [ ! -f node_modules/axe-core/axe.min.js ]; then
 fi
 
 .venv/bin/pybabel compile -d quizapp/translations 2>&1 | grep -v "^compiling" || true
+
+# The profiler of `make bench PROFILE=…`, in its own environment (never in the app's).
+if [ "$MODE" = bench ] && [ ! -x .venv-bench/bin/py-spy ]; then
+  echo "==> installing py-spy in .venv-bench"
+  "$PY" -m venv .venv-bench
+  .venv-bench/bin/python -m pip install -q "py-spy==0.4.1"
+fi

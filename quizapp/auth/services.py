@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from quizapp.audit.services import record
@@ -111,7 +111,18 @@ def close_session(session: Session, session_id: str) -> None:
 
 
 def load_session(session: Session, session_id: str) -> User | None:
-    login = session.get(LoginSession, session_id)
+    """The user of a login session (every request of a logged-in browser). Roles and
+    population categories are loaded when something reads them, not eagerly: an answer save,
+    the busiest request, needs neither (two queries of its seven, measured by `make bench`)."""
+    user = joinedload(LoginSession.user)
+    login = session.get(
+        LoginSession,
+        session_id,
+        options=[
+            user.lazyload(User.organiser_roles),
+            user.joinedload(User.member).lazyload(Member.categories),
+        ],
+    )
     if login is None or not login.user.active:
         return None
     return login.user

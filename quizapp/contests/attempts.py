@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from quizapp.auth.models import User
 from quizapp.auth.services import needs_guardian_consent
@@ -270,7 +270,11 @@ def save_answer(
     Raises Conflict when time is up (the attempt is then submitted) or when another device
     has taken the attempt over, Invalid for an answer that does not fit the question.
     """
-    attempt = get_attempt(session, attempt_id, user)
+    # Only the answered position is read (not the 30 served questions): this is the
+    # busiest write of a contest.
+    attempt = session.get(Attempt, attempt_id, options=[lazyload(Attempt.questions)])
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound(N_("Attempt not found."))
     if attempt.status != "in_progress":
         raise Conflict(N_("This attempt has already been submitted."))
     if expire_if_due(session, attempt, now):
@@ -287,7 +291,11 @@ def save_answer(
         attempt.prediction = prediction
     aq = None
     if position:
-        aq = next((x for x in attempt.questions if x.position == position), None)
+        aq = session.scalar(
+            select(AttemptQuestion).where(
+                AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position
+            )
+        )
         if aq is None:
             raise Invalid({"position": N_("No such question.")})
         if posted is not None:

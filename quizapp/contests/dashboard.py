@@ -1,23 +1,21 @@
 """The live dashboard of a round: counts, submissions per hour and score distribution as
-server-drawn SVG, cached for 30 s per process so that many open dashboards cost one query
-set every 30 s."""
+server-drawn SVG, cached for 30 s (per process, or shared: QUIZAPP_CACHE_URL) so that many
+open dashboards cost one query set every 30 s."""
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from quizapp.cache import MemoryCache, cached
 from quizapp.contests.models import Attempt, Round
 from quizapp.timeutil import to_local
 
 CACHE_SECONDS = 30
-_cache: dict[int, tuple[float, Snapshot]] = {}
-_lock = threading.Lock()
+_cache = MemoryCache()
 
 
 @dataclass(frozen=True)
@@ -56,16 +54,12 @@ def _build(session: Session, rnd: Round, now: datetime) -> Snapshot:
     return Snapshot(now, participants, in_progress, len(rows), list(hours.items()), histogram)
 
 
-def snapshot(session: Session, rnd: Round, now: datetime) -> Snapshot:
-    """The cached snapshot (at most CACHE_SECONDS old)."""
-    with _lock:
-        hit = _cache.get(rnd.id)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
-    snap = _build(session, rnd, now)
-    with _lock:
-        _cache[rnd.id] = (time.monotonic(), snap)
-    return snap
+def snapshot(session: Session, rnd: Round, now: datetime, cache=None) -> Snapshot:
+    """The cached snapshot (rebuilt when older than CACHE_SECONDS); `cache`: the app's
+    configured cache (quizapp.cache), this module's own per-process one by default."""
+    return cached(
+        cache or _cache, f"dashboard:{rnd.id}", CACHE_SECONDS, lambda: _build(session, rnd, now)
+    )
 
 
 def bar_chart(

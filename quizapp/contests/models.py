@@ -93,9 +93,11 @@ class Round(Base):
     fixed_keys: Mapped[list] = mapped_column(JSON, default=list)
     # Frozen at publication: the question versions the draw may use, so later bank edits
     # never change a running round (they go through regrading instead).
-    pool: Mapped[list | None] = mapped_column(JSON)
-    fixed_versions: Mapped[list | None] = mapped_column(JSON)
-    draw_items: Mapped[list | None] = mapped_column(JSON)
+    # Deferred (loaded when used, i.e. when an attempt starts): every attempt load joins its
+    # round, and decoding a pool of 500 questions on each answer save cost more than the save.
+    pool: Mapped[list | None] = mapped_column(JSON, deferred=True)
+    fixed_versions: Mapped[list | None] = mapped_column(JSON, deferred=True)
+    draw_items: Mapped[list | None] = mapped_column(JSON, deferred=True)
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     attempts_allowed: Mapped[int] = mapped_column(default=1)

@@ -3,9 +3,19 @@ exports, item analysis and key correction (routes of the contests blueprint)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
+from quizapp.cache import cached
 from quizapp.contests import services
 from quizapp.contests.views import bp
 from quizapp.errors import Invalid
@@ -242,8 +252,14 @@ def dashboard(contest_id: int, round_id: int):
     rnd = R.get_managed_round(db.session, round_id, actor())
     if rnd.contest_id != contest_id:
         abort(404)
-    snap = D.snapshot(db.session, rnd, now())
-    nodes, totals, _collective = R.unit_participation(db.session, rnd)
+    cache = current_app.extensions["quizapp_cache"]
+    snap = D.snapshot(db.session, rnd, now(), cache)
+    nodes, totals, _collective = cached(
+        cache,
+        f"participation:{rnd.id}",
+        D.CACHE_SECONDS,
+        lambda: R.unit_participation(db.session, rnd),
+    )
     children = [n for n in nodes if n.parent_id == rnd.contest.owner_unit_id]
     age = max(0, int((now() - snap.taken_at).total_seconds()))
     return render_template(

@@ -4,6 +4,7 @@ autosave endpoint, review and submit, result. Work without JavaScript too."""
 from __future__ import annotations
 
 import secrets
+from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -26,7 +27,7 @@ from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
 from quizapp.extensions import db, limiter
 from quizapp.orgs.forms import ConfirmForm
-from quizapp.web import actor, now, t, writes_on_get
+from quizapp.web import actor, now, t, writes_done, writes_on_get
 
 bp = Blueprint("take", __name__)
 DEVICE_COOKIE = "quizapp_device"
@@ -179,6 +180,7 @@ def attempt(attempt_id: int):
             return redirect(url_for("take.review", attempt_id=attempt.id))
         return redirect(url_for("take.attempt", attempt_id=attempt.id, q=target))
     db.session.commit()
+    writes_done()
     slots = A.attempt_view(db.session, attempt)
     one_page = attempt.round.contest.one_page or request.args.get("all") == "1"
     current = max(1, min(request.args.get("q", 1, type=int) or 1, len(slots)))
@@ -314,6 +316,8 @@ def submit(attempt_id: int):
 @writes_on_get
 def result(attempt_id: int):
     attempt = _load(attempt_id)
+    db.session.commit()
+    writes_done()
     if attempt.status == "in_progress":
         return redirect(url_for("take.attempt", attempt_id=attempt.id))
     if attempt.round.contest.kind == "programme":
@@ -340,25 +344,31 @@ def result(attempt_id: int):
 @bp.get("/c/<slug>/rounds/<int:round_id>/ranking")
 def ranking(slug: str, round_id: int):
     """The public ranking: the top 20 (names masked if the contest says so), the published
-    prize list, and the viewer's own rank."""
+    prize list, and the viewer's own rank; computed at most every 30 s (quizapp.cache)."""
     from quizapp.contests import results as R
 
     contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
     rnd = next((r for r in contest.rounds if r.id == round_id), None) if contest else None
     if rnd is None or contest.status == "draft":
         abort(404)
-    full, actual = R.round_ranking(db.session, rnd, now())
+    cache = current_app.extensions["quizapp_cache"]
+    ranking = R.public_ranking(db.session, rnd, now(), cache=cache)
     mine = None
     if current_user.is_authenticated:
-        mine = next((r for r in full if r.entry.participant_id == current_user.id), None)
+        found = R.own_rank(cache, ranking, rnd.id, current_user.id)
+        if found:
+            rank, correct, questions = found
+            mine = SimpleNamespace(
+                rank=rank, entry=SimpleNamespace(correct=correct, questions=questions)
+            )
     show = (lambda n: R.mask_name(n)) if contest.mask_names else (lambda n: n)
     return render_template(
         "contests/ranking.html",
         contest=contest,
         rnd=rnd,
-        top=full[:20],
-        total=len(full),
-        actual=actual,
+        top=ranking.top,
+        total=ranking.total,
+        actual=ranking.actual,
         mine=mine,
         show=show,
         published=R.published_prizes(db.session, rnd.id),

@@ -1,0 +1,109 @@
+"""Short-lived cache of computed page data (live dashboards, public rankings).
+
+`memory://` (the default) keeps values in the process: each gunicorn worker computes them once
+per period. `redis://host:port/db` shares them between every worker and app server (needs the
+`redis` package, which is not installed by default). Values are served stale while one
+request per process rebuilds them, so that an expired entry of a large round never makes many
+requests wait (or compute) at once."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+_MISSING = object()
+
+
+class MemoryCache:
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[float, float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[Any, bool]:
+        """(value or _MISSING, still fresh)."""
+        with self._lock:
+            hit = self._data.get(key)
+        if hit is None:
+            return _MISSING, False
+        fresh_until, keep_until, value = hit
+        now = time.monotonic()
+        if now > keep_until:
+            return _MISSING, False
+        return value, now <= fresh_until
+
+    def set(self, key: str, value: Any, ttl: float, keep: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._data[key] = (now + ttl, now + keep, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class RedisCache:
+    def __init__(self, url: str) -> None:
+        import redis  # optional dependency: pip install redis
+
+        self._redis = redis.Redis.from_url(url)
+
+    def get(self, key: str) -> tuple[Any, bool]:
+        raw = self._redis.get(key)
+        if raw is None:
+            return _MISSING, False
+        fresh_until, value = pickle.loads(raw)  # noqa: S301 - our own server's data
+        return value, time.time() <= fresh_until
+
+    def set(self, key: str, value: Any, ttl: float, keep: float) -> None:
+        payload = pickle.dumps((time.time() + ttl, value), protocol=pickle.HIGHEST_PROTOCOL)
+        self._redis.set(key, payload, ex=max(1, int(keep)))
+
+    def clear(self) -> None:  # pragma: no cover - tests use the memory cache
+        self._redis.flushdb()
+
+
+def make_cache(url: str) -> MemoryCache | RedisCache:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisCache(url)
+    if url in ("", "memory://"):
+        return MemoryCache()
+    raise ValueError(f"unknown cache URL: {url!r} (memory:// or redis://…)")
+
+
+def peek(cache, key: str) -> Any:
+    """The cached value of `key` (fresh or stale), or None."""
+    value, _fresh = cache.get(key)
+    return None if value is _MISSING else value
+
+
+_building: dict[str, threading.Lock] = {}
+_building_lock = threading.Lock()
+
+
+def cached(cache, key: str, ttl: float, build: Callable[[], Any], *, keep: float = 0) -> Any:
+    """The cached value of `key`, built by `build()` when missing. Once older than `ttl` s it
+    is still served (up to `keep` s, default 10 × ttl) while one request of this process
+    builds the new value."""
+    value, fresh = cache.get(key)
+    if value is not _MISSING and fresh:
+        return value
+    with _building_lock:
+        lock = _building.setdefault(key, threading.Lock())
+    if value is not _MISSING:  # stale: rebuild unless another thread already is
+        if not lock.acquire(blocking=False):
+            return value
+    else:
+        lock.acquire()  # missing: wait for whoever builds it, then look again
+        again, fresh = cache.get(key)
+        if again is not _MISSING and fresh:
+            lock.release()
+            return again
+    try:
+        value = build()
+        cache.set(key, value, ttl, keep or ttl * 10)
+        return value
+    finally:
+        lock.release()
