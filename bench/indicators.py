@@ -13,9 +13,12 @@ PostgreSQL). The database is kept and reused while the parameters and the schema
   (target 5 s);
 - `take_snapshot()` of An Giang (compute + storing every unit's values), then eleven earlier
   monthly snapshots are copied from it in SQL so that trends read a year of history;
-- the dashboard served from the snapshot: `services.dashboard()` for the province and for a
-  commune, and GET /org/indicators as a logged-in admin with Flask's test client when that
-  route exists (target 100 ms).
+- the dashboard served from the snapshot: its data (`dashboard()`, the snapshot's values of
+  the unit and its children plus the trend) for the province and for a commune, and the page,
+  GET /org/indicators as a logged-in admin with Flask's test client (target 100 ms).
+
+Every figure is wall time on a machine that may be doing other work: the 1-minute load average
+before and after is written with the results.
 
 Prints a table and writes bench/results/indicators[-postgresql].json.
 Run: `make bench-indicators` (SQLite) or `make bench-indicators DB=postgres` (a local
@@ -635,6 +638,7 @@ def measure(url: str, repeat: int, requests: int) -> dict:
                 end = C.bounds(plan, year - 1, now)[1]
                 runs.append((key, year - 1, end, "last full year"))
         s.commit()
+        out["peak_rss_before_compute_mb"] = _peak_rss_mb()
         for key, year, at, label in runs:
             _row, plan = I.get_plan(db.session, key)
             times, values = [], 0
@@ -657,6 +661,8 @@ def measure(url: str, repeat: int, requests: int) -> dict:
             out["compute"].append(row)
             print(f"  compute {key} {year} ({label}): median {row['median_s']} s", flush=True)
 
+        # compute() holds per-unit counts, not members: its memory is the growth of the peak.
+        out["peak_rss_after_compute_mb"] = _peak_rss_mb()
         _row, plan = I.get_plan(db.session, "an-giang-311")
         year = I.current_year(plan, now)
         t0 = time.perf_counter()
@@ -729,10 +735,14 @@ def measure(url: str, repeat: int, requests: int) -> dict:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["peak_rss_mb"] = _peak_rss_mb()
     # Other work on the machine slows every figure: the 1-minute load average at the end.
     out["load_average_after"] = os.getloadavg()[0]
     return out
+
+
+def _peak_rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def copy_history(session, plan, snap, now: datetime, months: int) -> int:
@@ -861,7 +871,14 @@ def print_table(r: dict) -> None:
         print(f"{d['what']:58} {d['median_ms']:>7.1f} ms {d['p95_ms']:>7.1f} ms")
     if "dashboard_http" in r:
         print(r["dashboard_http"])
-    print(f"peak RSS of the measuring process: {r['peak_rss_mb']} MB")
+    print(
+        f"peak RSS of the measuring process: {r['peak_rss_mb']} MB "
+        f"({r['peak_rss_before_compute_mb']} MB before compute(), "
+        f"{r['peak_rss_after_compute_mb']} MB after it)"
+    )
+    print(
+        f"load average: {r['load_average_before']:.1f} before, {r['load_average_after']:.1f} after"
+    )
 
 
 if __name__ == "__main__":

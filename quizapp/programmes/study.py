@@ -70,11 +70,16 @@ def sync_enrolments(
     )
     if member_ids is not None:
         stmt = stmt.where(Member.id.in_(list(member_ids)))
-    result = session.execute(
-        insert(Enrolment).from_select(["programme_id", "member_id", "source", "enrolled_at"], stmt)
-    )
     session.flush()
-    return result.rowcount or 0
+    # SQLAlchemy keeps the driver's row count of an INSERT only when asked (PostgreSQL
+    # reported -1 without it).
+    result = session.connection().execute(
+        insert(Enrolment.__table__).from_select(
+            ["programme_id", "member_id", "source", "enrolled_at"], stmt
+        ),
+        execution_options={"preserve_rowcount": True},
+    )
+    return max(0, result.rowcount or 0)
 
 
 def enrol_member(session: Session, member_ids, now: datetime) -> int:
