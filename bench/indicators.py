@@ -34,6 +34,7 @@ import os
 import platform
 import random
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -813,8 +814,8 @@ def main(argv: list[str] | None = None) -> dict:
     ensure_database(url)
     engine = make_engine(url)
     backend = engine.dialect.name
+    reused = stored_fingerprint(engine) == fp and not args.regenerate  # connects
     server = engine.dialect.server_version_info if backend == "postgresql" else None
-    reused = stored_fingerprint(engine) == fp and not args.regenerate
     engine.dispose()
     print(f"==> {backend}: {make_url(url).render_as_string(hide_password=True)}", flush=True)
     if not reused:
@@ -834,6 +835,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = {
         "backend": backend,
         "server_version": ".".join(map(str, server)) if server else None,
+        "sqlite_version": sqlite3.sqlite_version if backend == "sqlite" else None,
         "params": params,
         "generated_at": meta["generated_at"],
         "generate_s": float(meta["generate_s"]),
