@@ -3,7 +3,6 @@ read back with openpyxl (unit totals = children + direct roster), the PDF text r
 with pdftotext (codes, values, Vietnamese diacritics) and the CLI command."""
 
 import io
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 
@@ -178,7 +177,6 @@ def _pdftotext(data: bytes, tmp_path) -> str:
     return " ".join(out.stdout.decode("utf-8").split())
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 def test_pdf_text_keeps_codes_values_and_diacritics(app, session, figures, now, tmp_path):
     reports = R.build_reports(
         session, figures["province"].id, YEAR, actor=SYSTEM, now=now, keys=[KEY]
