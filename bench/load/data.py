@@ -269,7 +269,7 @@ def generate(
                 total += int(g.score)
                 aq_rows.append(
                     (aid, pos, d.version_id, list(d.option_order), response, False, started)
-                    + (g.fraction, g.score)
+                    + (g.fraction, g.score, 1 << choice)
                 )
             duration = rng.randint(120, 1500)
             yield (
@@ -299,7 +299,7 @@ def generate(
     cols += ["seed", "started_at", "deadline_at", "submitted_at", "submitted_by", "device"]
     cols += ["score", "max_score", "correct_count", "question_count", "prediction"]
     aq_cols = ["attempt_id", "position", "version_id", "option_order", "response", "flagged"]
-    aq_cols += ["saved_at", "fraction", "score"]
+    aq_cols += ["saved_at", "fraction", "score", "choice_mask"]
     chunk = 5_000
     gen = attempt_rows()
     while True:

@@ -21,7 +21,14 @@ from quizapp.auth.services import needs_guardian_consent
 from quizapp.banks.core import Question
 from quizapp.banks.models import QuestionVersion
 from quizapp.banks.serial import from_dict
-from quizapp.contests.display import BadAnswer, DisplayQuestion, display, to_display, to_stored
+from quizapp.contests.display import (
+    BadAnswer,
+    DisplayQuestion,
+    choice_mask,
+    display,
+    to_display,
+    to_stored,
+)
 from quizapp.contests.draw import draw
 from quizapp.contests.grading import Grade, grade
 from quizapp.contests.models import Attempt, AttemptQuestion, Contest, Round
@@ -302,6 +309,7 @@ def save_answer(
             version = session.get(QuestionVersion, aq.version_id)
             try:
                 aq.response = to_stored(from_dict(version.content), aq.option_order, posted)
+                aq.choice_mask = choice_mask(aq.response)
             except BadAnswer:
                 raise Invalid({"answer": N_("This answer does not fit the question.")}) from None
             aq.saved_at = now

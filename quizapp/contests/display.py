@@ -48,6 +48,17 @@ class BadAnswer(ValueError):
     """The posted answer does not fit the question."""
 
 
+def mask(options) -> int:
+    """Option indices as a bit mask (bit i = option i; indices past 62 are not kept)."""
+    return sum(1 << o for o in set(options) if isinstance(o, int) and 0 <= o < 63)
+
+
+def choice_mask(stored: dict | None) -> int | None:
+    """The options of a stored choice answer as a bit mask (None: no choice answer)."""
+    choices = stored.get("choices") if isinstance(stored, dict) else None
+    return mask(choices) if isinstance(choices, list) else None
+
+
 def to_stored(q: Question, option_order: Sequence[int], posted: dict) -> dict | None:
     """A posted answer (display positions) as stored (original option indices); None clears."""
     order = list(option_order) or list(range(len(q.choices)))

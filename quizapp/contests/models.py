@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -193,6 +194,10 @@ class AttemptQuestion(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
     option_order: Mapped[list] = mapped_column(JSON, default=list)
     response: Mapped[dict | None] = mapped_column(JSON)  # in the question's original order
+    # The options of a choice answer as a bit mask (bit i = option i of the original order),
+    # written with the response: item analysis reads it instead of decoding 3,000,000 JSON
+    # documents. None when the answer is not a choice (or none was given).
+    choice_mask: Mapped[int | None] = mapped_column(BigInteger)
     flagged: Mapped[bool] = mapped_column(default=False)
     saved_at: Mapped[datetime | None]
     fraction: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))

@@ -340,29 +340,8 @@ def contest_results(contest_id: int):
     ranking = R.contest_ranking(db.session, contest, now())
     fmt = request.args.get("format")
     if fmt in ("xlsx", "csv"):
-        headers = [
-            "Hạng",
-            "Họ và tên",
-            "Đơn vị",
-            "Số câu đúng",
-            "Số câu hỏi",
-            "Điểm",
-            "Tổng độ lệch dự đoán",
-            "Tổng thời gian (giây)",
-        ]
-        rows = [
-            [
-                r.rank,
-                r.entry.name,
-                r.entry.unit,
-                r.entry.correct,
-                r.entry.questions,
-                float(r.entry.score),
-                r.entry.prediction if r.entry.prediction is not None else "",
-                r.entry.duration_s,
-            ]
-            for r in ranking
-        ]
+        headers = R.CONTEST_RESULT_HEADERS
+        rows = R.contest_results_table(db.session, contest, ranking)
         name = f"ket-qua-{contest.slug}.{fmt}"
         body = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, "Cuộc thi")
         mime = (

@@ -46,28 +46,42 @@ def _labels(ind: Indicator) -> list[tuple[int, str, tuple]]:
 
 
 def dashboard(
-    session: Session, plan: Plan, snap: Snapshot, unit: Unit, today: date
+    session: Session,
+    plan: Plan,
+    snap: Snapshot,
+    unit: Unit,
+    today: date,
+    only: tuple[str, int] | None = None,
 ) -> list[LineView]:
-    """Every indicator line for a unit from a snapshot, with its children (largest gap
-    first), its trend over the snapshots of the plan and the status of each target."""
+    """Every indicator line for a unit from a snapshot (or only the line `(code, line)`),
+    with its children (largest gap first), its trend over the snapshots of the plan and the
+    status of each target."""
     children = session.scalars(
         select(Unit).where(Unit.parent_id == unit.id, Unit.archived_at.is_(None))
     ).all()
     ids = [unit.id, *[c.id for c in children]]
-    rows = session.execute(
-        select(SnapshotValue).where(
-            SnapshotValue.snapshot_id == snap.id, SnapshotValue.unit_id.in_(ids)
-        )
-    ).scalars()
-    values: dict[tuple[int, str, int], SnapshotValue] = {
-        (v.unit_id, v.code, v.line): v for v in rows
-    }
+    query = select(
+        SnapshotValue.unit_id,
+        SnapshotValue.code,
+        SnapshotValue.line,
+        SnapshotValue.numerator,
+        SnapshotValue.denominator,
+        SnapshotValue.value,
+    ).where(SnapshotValue.snapshot_id == snap.id, SnapshotValue.unit_id.in_(ids))
+    if only is not None:
+        query = query.where(SnapshotValue.code == only[0], SnapshotValue.line == only[1])
+    # Plain rows, not ORM objects: a province reads thousands of them per page.
+    values = {(r.unit_id, r.code, r.line): r for r in session.execute(query)}
     history = _trends(session, plan, unit.id, snap)
     period = plan.period(snap.year)
     out = []
     for ind in plan.indicators:
+        if only is not None and ind.code != only[0]:
+            continue
         number = ind.kind is Kind.REPORTED and ind.reported.entry is not Entry.PERCENTAGE
         for i, label, targets in _labels(ind):
+            if only is not None and i != only[1]:
+                continue
             v = values.get((unit.id, ind.code, i))
             count = maths.Count(v.numerator, v.denominator) if v else maths.Count()
             actual = (v.value if v else None) if number else count.rate
@@ -99,11 +113,11 @@ def dashboard(
                     )
                 )
             kids = []
+            goal = maths.target_for(targets, today) or (targets[-1] if targets else None)
             for c in children:
                 cv = values.get((c.id, ind.code, i))
                 cc = maths.Count(cv.numerator, cv.denominator) if cv else maths.Count()
                 crate = (cv.value if cv else None) if number else cc.rate
-                goal = maths.target_for(targets, today) or (targets[-1] if targets else None)
                 kids.append((c, cc, crate, maths.gap(crate, goal.value) if goal else None))
             kids.sort(key=lambda k: (-(k[3] if k[3] is not None else -1e9), k[0].name))
             main = next((t for t in views if t.deadline >= today), views[-1] if views else None)

@@ -94,29 +94,82 @@ def dashboard():
             else None,
         )
     period = plan.period(year)
-    parents = []
-    cursor = unit
-    while cursor.parent_id and can_manage(actor(), cursor.parent.path):
-        cursor = cursor.parent
-        parents.insert(0, cursor)
     return render_template(
         "indicators/dashboard.html",
         plans=available,
         plan=plan,
         unit=unit,
-        parents=parents,
+        parents=_parents(unit),
         year=year,
         period=period,
         snap=snap,
         lines=lines,
         charts=charts,
         children=children,
+        unit_urls=_unit_urls(plan, year, children),
+        top=TOP_CHILDREN,
         confirmed=confirmed,
         days_left=plan.days_until_due(today),
         kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS,
         confirm=ConfirmForm(),
         years=range(max(2022, year - 4), I.current_year(plan, now()) + 1),
+    )
+
+
+# Units below shown per line on the dashboard (furthest behind first); the whole table is one
+# click away. A province has about a hundred units below and thirty-odd lines: all of them
+# would make a page of 1,700 rows, slow on a phone and over 100 ms to render.
+TOP_CHILDREN = 5
+
+
+def _parents(unit: Unit) -> list[Unit]:
+    """The unit's ancestors within the actor's scope, the top first (for the breadcrumb)."""
+    parents = []
+    cursor = unit
+    while cursor.parent_id and can_manage(actor(), cursor.parent.path):
+        cursor = cursor.parent
+        parents.insert(0, cursor)
+    return parents
+
+
+def _unit_urls(plan, year: int, units) -> dict[int, str]:
+    """Each unit's dashboard address, built once per page rather than once per table row."""
+    if not units:
+        return {}
+    sample = url_for(".dashboard", plan=plan.key, unit=0, year=year)
+    head, tail = sample.split("unit=0", 1)
+    return {u.id: f"{head}unit={u.id}{tail}" for u in units}
+
+
+@bp.get("/units")
+@organiser_required
+def units_below():
+    """One indicator line of a unit: every unit below with its figure, furthest behind
+    first (the dashboard shows the first few)."""
+    _available, _row, plan, unit, year = _context()
+    try:
+        ind = plan.indicator(request.values.get("code", ""))
+    except KeyError:
+        abort(404)
+    index = request.values.get("line", 0, type=int)
+    snap = I.latest_snapshot(db.session, plan.key, year)
+    if snap is None:
+        return redirect(url_for(".dashboard", plan=plan.key, unit=unit.id, year=year))
+    lines = D.dashboard(db.session, plan, snap, unit, local_today(now()), only=(ind.code, index))
+    if not lines:
+        abort(404)
+    line = lines[0]
+    return render_template(
+        "indicators/units.html",
+        plan=plan,
+        unit=unit,
+        parents=_parents(unit),
+        year=year,
+        snap=snap,
+        line=line,
+        unit_urls=_unit_urls(plan, year, [c for c, *_rest in line.children]),
+        kind_labels=KIND_LABELS,
     )
 
 

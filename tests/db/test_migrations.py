@@ -95,6 +95,24 @@ def test_upgrades_keep_existing_rows(tmp_path):
             {"t": now, "u": now + timedelta(days=1)},
         )
     engine.dispose()
+    # Answers saved before choice_mask existed (written without foreign-key checks: the
+    # user and the question version do not matter here).
+    import sqlite3
+
+    raw = sqlite3.connect(tmp_path / "rows.db")
+    raw.execute(
+        "INSERT INTO attempt (id, round_id, user_id, number, preview, status, seed,"
+        " started_at, deadline_at, device, question_count) VALUES"
+        " (1, 1, 1, 1, 0, 'submitted', 7, '2026-11-20', '2026-11-20', '', 3)"
+    )
+    for position, response in ((1, '{"choices": [0, 2]}'), (2, '{"value": true}'), (3, None)):
+        raw.execute(
+            "INSERT INTO attempt_question (attempt_id, position, version_id, option_order,"
+            " response, flagged) VALUES (1, ?, 1, '[]', ?, 0)",
+            (position, response),
+        )
+    raw.commit()
+    raw.close()
     with app.app_context():
         command.upgrade(alembic_config(), "head")
     engine = make_engine(url)
@@ -102,6 +120,10 @@ def test_upgrades_keep_existing_rows(tmp_path):
         assert conn.execute(sql("SELECT count(*) FROM contest_round")).scalar() == 1
         prizes = conn.execute(sql("SELECT prizes FROM contest_round")).scalar()
         assert "first" in prizes
+        masks = conn.execute(
+            sql("SELECT position, choice_mask FROM attempt_question ORDER BY position")
+        ).all()
+        assert [tuple(m) for m in masks] == [(1, 0b101), (2, None), (3, None)]
     engine.dispose()
     from quizapp.extensions import db
 

@@ -3,6 +3,7 @@ figure, confirming, the follow-up list and export, the definitions list, and sco
 (commune A never sees commune B)."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -41,6 +42,44 @@ def test_dashboard_drill_down_and_days_left(client, login_as, tree, session):
     assert session.scalar(select(Snapshot.id))  # served from a snapshot taken on first visit
     child = client.get(f"/org/indicators?plan=an-giang-311&year={YEAR}&unit={tree['a'].id}")
     assert child.status_code == 200 and "Đoàn xã Mỹ Hòa Hưng" in child.get_data(as_text=True)
+
+
+def test_dashboard_shows_the_furthest_behind_and_links_to_every_unit_below(
+    client, login_as, tree, session
+):
+    """The dashboard lists the five units furthest behind per line; the whole table of
+    units below is one click away, in the same order: largest gap first, units with no
+    figure last."""
+    login_as("organiser", tree["province"])
+    communes = []
+    for i in range(5):  # seven communes in all, five with a reported figure for 1.4
+        unit = make_unit(
+            session, f"Đoàn xã Số {i}", parent=tree["province"], code=f"AG-N{i}", type_key="commune"
+        )
+        session.commit()
+        communes.append(unit.name)
+        url = f"/org/indicators/entry?plan=an-giang-311&year={YEAR}&code=1.4&unit={unit.id}"
+        resp = client.post(url, data={"numerator": str(20 * i + 5), "denominator": "100"})
+        assert resp.status_code == 302
+    client.post("/org/indicators/snapshot", data={"plan": "an-giang-311", "year": YEAR})
+    text = client.get(f"/org/indicators?plan=an-giang-311&year={YEAR}").get_data(as_text=True)
+    block = text[text.index('<span class="code">1.4 / 2.4') :]
+    block = block[: block.index("</details>")]
+    row = r'<th scope="row"><a href="[^"]+">([^<]+)</a>'
+    assert "5 đơn vị trực thuộc còn thiếu nhiều nhất" in block
+    assert re.findall(row, block) == communes  # 5%, 25%, 45%…: the furthest behind first
+    assert "Xem cả 7 đơn vị trực thuộc" in block
+    full = client.get(
+        f"/org/indicators/units?plan=an-giang-311&year={YEAR}&code=1.4&line=0"
+    ).get_data(as_text=True)
+    assert re.findall(row, full) == [*communes, "Đoàn phường Long Xuyên", "Đoàn xã Mỹ Hòa Hưng"]
+    assert "(5/100)" in full
+    # Another organiser's scope, an unknown indicator: not found.
+    assert client.get("/org/indicators/units?plan=an-giang-311&code=9.9").status_code == 404
+    client.post("/logout")
+    login_as("organiser", tree["a"])
+    other = f"/org/indicators/units?plan=an-giang-311&code=1.4&unit={tree['province'].id}"
+    assert client.get(other).status_code == 404
 
 
 def test_commune_organiser_sees_only_their_subtree(client, login_as, tree):

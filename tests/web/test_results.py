@@ -138,6 +138,12 @@ def test_item_analysis_page(client, login_as, session, played):
     items, test, questions, keys = R.item_analysis(session, played["rnd"])
     assert test.attempts == 3 and sum(1 for _ in items) >= 3
     assert all(s.n >= 1 for s in items) and set(keys) == {s.version_id for s in items}
+    # Options chosen (from the saved answers' choice_mask): the top third (one attempt, 3
+    # right answers) chose each question's keyed option 0; the bottom third (one right
+    # answer, the rest left blank) one option in all.
+    assert sum(sum(s.top.values()) for s in items) == 3
+    assert all(set(s.top) <= {0} for s in items)
+    assert sum(sum(s.bottom.values()) for s in items) == 1
     login_as("organiser", played["province"])
     c, rnd = played["contest"], played["rnd"]
     page = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/results").get_data(as_text=True)
@@ -305,6 +311,17 @@ def test_contest_results_page_and_export(client, login_as, session, played):
         ).active.iter_rows(values_only=True)
     )
     assert rows[0][1] == "Họ và tên" and len(rows) == 4
+    # The registration fields of each participant, as in the round's export.
+    head = rows[0]
+    assert [head.index(h) for h in ("Ngày sinh", "Số điện thoại", "Mã đơn vị", "Đối tượng")]
+    first = dict(zip(head, rows[1], strict=True))
+    member = played["users"][1].member
+    assert first["Họ và tên"] == "Đặng Hữu Phước" and first["Mã đơn vị"] == "AG-ML"
+    assert first["Số điện thoại"] == member.phone and member.phone.startswith("09")
+    assert first["Ngày sinh"] == "01/01/2000" == member.birth_date.strftime("%d/%m/%Y")
+    assert first["Số tuần thi đã làm"] == 1 and first["Số câu đúng"] == 3
+    csv = client.get(f"/org/contests/{c.id}/results?format=csv").data
+    assert csv.startswith(b"\xef\xbb\xbf") and "Đặng Hữu Phước".encode() in csv
 
 
 def test_prediction_answer_by_the_organisers_count(session, played):

@@ -44,6 +44,9 @@ _ESCAPES = {
     "}": "\ue005",
     "~": "\ue006",
     "n": "\ue007",
+    # Not Moodle's: "\>" lets a short answer or a matching item contain "->" (Moodle's
+    # own export of such an answer reads back as a broken matching question).
+    ">": "\ue009",
 }
 _BACKSLASH = "\ue008"
 _UNESCAPE = {v: k for k, v in _ESCAPES.items()} | {"\ue007": "\n", _BACKSLASH: "\\"}

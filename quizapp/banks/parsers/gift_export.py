@@ -25,6 +25,12 @@ def _fmt(text: str, fmt: str) -> str:
     return escape(text)
 
 
+def _arrowless(text: str) -> str:
+    """ "->" written "-\\>": in a short-answer block (or a matching item's left side) a
+    bare "->" would read back as a matching question."""
+    return text.replace("->", "-\\>")
+
+
 def _num(value: Decimal) -> str:
     return format(value, "f")
 
@@ -56,7 +62,7 @@ def _answer_items(q: Question) -> list[str]:
             items.append(mark + _fmt(answer, fmt) + feedback(fb))
         return items
     if q.type is QType.MATCHING:
-        items = [f"={_fmt(p.left, fmt)} -> {escape(p.right)}" for p in q.pairs]
+        items = [f"={_arrowless(_fmt(p.left, fmt))} -> {escape(p.right)}" for p in q.pairs]
         return items + [f"= -> {escape(d)}" for d in q.distractors]
     if q.type is QType.NUMERIC:
         items = []
@@ -90,6 +96,9 @@ def _answer_block(q: Question, inline: bool) -> str:
             out += "#" + _fmt(right, q.text_format)
         return "{" + out + general + "}"
     items = _answer_items(q)
+    if q.type is QType.SHORT:
+        items = [_arrowless(item) for item in items]
+        general = _arrowless(general)
     prefix = "#" if q.type is QType.NUMERIC else ""
     if (
         q.type is QType.NUMERIC

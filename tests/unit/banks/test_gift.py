@@ -54,6 +54,21 @@ def test_escapes():
     assert q.short_answers == ("x=y",)
 
 
+def test_an_arrow_in_a_short_answer_is_written_escaped_and_reads_back():
+    """Moodle reads "{=A->B}" as a (broken) matching question: quizapp's export writes
+    "->" as "-\\>" inside a short-answer block, and reads it back as "->"."""
+    q = one(r"Phản ứng{=A-\>B#đúng: A-\>B ####xem a-\>b}")
+    assert (q.type, q.short_answers, q.short_feedback, q.explanation) == (
+        QType.SHORT,
+        ("A->B",),
+        ("đúng: A->B",),
+        "xem a->b",
+    )
+    again = dump_gift(parse_gift(dump_gift(parse_gift("Q{->}"))))
+    assert "-\\>" in again and one(again).short_answers == ("->",)
+    assert errors(parse_gift("Q{=A->B}")) == [(1, "A matching question needs at least 2 pairs.")]
+
+
 def test_multiline_question_text_lines_are_trimmed():
     assert one("Dòng một\n   dòng hai\n{T}").text == "Dòng một\ndòng hai"
 

@@ -3,8 +3,11 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from quizapp.contests.statistics import AttemptItems, Served, analyse
+from quizapp.contests.statistics import DE_THRESHOLD, AttemptItems, Served, analyse
+from tests.unit.contests import reference_statistics as reference
 
 # Four attempts, two questions (versions 10 and 20, 1 mark each). Question 20 is answered
 # right by the weaker participants only: the classic sign of a wrong key.
@@ -90,3 +93,50 @@ def test_top_third_preferring_a_wrong_option_is_flagged():
     assert q30.top == {2: 2} and q30.bottom == {0: 2}
     assert {"wrong_option_preferred_by_top", "negative_discrimination"} <= set(q30.flags)
     assert items[0].version_id == 30  # flagged questions come first
+
+
+@st.composite
+def rounds(draw):
+    """Attempts of one round: each serves `per` distinct versions of a small pool, marks
+    with partial credit, options chosen at random."""
+    pool = draw(st.integers(2, 6))
+    per = draw(st.integers(1, pool))
+    marks = [draw(st.sampled_from([1.0, 2.0, 0.5])) for _ in range(pool)]
+    out = []
+    for i in range(draw(st.integers(0, 25))):
+        served = draw(st.permutations(range(pool)))[:per]
+        items = []
+        for p, v in enumerate(served, start=1):
+            share = draw(st.sampled_from([0.0, 0.0, 0.5, 1.0, 1.0]))
+            chosen = tuple(draw(st.sets(st.integers(0, 4), max_size=2)))
+            items.append(Served(p, 100 + v, share * marks[v], marks[v], chosen))
+        out.append(AttemptItems(i, tuple(items)))
+    keyed = {100 + v: draw(st.sets(st.integers(0, 4), max_size=2)) for v in range(pool)}
+    return out, keyed
+
+
+def _close(a, b):
+    return (a is None and b is None) or (
+        a is not None and b is not None and a == pytest.approx(b, rel=1e-9, abs=1e-9)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(rounds())
+def test_the_vectorised_statistics_equal_the_formulas_loop_by_loop(data):
+    attempts, keyed = data
+    items, test = analyse(attempts, keyed)
+    ref_items, ref_test = reference.analyse(attempts, keyed)
+    assert [s.version_id for s in items] == [s.version_id for s in ref_items]
+    for s, ref in zip(items, ref_items, strict=True):
+        assert s.n == ref.n and s.top == ref.top and s.bottom == ref.bottom
+        for name in ("facility", "sd", "discrimination", "efficiency"):
+            assert _close(getattr(s, name), getattr(ref, name)), (name, s, ref)
+        # A flag decided by a threshold may differ only when the value sits on it.
+        if s.flags != ref.flags:
+            assert s.efficiency == pytest.approx(DE_THRESHOLD) or s.discrimination == (
+                pytest.approx(0, abs=1e-9)
+            )
+    assert test.attempts == ref_test.attempts
+    for name in ("mean", "sd", "alpha", "standard_error"):
+        assert _close(getattr(test, name), getattr(ref_test, name)), name
