@@ -73,6 +73,14 @@ def writes_on_get(view):
     return view
 
 
+def begin_writes() -> None:
+    """The request found it must write after all (a GET that reads first): its next
+    transaction starts with the write intent (on SQLite, BEGIN IMMEDIATE). End the current
+    read transaction first (commit or rollback) and read again what the writes depend on."""
+    if "write_token" not in g:
+        g.write_token = write_intent.set(True)
+
+
 def writes_done() -> None:
     """The request's writes are committed: what it does next only reads, so its next
     transaction starts without the write intent (on SQLite, a plain BEGIN that takes no write

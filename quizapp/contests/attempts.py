@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
@@ -190,14 +190,26 @@ def start_attempt(
         device=device,
         question_count=len(drawn),
     )
-    attempt.questions = [
-        AttemptQuestion(position=i + 1, version_id=d.version_id, option_order=list(d.option_order))
-        for i, d in enumerate(drawn)
-    ]
     try:
         with session.begin_nested():
             session.add(attempt)
             session.flush()
+            # One multi-row INSERT for the served questions (the unit of work would flush
+            # thirty objects one by one: a third of a start's time, measured by `make bench`).
+            session.execute(
+                insert(AttemptQuestion),
+                [
+                    {
+                        "attempt_id": attempt.id,
+                        "position": i + 1,
+                        "version_id": d.version_id,
+                        "option_order": list(d.option_order),
+                        "flagged": False,
+                    }
+                    for i, d in enumerate(drawn)
+                ],
+            )
+        session.expire(attempt, ["questions"])  # read back on first use
     except IntegrityError:
         # Another request of the same person won the race: use its attempt.
         winner = _in_progress(session, rnd.id, user.id)
@@ -214,11 +226,16 @@ def get_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
+def is_due(attempt: Attempt, now: datetime) -> bool:
+    """In progress with its time (plus grace) over: the next read submits it."""
+    return attempt.status == "in_progress" and now > attempt.deadline_at + timedelta(
+        seconds=attempt.round.grace_s
+    )
+
+
 def expire_if_due(session: Session, attempt: Attempt, now: datetime) -> bool:
     """Submit an attempt whose time (plus grace) is over; True when it was submitted now."""
-    if attempt.status != "in_progress":
-        return False
-    if now <= attempt.deadline_at + timedelta(seconds=attempt.round.grace_s):
+    if not is_due(attempt, now):
         return False
     _grade_and_close(session, attempt, now=now, by="timeout")
     return True

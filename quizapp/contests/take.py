@@ -27,7 +27,7 @@ from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
 from quizapp.extensions import db, limiter
 from quizapp.orgs.forms import ConfirmForm
-from quizapp.web import actor, now, t, writes_done, writes_on_get
+from quizapp.web import actor, begin_writes, now, t, writes_done, writes_on_get
 
 bp = Blueprint("take", __name__)
 DEVICE_COOKIE = "quizapp_device"
@@ -153,12 +153,24 @@ def _remaining(attempt) -> int:
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
-@writes_on_get
 def attempt(attempt_id: int):
-    attempt = _load(attempt_id)
-    if attempt.status != "in_progress":
-        return redirect(url_for("take.result", attempt_id=attempt.id))
     device = _device()
+    if request.method == "GET":
+        # Most views of the quiz page only read: they take no write lock (on SQLite a start
+        # spike would queue every page behind every start). Only a page that must submit an
+        # expired attempt or move it to this device writes, in a transaction of its own.
+        attempt = A.get_attempt(db.session, attempt_id, current_user)
+        if A.is_due(attempt, now()) or (
+            attempt.status == "in_progress" and device and attempt.device != device
+        ):
+            db.session.rollback()
+            begin_writes()
+            attempt = _load(attempt_id)
+    else:
+        attempt = _load(attempt_id)
+    if attempt.status != "in_progress":
+        db.session.commit()
+        return redirect(url_for("take.result", attempt_id=attempt.id))
     if device and attempt.device != device:  # this device takes the attempt over
         attempt.device = device
     if request.method == "POST":  # the page without JavaScript posts its answers

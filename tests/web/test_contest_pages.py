@@ -134,6 +134,39 @@ def test_json_autosave(client, login_as, world, session, now):
     assert attempt.prediction == 17
 
 
+def test_quiz_page_moves_the_attempt_to_this_device_and_submits_it_when_time_is_up(
+    client, login_as, world, session, now
+):
+    """The quiz page only reads, except when it must write: another phone takes the
+    attempt over, or the time (plus grace) is over and the page submits the attempt."""
+    contest = make_contest(session, world["province"], world["bank"], now, count=3)
+    session.commit()
+    user = login_as("member", world["branch"])
+    client.post(f"/rounds/{contest.rounds[0].id}/start")
+    attempt = session.scalar(select(Attempt).where(Attempt.user_id == user.id))
+    url = f"/attempts/{attempt.id}"
+    assert client.get(url).status_code == 200
+    first = client.get_cookie("quizapp_device").value  # this phone's id, given at the start
+    session.expire_all()
+    assert first and session.get(Attempt, attempt.id).device == first
+    assert client.get(url).status_code == 200  # the same phone again: nothing changes
+    session.expire_all()
+    assert session.get(Attempt, attempt.id).device == first
+    client.set_cookie("quizapp_device", "another-phone-0001")
+    assert client.get(url).status_code == 200
+    session.expire_all()
+    assert session.get(Attempt, attempt.id).device == "another-phone-0001"
+    # Time is up (deadline and grace in the past): the page submits and shows the result.
+    row = session.get(Attempt, attempt.id)
+    row.deadline_at = row.started_at - timedelta(minutes=5)
+    session.commit()
+    resp = client.get(url)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"{url}/result")
+    session.expire_all()
+    done = session.get(Attempt, attempt.id)
+    assert done.status == "submitted" and done.submitted_by == "timeout"
+
+
 def test_other_people_cannot_touch_an_attempt(client, login_as, world, session, now):
     contest = make_contest(session, world["province"], world["bank"], now, count=3)
     session.commit()
