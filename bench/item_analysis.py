@@ -1,8 +1,8 @@
 """Benchmark: item analysis of a round with 100,000 attempts × 30 questions (issue 6 target:
 under 10 s). Times the pure statistics on generated answers (a bank of 500 questions, each
-attempt drawing 30) and writes bench/results/item_analysis.json. Loading 3 million answer
-rows from the database comes on top of this and is measured by the scale benchmark.
-Run: `make bench-items`."""
+attempt drawing 30) and writes bench/results/item_analysis.json. Reading the 3 million
+answers from the database comes on top of this: `make bench-items-db` measures the whole
+(bench/item_analysis_db.py). Run: `make bench-items`."""
 
 from __future__ import annotations
 

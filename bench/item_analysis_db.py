@@ -151,7 +151,7 @@ def main(attempts: int = 100_000, per_attempt: int = 30) -> dict:
     from sqlalchemy import select
 
     from quizapp import create_app
-    from quizapp.contests import results as R
+    from quizapp.contests.item_analysis import item_analysis
     from quizapp.contests.models import Round
     from quizapp.extensions import db
 
@@ -171,7 +171,7 @@ def main(attempts: int = 100_000, per_attempt: int = 30) -> dict:
         for _ in range(3):
             db.session.expire_all()
             t0 = time.perf_counter()
-            items, test, _q, _k = R.item_analysis(db.session, rnd)
+            items, test, _q, _k = item_analysis(db.session, rnd)
             times.append(time.perf_counter() - t0)
     result = {
         "attempts": attempts,

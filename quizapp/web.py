@@ -73,6 +73,14 @@ def writes_on_get(view):
     return view
 
 
+def reads_first(view):
+    """Mark a POST view that reads (checks, computes) before it writes: its first
+    transaction takes no write lock; it calls `begin_writes()` when it is ready to write.
+    Put it innermost, like `writes_on_get`."""
+    view.reads_first = True
+    return view
+
+
 def begin_writes() -> None:
     """The request found it must write after all (a GET that reads first): its next
     transaction starts with the write intent (on SQLite, BEGIN IMMEDIATE). End the current
@@ -215,6 +223,8 @@ def init_web(app: Flask) -> None:
     def _touch_session():
         g.now = utcnow()
         view = app.view_functions.get(request.endpoint)
+        if getattr(view, "reads_first", False):
+            return
         if request.method not in ("GET", "HEAD", "OPTIONS") or getattr(
             view, "writes_on_get", False
         ):

@@ -132,6 +132,9 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--profile", default="", help="py-spy the workers during this phase")
     ap.add_argument("--render", default="", help="rewrite the .md of a results JSON file")
+    ap.add_argument(
+        "--spike-only", action="store_true", help="stop after the start spike (prints it)"
+    )
     args = ap.parse_args()
     if args.render:
         path = Path(args.render)
@@ -222,6 +225,13 @@ def main() -> int:
             result["start"] = r
             checks["start"] = integrity.after_start(fx)
             log(f"   integrity: {checks['start']}")
+            if args.spike_only:  # a quick look at one change: nothing is written
+                print(json.dumps({"ceiling": ceiling, "start": r}, indent=2))
+                if not args.keep:
+                    import shutil
+
+                    shutil.rmtree(tmp, ignore_errors=True)
+                return 0 if checks["start"].get("ok") else 1
 
             r, acked = phase(
                 meter, "autosave", scenarios.autosave, APP_PORT, fx, save_users, save_s

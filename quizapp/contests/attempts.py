@@ -96,6 +96,23 @@ def _in_progress(session: Session, round_id: int, user_id: int) -> Attempt | Non
     )
 
 
+@dataclass(frozen=True)
+class PlannedStart:
+    """A new attempt decided and drawn, not yet written (see `plan_start`)."""
+
+    round_id: int
+    user_id: int
+    member_id: int | None
+    unit_id: int | None
+    number: int
+    preview: bool
+    seed: int
+    started_at: datetime
+    deadline_at: datetime
+    device: str
+    drawn: tuple
+
+
 def start_attempt(
     session: Session,
     round_id: int,
@@ -113,10 +130,37 @@ def start_attempt(
     progress per person and round and one attempt per number, so parallel starts converge
     on the same attempt.
     """
+    plan = plan_start(
+        session, round_id, user=user, actor=actor, now=now, device=device, preview=preview
+    )
+    if isinstance(plan, Attempt):
+        return plan
+    return insert_planned(session, plan)
+
+
+def plan_start(
+    session: Session,
+    round_id: int,
+    *,
+    user: User,
+    actor: Actor,
+    now: datetime,
+    device: str = "",
+    preview: bool = False,
+    resume: bool = True,
+) -> Attempt | PlannedStart | None:
+    """Every check of a start, and the draw, without writing: the new attempt to insert, or
+    the attempt in progress (resumed: it may write, moving it to this device or submitting
+    it when its time is over). With `resume=False` an attempt in progress gives None
+    instead, so that a caller reading outside a write transaction starts again in one."""
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(N_("Round not found."))
     contest = rnd.contest
+    if not resume and (contest.kind != "contest" or rnd.pool is None):
+        # A programme's check may enrol the member (its guard writes); a draft's preview
+        # freezes the pool: both start in a write transaction from the beginning.
+        return None
     if preview:
         if not can_manage(actor, contest.owner_unit.path):
             raise Forbidden(N_("Only the contest's organisers can preview it."))
@@ -142,6 +186,8 @@ def start_attempt(
             )
     current = _in_progress(session, rnd.id, user.id)
     if current is not None:
+        if not resume:
+            return None
         if expire_if_due(session, current, now):
             current = None
         else:
@@ -176,8 +222,7 @@ def start_attempt(
         shuffle_options=rnd.shuffle_options,
     )
     limit_end = now + timedelta(seconds=rnd.time_limit_s)
-    deadline = limit_end if preview else min(limit_end, rnd.closes_at)
-    attempt = Attempt(
+    return PlannedStart(
         round_id=rnd.id,
         user_id=user.id,
         member_id=user.member_id,
@@ -186,16 +231,35 @@ def start_attempt(
         preview=preview,
         seed=seed,
         started_at=now,
-        deadline_at=deadline,
+        deadline_at=limit_end if preview else min(limit_end, rnd.closes_at),
         device=device,
-        question_count=len(drawn),
+        drawn=tuple(drawn),
+    )
+
+
+def insert_planned(session: Session, plan: PlannedStart) -> Attempt:
+    """Write a planned attempt: one row, then its served questions in one multi-row INSERT
+    (the unit of work would flush thirty objects one by one: a third of a start's time,
+    measured by `make bench`). Short, so that on SQLite the write lock is held briefly. If a
+    parallel start of the same person won (same number, or an attempt already in progress:
+    unique indexes), that attempt is returned."""
+    attempt = Attempt(
+        round_id=plan.round_id,
+        user_id=plan.user_id,
+        member_id=plan.member_id,
+        unit_id=plan.unit_id,
+        number=plan.number,
+        preview=plan.preview,
+        seed=plan.seed,
+        started_at=plan.started_at,
+        deadline_at=plan.deadline_at,
+        device=plan.device,
+        question_count=len(plan.drawn),
     )
     try:
         with session.begin_nested():
             session.add(attempt)
             session.flush()
-            # One multi-row INSERT for the served questions (the unit of work would flush
-            # thirty objects one by one: a third of a start's time, measured by `make bench`).
             session.execute(
                 insert(AttemptQuestion),
                 [
@@ -206,13 +270,12 @@ def start_attempt(
                         "option_order": list(d.option_order),
                         "flagged": False,
                     }
-                    for i, d in enumerate(drawn)
+                    for i, d in enumerate(plan.drawn)
                 ],
             )
         session.expire(attempt, ["questions"])  # read back on first use
     except IntegrityError:
-        # Another request of the same person won the race: use its attempt.
-        winner = _in_progress(session, rnd.id, user.id)
+        winner = _in_progress(session, plan.round_id, plan.user_id)
         if winner is None:
             raise Conflict(N_("You have used all your attempts for this round.")) from None
         return winner

@@ -61,7 +61,9 @@ def results(contest_id: int, round_id: int):
     )
     proposed = R.prize_list(full, rnd.prizes or {})
     nodes, totals, collective = R.unit_participation(db.session, rnd)
-    items, test, questions, keys = R.item_analysis(db.session, rnd)
+    from quizapp.contests.item_analysis import item_analysis
+
+    items, test, questions, keys = item_analysis(db.session, rnd)
     return render_template(
         "contests/results.html",
         rnd=rnd,
@@ -102,6 +104,7 @@ def _regraded_after(rnd) -> bool:
 @organiser_required
 def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
     """Results, the prize list or unit participation as XLSX or CSV (UTF-8 with BOM)."""
+    from quizapp.contests import exports as X
     from quizapp.contests import results as R
     from quizapp.exports import to_csv, to_xlsx
 
@@ -110,7 +113,7 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
         abort(404)
     if kind == "results":
         ranking, _actual = R.round_ranking(db.session, rnd, now())
-        headers, rows = R.RESULT_HEADERS, R.results_table(db.session, rnd, ranking)
+        headers, rows = X.RESULT_HEADERS, X.results_table(db.session, rnd, ranking)
     elif kind == "prizes":
         published = R.published_prizes(db.session, rnd.id)
         if published is not None:
@@ -317,6 +320,7 @@ def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
 @organiser_required
 def contest_results(contest_id: int):
     """The ranking of the whole contest (all rounds), its prize list, with exports."""
+    from quizapp.contests import exports as X
     from quizapp.contests import results as R
     from quizapp.exports import to_csv, to_xlsx
 
@@ -340,8 +344,8 @@ def contest_results(contest_id: int):
     ranking = R.contest_ranking(db.session, contest, now())
     fmt = request.args.get("format")
     if fmt in ("xlsx", "csv"):
-        headers = R.CONTEST_RESULT_HEADERS
-        rows = R.contest_results_table(db.session, contest, ranking)
+        headers = X.CONTEST_RESULT_HEADERS
+        rows = X.contest_results_table(db.session, contest, ranking)
         name = f"ket-qua-{contest.slug}.{fmt}"
         body = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, "Cuộc thi")
         mime = (

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -27,21 +28,30 @@ from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
 from quizapp.extensions import db, limiter
 from quizapp.orgs.forms import ConfirmForm
-from quizapp.web import actor, begin_writes, now, t, writes_done, writes_on_get
+from quizapp.web import actor, begin_writes, now, reads_first, t, writes_done, writes_on_get
 
 bp = Blueprint("take", __name__)
 DEVICE_COOKIE = "quizapp_device"
 
 
 def _device() -> str:
+    """The id of the phone this request comes from ("" when it has none yet)."""
     return request.cookies.get(DEVICE_COOKIE, "")
+
+
+def _new_device() -> str:
+    """The phone's id, made now when it has none (a start records it with the attempt, so
+    that the quiz page that follows has nothing to write)."""
+    if "new_device" not in g:
+        g.new_device = _device() or secrets.token_urlsafe(16)
+    return g.new_device
 
 
 def _with_device(response):
     if not request.cookies.get(DEVICE_COOKIE):
         response.set_cookie(
             DEVICE_COOKIE,
-            secrets.token_urlsafe(16),
+            _new_device(),
             max_age=400 * 24 * 3600,
             httponly=True,
             samesite="Lax",
@@ -108,20 +118,23 @@ def landing(slug: str):
 @bp.post("/rounds/<int:round_id>/start")
 @login_required
 @limiter.limit(_start_rate, key_func=_user_key)
+@reads_first
 def start(round_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     preview = request.form.get("preview") == "1"
+    options = dict(actor=actor(), now=now(), device=_new_device(), preview=preview)
     try:
-        attempt = A.start_attempt(
-            db.session,
-            round_id,
-            user=current_user,
-            actor=actor(),
-            now=now(),
-            device=_device(),
-            preview=preview,
-        )
+        # Checks and draw in a read transaction; then only the inserts hold the write lock
+        # (on SQLite, 2,000 phones starting within a minute queue on it). A start that must
+        # resume an attempt in progress does everything in the write transaction.
+        plan = A.plan_start(db.session, round_id, user=current_user, resume=False, **options)
+        db.session.rollback()
+        begin_writes()
+        if plan is None:
+            attempt = A.start_attempt(db.session, round_id, user=current_user, **options)
+        else:
+            attempt = A.insert_planned(db.session, plan)
         db.session.commit()
     except (Conflict, DomainError) as exc:
         db.session.rollback()

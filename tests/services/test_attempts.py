@@ -76,6 +76,30 @@ def test_start_draws_stores_seed_versions_and_order(session, world, now):
     assert all("weight" not in repr(s.question) for s in view)  # no key sent to the page
 
 
+def test_a_start_is_planned_without_writing_then_inserted(session, world, now):
+    """The read phase of a start checks and draws without writing; the write phase inserts
+    the planned attempt; two plans of the same person converge on one attempt."""
+    user = world["user"]
+    kw = dict(user=user, actor=actor_for(user), now=now, device="phone-1", resume=False)
+    plan = A.plan_start(session, world["rnd"].id, **kw)
+    twin = A.plan_start(session, world["rnd"].id, **kw)  # a double tap, planned in parallel
+    assert isinstance(plan, A.PlannedStart) and len(plan.drawn) == 5
+    assert not session.new and not session.dirty
+    assert session.scalar(select(func.count()).select_from(Attempt)) == 0
+    attempt = A.insert_planned(session, plan)
+    assert attempt.number == 1 and attempt.device == "phone-1"
+    assert [q.version_id for q in attempt.questions] == [d.version_id for d in plan.drawn]
+    assert A.insert_planned(session, twin).id == attempt.id  # the second one joins the first
+    assert session.scalar(select(func.count()).select_from(Attempt)) == 1
+    # With an attempt in progress, the read phase leaves the start to the write phase.
+    assert A.plan_start(session, world["rnd"].id, **kw) is None
+    # A closed round is refused in the read phase already.
+    with pytest.raises(Conflict):
+        A.plan_start(
+            session, world["rnd"].id, **{**kw, "now": world["rnd"].closes_at + timedelta(minutes=1)}
+        )
+
+
 def test_resume_returns_same_attempt_with_saved_answers(session, world, now):
     attempt = start(session, world, now, device="phone-1")
     pos = next(q.position for q in attempt.questions if q.option_order)

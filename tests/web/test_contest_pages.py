@@ -145,10 +145,11 @@ def test_quiz_page_moves_the_attempt_to_this_device_and_submits_it_when_time_is_
     client.post(f"/rounds/{contest.rounds[0].id}/start")
     attempt = session.scalar(select(Attempt).where(Attempt.user_id == user.id))
     url = f"/attempts/{attempt.id}"
-    assert client.get(url).status_code == 200
     first = client.get_cookie("quizapp_device").value  # this phone's id, given at the start
+    assert first and attempt.device == first  # and recorded with the attempt
+    assert client.get(url).status_code == 200
     session.expire_all()
-    assert first and session.get(Attempt, attempt.id).device == first
+    assert session.get(Attempt, attempt.id).device == first
     assert client.get(url).status_code == 200  # the same phone again: nothing changes
     session.expire_all()
     assert session.get(Attempt, attempt.id).device == first

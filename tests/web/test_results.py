@@ -12,6 +12,7 @@ from sqlalchemy import select
 from quizapp.auth.services import actor_for
 from quizapp.contests import attempts as A
 from quizapp.contests import results as R
+from quizapp.contests.item_analysis import item_analysis
 from quizapp.contests.models import PrizeList
 from quizapp.policy import SYSTEM
 from tests.contest_helpers import make_bank, make_contest
@@ -135,7 +136,7 @@ def test_unit_participation_against_the_roster(session, played, now):
 
 
 def test_item_analysis_page(client, login_as, session, played):
-    items, test, questions, keys = R.item_analysis(session, played["rnd"])
+    items, test, questions, keys = item_analysis(session, played["rnd"])
     assert test.attempts == 3 and sum(1 for _ in items) >= 3
     assert all(s.n >= 1 for s in items) and set(keys) == {s.version_id for s in items}
     # Options chosen (from the saved answers' choice_mask): the top third (one attempt, 3

@@ -1,0 +1,102 @@
+"""Rows of the results exports (XLSX and CSV): a round's or the whole contest's ranking with
+each participant's registration fields."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from quizapp.contests.models import Round
+from quizapp.contests.ranking import Ranked
+from quizapp.contests.results import counted_rows
+
+REGISTRATION_HEADERS = [
+    "Họ và tên",
+    "Ngày sinh",
+    "Số điện thoại",
+    "Email",
+    "Mã đơn vị",
+    "Đơn vị",
+    "Đối tượng",
+]
+
+
+def _registration(row) -> list:
+    """A participant's registration fields (member and unit of the counted attempt)."""
+    m = row.member
+    return [
+        m.full_name,
+        m.birth_date.strftime("%d/%m/%Y") if m.birth_date else "",
+        m.phone or "",
+        m.email or "",
+        row.unit.code,
+        row.unit.name,
+        "; ".join(sorted(m.population)),
+    ]
+
+
+def results_table(session: Session, rnd: Round, ranking: list[Ranked]) -> list[list]:
+    """Rows for the XLSX/CSV export, with the registration fields of each participant."""
+    members = {r.participant_id: r for r in counted_rows(session, rnd)}
+    out = []
+    for r in ranking:
+        out.append(
+            [
+                r.rank,
+                *_registration(members[r.entry.participant_id]),
+                r.entry.correct,
+                r.entry.questions,
+                float(r.entry.score),
+                r.entry.prediction if r.entry.prediction is not None else "",
+                r.entry.duration_s,
+                r.entry.submitted_at.strftime("%d/%m/%Y %H:%M:%S UTC"),
+            ]
+        )
+    return out
+
+
+RESULT_HEADERS = [
+    "Hạng",
+    *REGISTRATION_HEADERS,
+    "Số câu đúng",
+    "Số câu hỏi",
+    "Điểm",
+    "Dự đoán",
+    "Thời gian làm bài (giây)",
+    "Nộp bài lúc",
+]
+
+
+CONTEST_RESULT_HEADERS = [
+    "Hạng",
+    *REGISTRATION_HEADERS,
+    "Số tuần thi đã làm",
+    "Số câu đúng",
+    "Số câu hỏi",
+    "Điểm",
+    "Tổng độ lệch dự đoán",
+    "Tổng thời gian (giây)",
+]
+
+
+def contest_results_table(session: Session, contest, ranking: list[Ranked]) -> list[list]:
+    """Rows of the whole contest's export: rank, registration fields (as of the latest round
+    the participant took part in), rounds taken and the summed results."""
+    latest: dict[int, object] = {}
+    rounds: dict[int, int] = {}
+    for rnd in sorted(contest.rounds, key=lambda r: r.number):
+        for row in counted_rows(session, rnd):
+            latest[row.participant_id] = row
+            rounds[row.participant_id] = rounds.get(row.participant_id, 0) + 1
+    return [
+        [
+            r.rank,
+            *_registration(latest[r.entry.participant_id]),
+            rounds[r.entry.participant_id],
+            r.entry.correct,
+            r.entry.questions,
+            float(r.entry.score),
+            r.entry.prediction if r.entry.prediction is not None else "",
+            r.entry.duration_s,
+        ]
+        for r in ranking
+    ]
