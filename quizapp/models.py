@@ -9,7 +9,7 @@ from quizapp.banks.models import (  # noqa: F401
     BankQuestion,
     QuestionVersion,
 )
-from quizapp.certificates.models import Certificate, CertificateRule  # noqa: F401
+from quizapp.certificates.models import Certificate, CertificateRule, SerialCounter  # noqa: F401
 from quizapp.contests.models import (  # noqa: F401
     Attempt,
     AttemptQuestion,

@@ -91,3 +91,17 @@ class Certificate(Base):
 
     issuer_unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[issuer_unit_id])
     rule: Mapped[CertificateRule | None] = relationship(lazy="joined")
+
+
+class SerialCounter(Base):
+    """The last serial number given by a unit in a year ("AG-2026-000123"): one row updated
+    per certificate, instead of counting the unit's certificates each time (a scan of
+    1,000,000 rows per certificate on a national round)."""
+
+    __tablename__ = "certificate_serial_counter"
+
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]

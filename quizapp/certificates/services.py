@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quizapp.audit.services import record
 from quizapp.certificates.credential import CertificateFacts, credential, new_code, serial
-from quizapp.certificates.models import Certificate, CertificateRule
+from quizapp.certificates.models import Certificate, CertificateRule, SerialCounter
 from quizapp.certificates.signing import KeyStore, sign_jws
 from quizapp.contests.models import Attempt, Contest
 from quizapp.contests.services import get_managed_contest
@@ -96,9 +96,26 @@ def save_rule(
 
 
 def _next_serial(session: Session, unit: Unit, year: int) -> str:
-    prefix = f"{unit.code}-{year}-"
-    count = session.scalar(select(func.count()).where(Certificate.serial.startswith(prefix)))
-    return serial(unit.code, year, (count or 0) + 1)
+    """The unit's next serial of the year, from its counter (one indexed row updated; the
+    transaction's rollback gives the number back). The first certificate of a unit and year
+    starts the counter after the serials already issued (counted once)."""
+    counter = SerialCounter.__table__
+    where = (counter.c.unit_id == unit.id, counter.c.year == year)
+    number = session.execute(
+        update(counter).where(*where).values(last=counter.c.last + 1).returning(counter.c.last)
+    ).scalar()
+    if number is None:
+        prefix = f"{unit.code}-{year}-"
+        issued = session.scalar(
+            select(func.count()).where(Certificate.serial.startswith(prefix, autoescape=True))
+        )
+        number = (issued or 0) + 1
+        try:
+            with session.begin_nested():
+                session.execute(insert(counter).values(unit_id=unit.id, year=year, last=number))
+        except IntegrityError:  # another request started it meanwhile
+            return _next_serial(session, unit, year)
+    return serial(unit.code, year, number)
 
 
 def _achievement(attempt: Attempt, contest: Contest, rule: CertificateRule, now) -> dict:

@@ -107,6 +107,35 @@ def test_issued_on_submission_once(app, client, session, world, now):
         session.flush()
 
 
+def test_serials_come_from_a_counter_started_after_those_issued(app, session, world, now):
+    """Serials come from a per-unit, per-year counter: started after the certificates
+    already issued (here two, from before the counter), skipping a serial already taken."""
+    from quizapp.certificates.models import SerialCounter
+
+    for n, letter in ((1, "a"), (3, "b")):
+        session.add(
+            Certificate(
+                serial=f"AG-2026-{n:06d}",
+                code=letter * 26,
+                kind="achievement",
+                achievement_key=f"old:{n}",
+                recipient_name="Người nhận cũ",
+                issuer_unit_id=world["province"].id,
+                achievement={},
+                jws="x",
+            )
+        )
+    session.commit()
+    for name in ("Nguyễn Văn An", "Trần Thị Bình"):
+        take(session, world, now, name)
+    new = session.scalars(
+        select(Certificate.serial).where(~Certificate.achievement_key.startswith("old:"))
+    ).all()
+    assert sorted(new) == ["AG-2026-000004", "AG-2026-000005"]  # 3 was taken: skipped
+    counter = session.get(SerialCounter, (world["province"].id, 2026))
+    assert counter.last == 5
+
+
 def test_pdf_text_qr_and_embedded_credential(app, client, session, world, now, tmp_path):
     user, attempt = take(session, world, now, "Đặng Hữu Phước")
     cert = session.scalar(select(Certificate))
