@@ -1,5 +1,6 @@
 """Benchmark: item analysis of a round with 100,000 attempts × 30 questions (issue 6 target:
-under 10 s). Times the pure statistics on generated answers (a bank of 500 questions, each
+under 10 s). Times the pure statistics (`analyse_columns`, on the columns item_analysis()
+reads from the database) on generated answers (a bank of 500 questions, each
 attempt drawing 30) and writes bench/results/item_analysis.json. Reading the 3 million
 answers from the database comes on top of this: `make bench-items-db` measures the whole
 (bench/item_analysis_db.py). Run: `make bench-items`."""
@@ -18,24 +19,36 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(attempts: int = 100_000, per_attempt: int = 30, bank: int = 500) -> dict:
-    from quizapp.contests.statistics import AttemptItems, Served, analyse
+    import numpy as np
+
+    from quizapp.contests.statistics import Responses, analyse_columns
 
     rng = random.Random(2026)
     ability = [rng.gauss(0, 1) for _ in range(attempts)]
     difficulty = [rng.gauss(0, 1) for _ in range(bank)]
     t0 = time.perf_counter()
-    data = []
+    cols: dict[str, list] = {k: [] for k in ("attempt", "position", "version", "earned", "chosen")}
     for a in range(attempts):
-        served = []
         for pos, q in enumerate(rng.sample(range(bank), per_attempt), start=1):
             right = rng.random() < 1 / (1 + 2.718 ** (difficulty[q] - ability[a]))
-            served.append(
-                Served(pos, q, 1.0 if right else 0.0, 1.0, (0,) if right else (rng.randint(1, 3),))
-            )
-        data.append(AttemptItems(a, tuple(served)))
+            cols["attempt"].append(a)
+            cols["position"].append(pos)
+            cols["version"].append(q)
+            cols["earned"].append(1.0 if right else 0.0)
+            cols["chosen"].append(1 if right else 1 << rng.randint(1, 3))
+    # The columns as item_analysis() reads them from the database.
+    data = Responses(
+        attempt=np.array(cols["attempt"], dtype=np.int64),
+        position=np.array(cols["position"], dtype=np.int64),
+        version=np.array(cols["version"], dtype=np.int64),
+        earned=np.array(cols["earned"], dtype=np.float64),
+        mark=np.ones(len(cols["earned"])),
+        chosen=np.array(cols["chosen"], dtype=np.int64),
+        attempts=attempts,
+    )
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    items, test = analyse(data, keyed={q: {0} for q in range(bank)})
+    items, test = analyse_columns(data, keyed={q: {0} for q in range(bank)})
     analyse_s = time.perf_counter() - t0
     result = {
         "attempts": attempts,
