@@ -136,6 +136,7 @@ def start(round_id: int):
         else:
             attempt = A.insert_planned(db.session, plan)
         db.session.commit()
+        writes_done()  # what follows (the redirect, the headers) only reads
     except (Conflict, DomainError) as exc:
         db.session.rollback()
         if exc.status == 404:
