@@ -15,6 +15,7 @@ from quizapp.auth.services import actor_for, hash_password
 from quizapp.banks.models import QuestionVersion
 from quizapp.banks.serial import from_dict
 from quizapp.contests import attempts as A
+from quizapp.contests import starting as S
 from quizapp.contests.models import Attempt, Contest
 from quizapp.demo import DEMO_PASSWORD
 from quizapp.errors import DomainError
@@ -37,7 +38,7 @@ def _right_answer(q, order: list[int]) -> dict | None:
 def _take(session: Session, round_id: int, user: User, at: datetime, skill: float, rng) -> bool:
     """One attempt answered with probability `skill` of each answer being right."""
     try:
-        attempt = A.start_attempt(session, round_id, user=user, actor=actor_for(user), now=at)
+        attempt = S.start_attempt(session, round_id, user=user, actor=actor_for(user), now=at)
     except DomainError:
         return False
     for aq in attempt.questions:

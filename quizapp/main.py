@@ -18,7 +18,7 @@ def home():
         return redirect(url_for("orgs.dashboard"))
     contests = []
     if current_user.is_authenticated:
-        from quizapp.contests.attempts import open_contests_for
+        from quizapp.contests.starting import open_contests_for
 
         contests = open_contests_for(db.session, current_user, now())
     return render_template("home.html", contests=contests)

@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from quizapp.contests import attempts as A
+from quizapp.contests import starting as S
 from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
 from quizapp.extensions import db, limiter
@@ -101,7 +102,7 @@ def landing(slug: str):
         )
     reason = None
     if current_user.is_authenticated:
-        reason = A.ineligible_reason(db.session, contest, current_user)
+        reason = S.ineligible_reason(db.session, contest, current_user)
     response = make_response(
         render_template(
             "contests/landing.html",
@@ -128,13 +129,13 @@ def start(round_id: int):
         # Checks and draw in a read transaction; then only the inserts hold the write lock
         # (on SQLite, 2,000 phones starting within a minute queue on it). A start that must
         # resume an attempt in progress does everything in the write transaction.
-        plan = A.plan_start(db.session, round_id, user=current_user, resume=False, **options)
+        plan = S.plan_start(db.session, round_id, user=current_user, resume=False, **options)
         db.session.rollback()
         begin_writes()
         if plan is None:
-            attempt = A.start_attempt(db.session, round_id, user=current_user, **options)
+            attempt = S.start_attempt(db.session, round_id, user=current_user, **options)
         else:
-            attempt = A.insert_planned(db.session, plan)
+            attempt = S.insert_planned(db.session, plan)
         db.session.commit()
         writes_done()  # what follows (the redirect, the headers) only reads
     except (Conflict, DomainError) as exc:

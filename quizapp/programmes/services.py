@@ -15,10 +15,16 @@ from quizapp.audit.services import record
 from quizapp.banks.models import Bank, BankCategory, BankQuestion
 from quizapp.banks.questions import superseded_documents
 from quizapp.banks.services import can_use_bank
-from quizapp.contests import attempts as A
 from quizapp.contests.draw import DrawError, check_blueprint
 from quizapp.contests.models import Attempt, Contest, Round
-from quizapp.contests.services import SLUG_ALPHABET, build_pool, freeze_pool, has_attempts
+from quizapp.contests.services import (
+    SLUG_ALPHABET,
+    build_pool,
+    freeze_pool,
+    has_attempts,
+    round_items,
+    round_pool,
+)
 from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
@@ -264,7 +270,7 @@ def _freeze(session: Session, rnd: Round, now: datetime) -> None:
     freeze_pool(session, rnd)
     if has_attempts(session, rnd.id):
         return
-    current = {q.version_id for q in _current_only(session, rnd.bank, A.round_pool(rnd), now)}
+    current = {q.version_id for q in _current_only(session, rnd.bank, round_pool(rnd), now)}
     rnd.pool = [row for row in rnd.pool if row[0] in current]
 
 
@@ -433,7 +439,7 @@ def set_status(
         for lesson in programme.lessons:
             _freeze(session, lesson.round, now)
             try:
-                check_blueprint(A.round_pool(lesson.round), A.round_items(lesson.round), [])
+                check_blueprint(round_pool(lesson.round), round_items(lesson.round), [])
             except DrawError as exc:
                 raise Invalid({"": exc.message}, **exc.params) from None
     before = programme.status

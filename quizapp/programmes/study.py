@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quizapp.contests import attempts as A
+from quizapp.contests import starting as S
 from quizapp.contests.models import Attempt, Round
 from quizapp.errors import Conflict, Forbidden, NotFound
 from quizapp.i18n import N_
@@ -357,8 +358,8 @@ def _register() -> None:
         LOGIN_HOOKS.append(_enrol_at_login)
     if enrol_member not in IMPORT_HOOKS:
         IMPORT_HOOKS.append(enrol_member)
-    if guard_start not in A.START_GUARDS:
-        A.START_GUARDS.append(guard_start)
+    if guard_start not in S.START_GUARDS:
+        S.START_GUARDS.append(guard_start)
     if record_check not in A.SUBMIT_HOOKS:
         A.SUBMIT_HOOKS.append(record_check)
 

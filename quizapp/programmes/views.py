@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from quizapp.contests import attempts as A
+from quizapp.contests import starting as S
 from quizapp.errors import DomainError
 from quizapp.extensions import db
 from quizapp.i18n import N_
@@ -97,7 +98,7 @@ def lesson(programme_id: int, lesson_id: int):
     view = ST.overview(db.session, programme, member, now()) if member else None
     running = None
     if member is not None:
-        running = A._in_progress(db.session, item.round_id, current_user.id)
+        running = S._in_progress(db.session, item.round_id, current_user.id)
         if running is not None and A.expire_if_due(db.session, running, now()):
             db.session.commit()
             running = None

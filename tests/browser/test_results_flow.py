@@ -15,6 +15,7 @@ def closed_round(live_app):
     """A round of the demo province, three participants, closed a minute ago."""
     from quizapp.auth.services import actor_for
     from quizapp.contests import attempts as A
+    from quizapp.contests import starting as S
     from quizapp.extensions import db
     from quizapp.orgs.models import Unit
     from tests.contest_helpers import make_bank, make_contest
@@ -29,7 +30,7 @@ def closed_round(live_app):
         rnd = contest.rounds[0]
         for right in (3, 3, 1):
             user = make_user(db.session, role="member", unit=branch)
-            attempt = A.start_attempt(
+            attempt = S.start_attempt(
                 db.session, rnd.id, user=user, actor=actor_for(user), now=now - timedelta(minutes=5)
             )
             for aq in attempt.questions[:right]:

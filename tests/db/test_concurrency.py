@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from quizapp import models  # noqa: F401
 from quizapp.auth.models import User
 from quizapp.auth.services import actor_for
-from quizapp.contests.attempts import start_attempt
 from quizapp.contests.models import Attempt, AttemptQuestion
+from quizapp.contests.starting import start_attempt
 from quizapp.db import Base, make_engine, write_intent
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit, make_user

@@ -13,6 +13,7 @@ from quizapp.banks.models import BankQuestion
 from quizapp.banks.serial import from_dict
 from quizapp.contests import attempts as A
 from quizapp.contests import services
+from quizapp.contests import starting as S
 from quizapp.contests.models import Attempt
 from quizapp.errors import Conflict, Forbidden, Invalid
 from quizapp.policy import SYSTEM
@@ -39,7 +40,7 @@ def world(session, now):
 
 def start(session, world, now, user=None, **kw):
     user = user or world["user"]
-    return A.start_attempt(
+    return S.start_attempt(
         session, world["rnd"].id, user=user, actor=actor_for(user), now=now, **kw
     )
 
@@ -81,21 +82,21 @@ def test_a_start_is_planned_without_writing_then_inserted(session, world, now):
     the planned attempt; two plans of the same person converge on one attempt."""
     user = world["user"]
     kw = dict(user=user, actor=actor_for(user), now=now, device="phone-1", resume=False)
-    plan = A.plan_start(session, world["rnd"].id, **kw)
-    twin = A.plan_start(session, world["rnd"].id, **kw)  # a double tap, planned in parallel
-    assert isinstance(plan, A.PlannedStart) and len(plan.drawn) == 5
+    plan = S.plan_start(session, world["rnd"].id, **kw)
+    twin = S.plan_start(session, world["rnd"].id, **kw)  # a double tap, planned in parallel
+    assert isinstance(plan, S.PlannedStart) and len(plan.drawn) == 5
     assert not session.new and not session.dirty
     assert session.scalar(select(func.count()).select_from(Attempt)) == 0
-    attempt = A.insert_planned(session, plan)
+    attempt = S.insert_planned(session, plan)
     assert attempt.number == 1 and attempt.device == "phone-1"
     assert [q.version_id for q in attempt.questions] == [d.version_id for d in plan.drawn]
-    assert A.insert_planned(session, twin).id == attempt.id  # the second one joins the first
+    assert S.insert_planned(session, twin).id == attempt.id  # the second one joins the first
     assert session.scalar(select(func.count()).select_from(Attempt)) == 1
     # With an attempt in progress, the read phase leaves the start to the write phase.
-    assert A.plan_start(session, world["rnd"].id, **kw) is None
+    assert S.plan_start(session, world["rnd"].id, **kw) is None
     # A closed round is refused in the read phase already.
     with pytest.raises(Conflict):
-        A.plan_start(
+        S.plan_start(
             session, world["rnd"].id, **{**kw, "now": world["rnd"].closes_at + timedelta(minutes=1)}
         )
 
@@ -182,7 +183,7 @@ def test_attempt_limits(session, world, now):
     with pytest.raises(Conflict):
         start(session, world, now + timedelta(hours=1))
     preview_actor = SYSTEM  # organisers may still preview, never counted
-    p = A.start_attempt(
+    p = S.start_attempt(
         session,
         world["rnd"].id,
         user=user,
@@ -291,7 +292,7 @@ def test_sweep_command(runner, session, now):
     bank = make_bank(session, province, now)
     contest = make_contest(session, province, bank, now)
     user = make_user(session, role="member", unit=province)
-    a = A.start_attempt(
+    a = S.start_attempt(
         session,
         contest.rounds[0].id,
         user=user,

@@ -12,6 +12,7 @@ from quizapp.certificates.models import Certificate
 from quizapp.certificates.services import Issuer, issue_for_completion
 from quizapp.certificates.signing import KeyStore
 from quizapp.contests import attempts as A
+from quizapp.contests import starting
 from quizapp.errors import Conflict, Forbidden, Invalid, NotFound
 from quizapp.orgs.members import MemberData, update_member
 from quizapp.policy import SYSTEM
@@ -75,7 +76,9 @@ def world(session, now):
 
 def take(session, lesson, user, now, *, right=True):
     """Start the lesson's check, answer every question right (or wrong) and submit."""
-    attempt = A.start_attempt(session, lesson.round_id, user=user, actor=actor_for(user), now=now)
+    attempt = starting.start_attempt(
+        session, lesson.round_id, user=user, actor=actor_for(user), now=now
+    )
     for aq in attempt.questions:
         shown = aq.option_order.index(0) if right else aq.option_order.index(1)
         A.save_answer(session, attempt.id, aq.position, {"choices": [shown]}, user=user, now=now)
@@ -99,7 +102,7 @@ def test_publishing_enrols_the_audience_only(session, world, now):
     assert world["user"].member_id in enrolled
     assert other_pop.id not in enrolled and stranger.id not in enrolled
     assert programme.contest.kind == "programme"
-    assert programme.contest not in A.open_contests_for(session, world["user"], now)
+    assert programme.contest not in starting.open_contests_for(session, world["user"], now)
 
 
 def test_sequential_locking_and_completion_once_with_certificate(session, world, now, issued):
@@ -107,7 +110,7 @@ def test_sequential_locking_and_completion_once_with_certificate(session, world,
     first, second = programme.lessons
     user = world["user"]
     with pytest.raises(Conflict, match="previous lesson"):
-        A.start_attempt(session, second.round_id, user=user, actor=actor_for(user), now=now)
+        starting.start_attempt(session, second.round_id, user=user, actor=actor_for(user), now=now)
     take(session, first, user, now)
     assert completions(session, programme) == 0
     take(session, second, user, now + timedelta(minutes=5))

@@ -18,6 +18,7 @@ from quizapp.certificates.models import Certificate
 from quizapp.certificates.offline import read_token
 from quizapp.certificates.signing import KeyStore, VerificationError, verify_jws
 from quizapp.contests import attempts as A
+from quizapp.contests import starting as S
 from quizapp.policy import SYSTEM
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit, make_user
@@ -56,7 +57,7 @@ def _take(session, world, now, name, *, right=True):
     user.member.full_name = name
     user.member.birth_date = date(2004, 6, 15)
     user.member.email = f"{user.id}@mail.example.vn"
-    attempt = A.start_attempt(
+    attempt = S.start_attempt(
         session, world["contest"].rounds[0].id, user=user, actor=actor_for(user), now=now
     )
     for aq in attempt.questions:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from quizapp.auth.services import actor_for
 from quizapp.contests import attempts as A
 from quizapp.contests import results as R
+from quizapp.contests import starting as S
 from quizapp.contests.item_analysis import item_analysis
 from quizapp.contests.models import PrizeList
 from quizapp.policy import SYSTEM
@@ -33,7 +34,7 @@ def played(session, now):
     for name, right, pred, secs in zip(NAMES, (3, 3, 1), (5, 1, None), (100, 90, 50), strict=True):
         user = make_user(session, role="member", unit=branch, name=name)
         user.member.full_name = name
-        attempt = A.start_attempt(session, rnd.id, user=user, actor=actor_for(user), now=now)
+        attempt = S.start_attempt(session, rnd.id, user=user, actor=actor_for(user), now=now)
         for aq in attempt.questions[:right]:
             A.save_answer(
                 session,
@@ -48,7 +49,7 @@ def played(session, now):
         )
         users.append(user)
     # a second, worse attempt of the first participant: the best one counts
-    second = A.start_attempt(
+    second = S.start_attempt(
         session, rnd.id, user=users[0], actor=actor_for(users[0]), now=now + timedelta(minutes=5)
     )
     A.submit_attempt(session, second.id, user=users[0], now=now + timedelta(minutes=6))
@@ -226,7 +227,7 @@ def test_dashboard_counts_svg_and_cache(client, login_as, session, played, now):
     assert (snap.participants, snap.in_progress, snap.submitted) == (3, 0, 4)
     assert sum(n for _, n in snap.histogram) == 4 and sum(n for _, n in snap.per_hour) == 4
     extra = make_user(session, role="member", unit=played["users"][0].member.unit)
-    A.start_attempt(session, rnd.id, user=extra, actor=actor_for(extra), now=now)
+    S.start_attempt(session, rnd.id, user=extra, actor=actor_for(extra), now=now)
     again = D.snapshot(session, rnd, now + timedelta(minutes=11))
     assert again is snap  # cached: many open dashboards, one query set per 30 s
     D._cache.clear()
