@@ -14,6 +14,7 @@ from quizapp.banks.models import BankQuestion, QuestionVersion
 from quizapp.banks.serial import from_dict
 from quizapp.contests.models import Attempt, AttemptQuestion, Round
 from quizapp.contests.ranking import counted
+from quizapp.contests.regrade import corrected, round_corrections
 from quizapp.contests.statistics import Responses, analyse_columns
 
 
@@ -68,7 +69,12 @@ def item_analysis(session: Session, rnd: Round):
         if vids
         else {}
     )
-    questions = {vid: from_dict(v.content) for vid, v in versions.items()}
+    # The keys as corrected for this round (a fixed key stops being flagged; a voided
+    # question, everyone's mark, has no key to doubt).
+    fixes = round_corrections(session, rnd.id)
+    questions = {
+        vid: corrected(from_dict(v.content), fixes.get(vid)) for vid, v in versions.items()
+    }
     marks = {vid: float(q.mark) for vid, q in questions.items()}
     # Attempt indices 0..A-1 in the order of the counted ids (those with answers).
     present, attempt_index = np.unique(table[:, 0].astype(np.int64), return_inverse=True)
@@ -82,7 +88,9 @@ def item_analysis(session: Session, rnd: Round):
         attempts=len(present),
     )
     keyed = {
-        vid: {i for i, c in enumerate(q.choices) if c.weight > 0} for vid, q in questions.items()
+        vid: {i for i, c in enumerate(q.choices) if c.weight > 0}
+        for vid, q in questions.items()
+        if not (vid in fixes and fixes[vid].mode == "void")
     }
     items, test = analyse_columns(responses, keyed)
     keys = (

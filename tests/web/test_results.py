@@ -197,6 +197,28 @@ def test_regrade_changes_exactly_the_affected_scores_and_reranks(session, played
     assert max(e["correct"] for e in republished.entries) >= 2
 
 
+def test_item_analysis_reads_the_corrected_key(session, played, now):
+    """After a key correction the analysis judges the question by its new key (and a
+    voided question by none), so a fixed key stops being flagged."""
+    from quizapp.contests import regrade
+    from quizapp.contests.models import Attempt
+
+    rnd = played["rnd"]
+    after = rnd.closes_at + timedelta(minutes=1)
+    first = session.scalar(select(Attempt).where(Attempt.user_id == played["users"][1].id))
+    vid = first.questions[0].version_id
+    _items, _test, questions, _keys = item_analysis(session, rnd)
+    assert [c.weight > 0 for c in questions[vid].choices][:2] == [True, False]
+    regrade.apply(session, rnd, vid, "rekey", [1], "Đáp án B", actor=SYSTEM, now=after)
+    _items, _test, questions, _keys = item_analysis(session, rnd)
+    assert [c.weight > 0 for c in questions[vid].choices][:2] == [False, True]
+    # A voided question: everyone has its mark, no key to doubt, nothing flagged.
+    other = first.questions[1].version_id
+    regrade.apply(session, rnd, other, "void", [], "Câu hỏi sai đề", actor=SYSTEM, now=after)
+    items = {s.version_id: s for s in item_analysis(session, rnd)[0]}
+    assert items[other].flags == [] and items[other].facility == 100.0
+
+
 def test_rekey_single_choice_page(client, login_as, session, played):
     from quizapp.contests.models import Attempt
 
