@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from quizapp.auth.models import User
 from quizapp.banks.core import Question
@@ -121,9 +121,14 @@ def save_answer(
     Raises Conflict when time is up (the attempt is then submitted) or when another device
     has taken the attempt over, Invalid for an answer that does not fit the question.
     """
-    # Only the answered position is read (not the 30 served questions): this is the
-    # busiest write of a contest.
-    attempt = session.get(Attempt, attempt_id, options=[lazyload(Attempt.questions)])
+    # Only the answered position is read (not the 30 served questions), the round in the
+    # same query (its grace time), and the question's content with the answered position:
+    # this is the busiest write of a contest.
+    attempt = session.get(
+        Attempt,
+        attempt_id,
+        options=[lazyload(Attempt.questions), joinedload(Attempt.round).lazyload(Round.bank)],
+    )
     if attempt is None or attempt.user_id != user.id:
         raise NotFound(N_("Attempt not found."))
     if attempt.status != "in_progress":
@@ -142,17 +147,17 @@ def save_answer(
         attempt.prediction = prediction
     aq = None
     if position:
-        aq = session.scalar(
-            select(AttemptQuestion).where(
-                AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position
-            )
-        )
-        if aq is None:
+        row = session.execute(
+            select(AttemptQuestion, QuestionVersion.content)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
+            .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
+        ).first()
+        if row is None:
             raise Invalid({"position": N_("No such question.")})
+        aq, content = row
         if posted is not None:
-            version = session.get(QuestionVersion, aq.version_id)
             try:
-                aq.response = to_stored(from_dict(version.content), aq.option_order, posted)
+                aq.response = to_stored(from_dict(content), aq.option_order, posted)
                 aq.choice_mask = choice_mask(aq.response)
             except BadAnswer:
                 raise Invalid({"answer": N_("This answer does not fit the question.")}) from None
