@@ -150,7 +150,10 @@ class Attempt(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"), index=True)
+    # No index on round_id alone: the unique (round_id, user_id, number) serves lookups by
+    # round, and planners with stale statistics picked the narrower one for a participant's
+    # attempts, filtering the whole round per start (migration c1f2a9e4b7d3).
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))  # at the time of the attempt
