@@ -74,7 +74,7 @@ bench-indicators: setup-test
 DB ?= sqlite
 bench:
 	scripts/bootstrap.sh bench
-	DB=$(DB) scripts/bench.sh
+	DB=$(DB) scripts/bench.sh $(ARGS)
 
 bench-workers:
 	scripts/bootstrap.sh bench
