@@ -3,6 +3,7 @@ the CPU time they use (from /proc), so that figures can be given per core."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -17,13 +18,11 @@ TICK = os.sysconf("SC_CLK_TCK")
 def wait_port(port: int, path: str = "/", timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-                if s.recv(12).startswith(b"HTTP/1.1 2"):
-                    return
-        except OSError:
-            pass
+        # Not listening yet (connection refused, reset): try again after a short pause.
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            if s.recv(12).startswith(b"HTTP/1.1 2"):
+                return
         time.sleep(0.2)
     raise RuntimeError(f"nothing answered on 127.0.0.1:{port}{path}")
 
