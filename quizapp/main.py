@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, make_response, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import text
 
-from quizapp.extensions import db
+from quizapp.extensions import csrf, db
 from quizapp.web import actor, now
 
 bp = Blueprint("main", __name__)
@@ -35,6 +35,9 @@ def healthz():
 
 
 @bp.post("/lang")
+@csrf.exempt  # the worst a forged request can do is switch the language; without a token the
+# footer's form needs no session, so anonymous visitors' pages (QR verification, public
+# rankings) carry no Set-Cookie and cost no session signing
 def set_language():
     lang = request.form.get("lang", "vi")
     target = request.form.get("next") or url_for("main.home")

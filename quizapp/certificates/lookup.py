@@ -3,38 +3,77 @@ a member's own certificates."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.certificates.models import Certificate
 from quizapp.certificates.services import _describe
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor
+from quizapp.timeutil import local_today
+
+
+def _valid_code(code: str | None) -> str | None:
+    code = (code or "").strip().lower()
+    return code if 20 <= len(code) <= 32 and code.isalnum() else None
 
 
 def lookup(session: Session, code: str) -> Certificate | None:
-    code = (code or "").strip().lower()
-    if not (20 <= len(code) <= 32 and code.isalnum()):
+    code = _valid_code(code)
+    if code is None:
         return None
     return session.scalar(select(Certificate).where(Certificate.code == code))
 
 
-def public_facts(cert: Certificate) -> dict:
+# Built once: constructing the statement cost as much as running it (QR scans are the
+# hottest public read).
+_PUBLIC = (
+    select(
+        Certificate.code,
+        Certificate.status,
+        Certificate.serial,
+        Certificate.kind,
+        Certificate.recipient_name,
+        Certificate.birth_year,
+        Certificate.achievement,
+        Certificate.revoked_reason,
+        Certificate.revoked_at,
+        Unit.name.label("issuer"),
+    )
+    .join(Unit, Unit.id == Certificate.issuer_unit_id)
+    .where(Certificate.code == bindparam("code"))
+)
+
+
+def public_facts_by_code(session: Session, code: str) -> dict | None:
+    """The public facts of the certificate with this code, in one query of the columns the
+    verification page shows: no ORM object, no signed credential loaded (a Core statement on
+    the session's connection takes a fifth of the time of the ORM lookup)."""
+    code = _valid_code(code)
+    if code is None:
+        return None
+    row = session.connection().execute(_PUBLIC, {"code": code}).one_or_none()
+    return None if row is None else _facts(row, row.issuer)
+
+
+def _facts(c, issuer: str) -> dict:
     """What anyone may see: never phone, e-mail, citizen ID or full date of birth."""
-    a = cert.achievement
+    a = c.achievement
+    revoked = c.status == "revoked"
     return {
-        "status": cert.status,
-        "serial": cert.serial,
-        "kind": cert.kind,
-        "issuer": cert.issuer_unit.name,
-        "recipient": cert.recipient_name,
-        "birth_year": cert.birth_year,
+        "code": c.code,
+        "status": c.status,
+        "serial": c.serial,
+        "kind": c.kind,
+        "issuer": issuer,
+        "recipient": c.recipient_name,
+        "birth_year": c.birth_year,
         "contest": a.get("contest"),
         "round": a.get("round"),
         "result": _describe(a),
         "issued_on": a.get("date"),
-        "revoked_reason": cert.revoked_reason if cert.status == "revoked" else None,
-        "revoked_on": cert.revoked_at.date().isoformat() if cert.revoked_at else None,
+        "revoked_reason": c.revoked_reason if revoked else None,
+        "revoked_on": local_today(c.revoked_at).isoformat() if c.revoked_at else None,
     }
 
 

@@ -71,22 +71,23 @@ def _lookup_or_404(code: str) -> Certificate:
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def verify(code: str):
-    cert = lookup.lookup(db.session, code)
-    if cert is None:
+    facts = lookup.public_facts_by_code(db.session, code)
+    if facts is None:
         time.sleep(0.3)
-        return render_template("certificates/verify.html", cert=None, facts=None), 404
-    return render_template("certificates/verify.html", cert=cert, facts=lookup.public_facts(cert))
+        return render_template("certificates/verify.html", facts=None), 404
+    return render_template("certificates/verify.html", facts=facts)
 
 
 @bp.get("/v/<code>.json")
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def verify_json(code: str):
-    cert = lookup.lookup(db.session, code)
-    if cert is None:
+    facts = lookup.public_facts_by_code(db.session, code)
+    if facts is None:
         time.sleep(0.3)
         return jsonify({"status": "unknown"}), 404
-    return jsonify(lookup.public_facts(cert))
+    del facts["code"]
+    return jsonify(facts)
 
 
 @bp.get("/v/<code>/credential.json")

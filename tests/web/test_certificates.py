@@ -6,7 +6,7 @@ import io
 import json
 import subprocess
 import zipfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -213,6 +213,28 @@ def test_verification_page_valid_revoked_unknown_and_private_data(
     assert client.get(f"/v/{cert.code}.json").get_json()["status"] == "revoked"
     credential = client.get(f"/v/{cert.code}/credential.json").get_json()
     assert credential["status"] == "revoked" and credential["credential"]["serial"] == cert.serial
+
+
+def test_verification_sets_no_cookie_and_dates_revocation_in_vietnam_time(
+    app, client, session, world, now
+):
+    """A QR scan is anonymous: no session, no Set-Cookie (so a cache may keep the page). A
+    revocation at 23:30 UTC happened the next day in Vietnam, on the page and in the JSON."""
+    take(session, world, now, "Lý Thị Thu")
+    cert = session.scalar(select(Certificate))
+    resp = client.get(f"/v/{cert.code}")
+    assert resp.status_code == 200 and "Set-Cookie" not in resp.headers
+    assert client.get(f"/v/{cert.code}.json").get_json()["revoked_on"] is None
+    cert.status, cert.revoked_reason = "revoked", "Sai tên"
+    cert.revoked_at = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
+    session.commit()
+    resp = client.get(f"/v/{cert.code}")
+    page = resp.get_data(as_text=True)
+    assert "Set-Cookie" not in resp.headers
+    assert "10/03/2026" in page and "09/03/2026" not in page and "Sai tên" in page
+    assert client.get(f"/v/{cert.code}.json").get_json()["revoked_on"] == "2026-03-10"
+    client.post("/lang", data={"lang": "en", "next": f"/v/{cert.code}"})
+    assert "Revoked on 10/03/2026" in client.get(f"/v/{cert.code}").get_data(as_text=True)
 
 
 def test_reissue_after_name_correction(app, client, session, world, now, login_as):

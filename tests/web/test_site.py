@@ -55,6 +55,11 @@ def test_csrf_rejects_form_without_token(csrf_app, session):
     )
     assert ok.status_code == 200  # the form is processed (wrong password shown), not refused
     assert "Sai số điện thoại" in ok.get_data(as_text=True)
+    home = client.get("/")  # an anonymous page: its language form carries no token...
+    assert home.status_code == 200 and "csrf_token" not in home.get_data(as_text=True)
+    switched = client.post("/lang", data={"lang": "en", "next": "/"})
+    assert switched.status_code == 302  # ...and works: switching language is all it can do
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
 
 
 def _cookie(client):
