@@ -39,6 +39,10 @@ class MemoryCache:
         with self._lock:
             self._data[key] = (now + ttl, now + keep, value)
 
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
@@ -60,6 +64,9 @@ class RedisCache:
     def set(self, key: str, value: Any, ttl: float, keep: float) -> None:
         payload = pickle.dumps((time.time() + ttl, value), protocol=pickle.HIGHEST_PROTOCOL)
         self._redis.set(key, payload, ex=max(1, int(keep)))
+
+    def delete(self, key: str) -> None:
+        self._redis.delete(key)
 
     def clear(self) -> None:  # pragma: no cover - tests use the memory cache
         self._redis.flushdb()

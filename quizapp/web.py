@@ -193,7 +193,9 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(session_id: str):
-        return load_session(db.session, session_id)
+        # GET renders a page whose menu reads the roles; other requests (answer saves,
+        # form posts that redirect) rarely do, and load them lazily if they do.
+        return load_session(db.session, session_id, with_roles=request.method == "GET")
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):

@@ -186,10 +186,17 @@ class PublicRanking:
 
 
 RANK_BUCKETS = 64
+RANKING_SECONDS = 30  # how old the public ranking may be
+
+
+def ranking_changed(cache, round_id: int) -> None:
+    """Drop the cached public ranking (and so its rendered board) of a round in this process
+    and in a shared cache; other processes' own memory caches follow within RANKING_SECONDS."""
+    cache.delete(f"ranking:{round_id}")
 
 
 def public_ranking(
-    session: Session, rnd: Round, now: datetime, *, cache, ttl: float = 30
+    session: Session, rnd: Round, now: datetime, *, cache, ttl: float = RANKING_SECONDS
 ) -> PublicRanking:
     """The round's ranking as the public page needs it, cached for `ttl` seconds: computing
     it reads every counted attempt (100,000 in a large round), showing it must not. Each

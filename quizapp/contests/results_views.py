@@ -46,6 +46,7 @@ def results(contest_id: int, round_id: int):
                 R.set_prize_counts(db.session, rnd.id, counts, actor=actor(), now=now())
                 flash(_("Prize counts saved."), "success")
             db.session.commit()
+            R.ranking_changed(current_app.extensions["quizapp_cache"], rnd.id)  # new prizes
         except Invalid as exc:
             db.session.rollback()
             flash(t(exc.message, exc.params), "error")

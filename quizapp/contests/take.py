@@ -371,13 +371,26 @@ def result(attempt_id: int):
 @bp.get("/c/<slug>/rounds/<int:round_id>/ranking")
 def ranking(slug: str, round_id: int):
     """The public ranking: the top 20 (names masked if the contest says so), the published
-    prize list, and the viewer's own rank; computed at most every 30 s (quizapp.cache)."""
-    from quizapp.contests import results as R
+    prize list, and the viewer's own rank. The ranking is computed at most every 30 s
+    (quizapp.cache), and its board (prizes and top 20) rendered once per computation and
+    language: only the viewer's own line is drawn for each request."""
+    from markupsafe import Markup
+    from sqlalchemy.orm import lazyload
 
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    rnd = next((r for r in contest.rounds if r.id == round_id), None) if contest else None
-    if rnd is None or contest.status == "draft":
+    from quizapp.cache import cached
+    from quizapp.contests import results as R
+    from quizapp.contests.models import Round
+    from quizapp.web import select_locale
+
+    found = db.session.execute(
+        select(Round, Contest)
+        .join(Contest, Contest.id == Round.contest_id)
+        .where(Round.id == round_id, Contest.slug == slug)
+        .options(lazyload(Round.bank), lazyload(Contest.rounds), lazyload(Contest.owner_unit))
+    ).one_or_none()
+    if found is None or found.Contest.status == "draft":
         abort(404)
+    rnd, contest = found
     cache = current_app.extensions["quizapp_cache"]
     ranking = R.public_ranking(db.session, rnd, now(), cache=cache)
     mine = None
@@ -388,16 +401,24 @@ def ranking(slug: str, round_id: int):
             mine = SimpleNamespace(
                 rank=rank, entry=SimpleNamespace(correct=correct, questions=questions)
             )
-    show = (lambda n: R.mask_name(n)) if contest.mask_names else (lambda n: n)
+
+    def board() -> Markup:
+        show = R.mask_name if contest.mask_names else (lambda n: n)
+        html = render_template(
+            "contests/_ranking_board.html",
+            top=ranking.top,
+            show=show,
+            published=R.published_prizes(db.session, rnd.id),
+        )
+        return Markup(html)  # noqa: S704 - rendered by Jinja with autoescape
+
+    key = f"ranking-board:{rnd.id}:{ranking.stamp}:{select_locale()}"
     return render_template(
         "contests/ranking.html",
         contest=contest,
         rnd=rnd,
-        top=ranking.top,
         total=ranking.total,
         actual=ranking.actual,
         mine=mine,
-        show=show,
-        published=R.published_prizes(db.session, rnd.id),
-        prize_names=R.PRIZE_NAMES,
+        board=cached(cache, key, R.RANKING_SECONDS, board),
     )

@@ -3,7 +3,7 @@ round closes, XLSX/CSV exports with the Vietnamese text intact, the public ranki
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -119,6 +119,30 @@ def test_public_ranking_masks_names_and_shows_own_rank(client, login_as, session
     page = client.get(f"/c/{c.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
     assert "Nguyễn T. H. Nhung" in page and "Nguyễn Thị Hồng Nhung" not in page
     assert R.mask_name("Đặng Hữu Phước") == "Đặng H. Phước"
+
+
+def test_public_ranking_board_is_cached_per_language_and_refreshed_on_publishing(
+    app, client, login_as, session, played
+):
+    c, rnd = played["contest"], played["rnd"]
+    url = f"/c/{c.slug}/rounds/{rnd.id}/ranking"
+    page = client.get(url).get_data(as_text=True)
+    assert '<th scope="col">Hạng</th>' in page and "Giải Nhất" not in page
+    cache = app.extensions["quizapp_cache"]
+    stamp = R.public_ranking(session, rnd, rnd.opens_at, cache=cache).stamp
+    assert cache.get(f"ranking-board:{rnd.id}:{stamp}:vi")[1]  # the board, fresh
+    client.post("/lang", data={"lang": "en", "next": url})
+    english = client.get(url).get_data(as_text=True)
+    assert '<th scope="col">Rank</th>' in english and "Hạng</th>" not in english
+    client.post("/lang", data={"lang": "vi", "next": url})
+    rnd.closes_at = datetime.now(UTC) - timedelta(minutes=1)
+    session.commit()
+    login_as("organiser", played["province"])
+    results = f"/org/contests/{c.id}/rounds/{rnd.id}/results"
+    client.post(results, data={"first": 1, "second": 0, "third": 0, "consolation": 0})
+    client.post(results, data={"action": "publish"})
+    page = client.get(url).get_data(as_text=True)  # at once, not 30 s later
+    assert "Giải Nhất" in page and "Nguyễn T. H. Nhung" in page
 
 
 def test_unit_participation_against_the_roster(session, played, now):
