@@ -22,7 +22,7 @@ from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.views import _unit_choices
-from quizapp.web import actor, now, organiser_required, t
+from quizapp.web import actor, now, organiser_required, select_locale, t
 
 
 @bp.route("/<int:contest_id>/rounds/<int:round_id>/results", methods=["GET", "POST"])
@@ -258,24 +258,31 @@ def dashboard(contest_id: int, round_id: int):
         abort(404)
     cache = current_app.extensions["quizapp_cache"]
     snap = D.snapshot(db.session, rnd, now(), cache)
-    nodes, totals, _collective = cached(
-        cache,
-        f"participation:{rnd.id}",
-        D.CACHE_SECONDS,
-        lambda: R.unit_participation(db.session, rnd),
-    )
-    children = [n for n in nodes if n.parent_id == rnd.contest.owner_unit_id]
-    age = max(0, int((now() - snap.taken_at).total_seconds()))
+
+    def board() -> Markup:  # counts, charts and units: drawn once per snapshot and language
+        nodes, totals, _collective = cached(
+            cache,
+            f"participation:{rnd.id}",
+            D.CACHE_SECONDS,
+            lambda: R.unit_participation(db.session, rnd),
+        )
+        html = render_template(
+            "contests/_dashboard_board.html",
+            snap=snap,
+            hours=Markup(D.bar_chart(snap.per_hour, title=_("Submissions per hour"))),  # noqa: S704
+            histogram=Markup(D.bar_chart(snap.histogram, title=_("Score distribution"))),  # noqa: S704
+            children=[n for n in nodes if n.parent_id == rnd.contest.owner_unit_id],
+            totals=totals,
+        )
+        return Markup(html)  # noqa: S704 - rendered by Jinja with autoescape
+
+    key = f"dashboard-board:{rnd.id}:{snap.taken_at.isoformat()}:{select_locale()}"
     return render_template(
         "contests/dashboard.html",
         rnd=rnd,
         contest=rnd.contest,
-        snap=snap,
-        age=age,
-        hours=Markup(D.bar_chart(snap.per_hour, title=_("Submissions per hour"))),  # noqa: S704
-        histogram=Markup(D.bar_chart(snap.histogram, title=_("Score distribution"))),  # noqa: S704
-        children=children,
-        totals=totals,
+        age=max(0, int((now() - snap.taken_at).total_seconds())),
+        board=cached(cache, key, D.CACHE_SECONDS, board),
     )
 
 

@@ -284,6 +284,12 @@ def test_dashboard_counts_svg_and_cache(client, login_as, session, played, now):
     page = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/dashboard").get_data(as_text=True)
     assert page.count("<svg") == 2 and 'id="autorefresh"' in page
     assert "<script" not in page.split("<footer>")[0]  # inline scripts: none
+    assert "Phân bố điểm" in page
+    # The figures are drawn once per snapshot and language: English gets its own.
+    client.post("/lang", data={"lang": "en", "next": "/"})
+    english = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/dashboard").get_data(as_text=True)
+    assert "Score distribution" in english and "Phân bố điểm" not in english
+    assert "Chi đoàn Mỹ Long: 3/" in english  # the units below, in the cached board too
 
 
 def test_prize_and_unit_exports(client, login_as, session, played):
