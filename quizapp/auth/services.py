@@ -110,6 +110,15 @@ def close_session(session: Session, session_id: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.id == session_id))
 
 
+def _session_loads(with_roles: bool) -> tuple:
+    user = joinedload(LoginSession.user)
+    roles = user.joinedload if with_roles else user.lazyload
+    return (roles(User.organiser_roles), user.joinedload(User.member).lazyload(Member.categories))
+
+
+_LOADS = {True: _session_loads(True), False: _session_loads(False)}  # built once
+
+
 def load_session(session: Session, session_id: str, *, with_roles: bool = True) -> User | None:
     """The user of a login session (every request of a logged-in browser).
 
@@ -118,16 +127,7 @@ def load_session(session: Session, session_id: str, *, with_roles: bool = True) 
     page). Without it they are loaded when something reads them: an answer save, the busiest
     request, never does, and the join costs it 3 %. Population categories are always loaded
     on demand."""
-    user = joinedload(LoginSession.user)
-    roles = user.joinedload if with_roles else user.lazyload
-    login = session.get(
-        LoginSession,
-        session_id,
-        options=[
-            roles(User.organiser_roles),
-            user.joinedload(User.member).lazyload(Member.categories),
-        ],
-    )
+    login = session.get(LoginSession, session_id, options=_LOADS[with_roles])
     if login is None or not login.user.active:
         return None
     return login.user
