@@ -1,5 +1,5 @@
 """Rows of the results exports (XLSX and CSV): a round's or the whole contest's ranking with
-each participant's registration fields."""
+each participant's registration fields, the prize list and the units' participation."""
 
 from __future__ import annotations
 
@@ -100,3 +100,71 @@ def contest_results_table(session: Session, contest, ranking: list[Ranked]) -> l
         ]
         for r in ranking
     ]
+
+
+PRIZE_HEADERS = [
+    "Giải",
+    "Hạng",
+    "Họ và tên",
+    "Đơn vị",
+    "Số câu đúng",
+    "Số câu hỏi",
+    "Dự đoán",
+    "Thời gian làm bài (giây)",
+    "Lý do xếp thứ tự",
+]
+
+
+def prize_table(entries: list[dict]) -> list[list]:
+    """The prize list (published, or as it would be now) in PRIZE_HEADERS' order."""
+    return [
+        [
+            e["prize_name"],
+            e["rank"],
+            e["name"],
+            e["unit"],
+            e["correct"],
+            e["questions"],
+            e["prediction"] if e["prediction"] is not None else "",
+            e["duration_s"],
+            e["why"],
+        ]
+        for e in entries
+    ]
+
+
+UNIT_HEADERS = [
+    "Đơn vị",
+    "Cấp",
+    "Số người tham gia",
+    "Số thành viên thuộc đối tượng",
+    "Tỷ lệ tham gia (%)",
+    "Điểm trung bình (%)",
+    "Trung vị (%)",
+    "Tỷ lệ đạt (%)",
+]
+
+
+def _pct(value, scale: int = 1):
+    return round(value * scale, 2) if value is not None else ""
+
+
+def unit_table(nodes, totals) -> list[list]:
+    """Participation of every unit of the round's tree (from results.unit_participation), in
+    UNIT_HEADERS' order, level by level then by name."""
+    rows = []
+    for n in sorted(nodes, key=lambda n: (n.depth, n.name)):
+        tt = totals[n.id]
+        rows.append(
+            [
+                n.name,
+                n.depth,
+                tt.participants,
+                tt.eligible,
+                _pct(tt.rate, 100),
+                _pct(tt.mean),
+                _pct(tt.median),
+                _pct(tt.pass_rate, 100),
+            ]
+        )
+    return rows

@@ -121,58 +121,10 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
             entries = published.entries
         else:
             entries = R.prize_list(R.round_ranking(db.session, rnd, now())[0], rnd.prizes or {})
-        headers = [
-            "Giải",
-            "Hạng",
-            "Họ và tên",
-            "Đơn vị",
-            "Số câu đúng",
-            "Số câu hỏi",
-            "Dự đoán",
-            "Thời gian làm bài (giây)",
-            "Lý do xếp thứ tự",
-        ]
-        rows = [
-            [
-                e["prize_name"],
-                e["rank"],
-                e["name"],
-                e["unit"],
-                e["correct"],
-                e["questions"],
-                e["prediction"] if e["prediction"] is not None else "",
-                e["duration_s"],
-                e["why"],
-            ]
-            for e in entries
-        ]
+        headers, rows = X.PRIZE_HEADERS, X.prize_table(entries)
     else:
         nodes, totals, _collective = R.unit_participation(db.session, rnd)
-        headers = [
-            "Đơn vị",
-            "Cấp",
-            "Số người tham gia",
-            "Số thành viên thuộc đối tượng",
-            "Tỷ lệ tham gia (%)",
-            "Điểm trung bình (%)",
-            "Trung vị (%)",
-            "Tỷ lệ đạt (%)",
-        ]
-        rows = []
-        for n in sorted(nodes, key=lambda n: (n.depth, n.name)):
-            tt = totals[n.id]
-            rows.append(
-                [
-                    n.name,
-                    n.depth,
-                    tt.participants,
-                    tt.eligible,
-                    round(tt.rate * 100, 2) if tt.rate is not None else "",
-                    round(tt.mean, 2) if tt.mean is not None else "",
-                    round(tt.median, 2) if tt.median is not None else "",
-                    round(tt.pass_rate * 100, 2) if tt.pass_rate is not None else "",
-                ]
-            )
+        headers, rows = X.UNIT_HEADERS, X.unit_table(nodes, totals)
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
         body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"

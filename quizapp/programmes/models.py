@@ -112,7 +112,7 @@ class Completion(Base):
         UniqueConstraint("programme_id", "member_id", "cycle"),
         Index("ix_completion_programme_completed", "programme_id", "completed_at"),
         # A member's completions with what the plan indicators test, read from the index
-        # alone (quizapp/indicators/compute.py; `make bench-indicators`); also the index of
+        # alone (quizapp/indicators/counting.py; `make bench-indicators`); also the index of
         # the foreign key to member.
         Index(
             "ix_completion_member_programme",
