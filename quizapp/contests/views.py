@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -95,6 +105,10 @@ def edit(contest_id: int):
             ),
         )
         if ok:
+            from quizapp.contests import results as R
+
+            for rnd in contest.rounds:  # masked names and ranking order show at once
+                R.ranking_changed(current_app.extensions["quizapp_cache"], rnd.id)
             flash(_("Changes saved."), "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
     return render_template("contests/contest_form.html", form=form, contest=contest)
@@ -244,8 +258,6 @@ def status(contest_id: int):
 @bp.get("/<int:contest_id>/poster.pdf")
 @organiser_required
 def poster(contest_id: int):
-    from flask import current_app
-
     from quizapp.contests.poster import render_poster
 
     contest = services.get_managed_contest(db.session, contest_id, actor())
