@@ -153,3 +153,18 @@ def test_unit_picker_api_walks_the_tree(client, session):
     assert [k["id"] for k in kids] == [ward.id]
     found = client.get("/api/units/search?q=my binh").get_json()
     assert found[0]["path"] == "Tỉnh Đoàn Thử › Đoàn phường Mỹ Bình"
+
+
+def test_template_translations_follow_force_locale(app):
+    """Jinja's `_()` finds the translations once per request and locale: a `force_locale`
+    block inside an English request (a certificate PDF in Vietnamese) gets Vietnamese, and
+    the page around it English again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Log in') }}"
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert render_template_string(page) == "Log in"
+        with force_locale("vi"):
+            assert render_template_string(page) == "Đăng nhập"
+        assert render_template_string(page) == "Log in"
