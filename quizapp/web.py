@@ -88,6 +88,17 @@ def begin_writes() -> None:
         g.write_token = write_intent.set(True)
 
 
+def switch_to_writes() -> None:
+    """The request has read what it needs that may wait (the logged-in user) and writes from
+    here. On SQLite the read transaction is committed (what it loaded stays loaded: the
+    session does not expire on commit) so that the next one starts with BEGIN IMMEDIATE and
+    the write lock is held only from here on; on PostgreSQL, which has no lock to upgrade,
+    the same transaction goes on (no extra round trips)."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.commit()
+    begin_writes()
+
+
 def writes_done() -> None:
     """The request's writes are committed: what it does next only reads, so its next
     transaction starts without the write intent (on SQLite, a plain BEGIN that takes no write

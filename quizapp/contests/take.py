@@ -29,7 +29,16 @@ from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
 from quizapp.extensions import db, limiter
 from quizapp.orgs.forms import ConfirmForm
-from quizapp.web import actor, begin_writes, now, reads_first, t, writes_done, writes_on_get
+from quizapp.web import (
+    actor,
+    begin_writes,
+    now,
+    reads_first,
+    switch_to_writes,
+    t,
+    writes_done,
+    writes_on_get,
+)
 
 bp = Blueprint("take", __name__)
 DEVICE_COOKIE = "quizapp_device"
@@ -267,8 +276,12 @@ def _save_posted_page(attempt) -> None:
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
 @limiter.limit(_save_rate, key_func=_user_key)
+@reads_first
 def save(attempt_id: int):
-    """JSON autosave: {"position": 3, "answer": {...}, "flagged": bool, "prediction": int}."""
+    """JSON autosave: {"position": 3, "answer": {...}, "flagged": bool, "prediction": int}.
+
+    The logged-in user is read before the write transaction: on SQLite every save queues on
+    one write lock, which is then held only for the attempt's checks and the update."""
     data = request.get_json(silent=True) or {}
     try:
         position = int(data.get("position") or 0)
@@ -277,6 +290,7 @@ def save(attempt_id: int):
     except (TypeError, ValueError):
         return jsonify({"ok": False, "error": _("Bad request.")}), 400
     flagged = data.get("flagged")
+    switch_to_writes()  # the user was loaded by login_required, outside the write lock
     try:
         A.save_answer(
             db.session,

@@ -77,3 +77,58 @@ def test_fifty_parallel_starts_make_one_attempt(tmp_path, worker_id):
     assert len(attempts) == 1, errors
     assert errors == [] and len(results) == 50 and set(results) == {attempts[0].id}
     assert served == attempts[0].question_count == 5
+
+
+def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files_dir):
+    """On SQLite every save queues on one write lock: the login session is read in a plain
+    transaction, and BEGIN IMMEDIATE comes only for the attempt's checks and the update. On
+    PostgreSQL (no lock to upgrade) the save stays one transaction."""
+    from sqlalchemy import event
+
+    from quizapp import create_app
+    from quizapp.contests.starting import start_attempt as start
+    from quizapp.extensions import db as app_db
+    from tests.conftest import TEST_SETTINGS
+
+    now = datetime.now(UTC)  # the request's own clock decides whether time is up
+    engine = make_engine(_fresh_url(tmp_path, "save"))
+    Base.metadata.create_all(engine)
+    app = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine})
+    with Session(engine, expire_on_commit=False) as s:
+        province = make_unit(s, "Tỉnh Đoàn", code="TD")
+        branch = make_unit(s, "Chi đoàn", parent=province, code="TD-1")
+        bank = make_bank(s, province, now)
+        contest = make_contest(s, province, bank, now)
+        user = make_user(s, role="member", unit=branch)
+        s.commit()
+        write_intent.set(True)
+        attempt = start(s, contest.rounds[0].id, user=user, actor=actor_for(user), now=now)
+        s.commit()
+        write_intent.set(False)
+        login = user.email or user.phone
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"identifier": login, "password": "correct horse"}).status_code
+        == 302
+    )
+    seen: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _record(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()[:4]))
+
+    resp = client.post(
+        f"/attempts/{attempt.id}/save", json={"position": 1, "answer": {"choices": [0]}}
+    )
+    event.remove(engine, "before_cursor_execute", _record)
+    app_db.session.remove()
+    engine.dispose()
+    assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_data(as_text=True)
+    login_read = next(i for i, s in enumerate(seen) if "login_session" in s)
+    update = next(i for i, s in enumerate(seen) if s.startswith("UPDATE attempt_question"))
+    if engine.dialect.name == "sqlite":
+        immediate = seen.index("BEGIN IMMEDIATE")
+        assert login_read < immediate < update, seen
+        assert "BEGIN" in seen[:login_read]  # the read ran in a plain (deferred) transaction
+    else:
+        assert login_read < update and "BEGIN IMMEDIATE" not in seen
