@@ -35,16 +35,20 @@ def _fresh_url(tmp_path, worker_id) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _contest_and_member(s: Session, now: datetime):
+    province = make_unit(s, "Tỉnh Đoàn", code="TD")
+    branch = make_unit(s, "Chi đoàn", parent=province, code="TD-1")
+    contest = make_contest(s, province, make_bank(s, province, now), now)
+    user = make_user(s, role="member", unit=branch)
+    s.commit()
+    return contest, user
+
+
 def test_fifty_parallel_starts_make_one_attempt(tmp_path, worker_id):
     engine = make_engine(_fresh_url(tmp_path, worker_id))
     Base.metadata.create_all(engine)
     with Session(engine) as s:
-        province = make_unit(s, "Tỉnh Đoàn", code="TD")
-        branch = make_unit(s, "Chi đoàn", parent=province, code="TD-1")
-        bank = make_bank(s, province, NOW)
-        contest = make_contest(s, province, bank, NOW)
-        user = make_user(s, role="member", unit=branch)
-        s.commit()
+        contest, user = _contest_and_member(s, NOW)
         round_id, user_id = contest.rounds[0].id, user.id
 
     barrier = threading.Barrier(50)
@@ -95,12 +99,7 @@ def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files
     Base.metadata.create_all(engine)
     app = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine})
     with Session(engine, expire_on_commit=False) as s:
-        province = make_unit(s, "Tỉnh Đoàn", code="TD")
-        branch = make_unit(s, "Chi đoàn", parent=province, code="TD-1")
-        bank = make_bank(s, province, now)
-        contest = make_contest(s, province, bank, now)
-        user = make_user(s, role="member", unit=branch)
-        s.commit()
+        contest, user = _contest_and_member(s, now)
         write_intent.set(True)
         attempt = start(s, contest.rounds[0].id, user=user, actor=actor_for(user), now=now)
         s.commit()
