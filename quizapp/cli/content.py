@@ -15,6 +15,22 @@ from quizapp.db import utcnow
 from quizapp.extensions import db
 
 
+def _owner_unit(unit_code: str | None):
+    """The unit with this code, or the first root unit: the owner of imported content."""
+    from sqlalchemy import select
+
+    from quizapp.orgs.models import Unit
+
+    unit = (
+        db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit_code
+        else db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    )
+    if unit is None:
+        raise click.ClickException("no owner unit: create units first (e.g. seed-demo)")
+    return unit
+
+
 def register(app: Flask) -> None:
     @app.cli.command("import-bank")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
@@ -33,17 +49,10 @@ def register(app: Flask) -> None:
 
         from quizapp.banks.parsers.native import load_native
         from quizapp.banks.services import import_bank, plan_bank_import
-        from quizapp.orgs.models import Unit
         from quizapp.policy import SYSTEM
         from quizapp.web import t
 
-        unit = (
-            db.session.scalar(select(Unit).where(Unit.code == unit_code))
-            if unit_code
-            else db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
-        )
-        if unit is None:
-            raise click.ClickException("no owner unit: create units first (e.g. seed-demo)")
+        unit = _owner_unit(unit_code)
         failed = False
         for path in paths:
             with open(path, encoding="utf-8") as fh:
@@ -134,22 +143,14 @@ def register(app: Flask) -> None:
         from datetime import date
 
         from flask_babel import force_locale
-        from sqlalchemy import select
 
         from quizapp.errors import DomainError
-        from quizapp.orgs.models import Unit
         from quizapp.policy import SYSTEM
         from quizapp.programmes.importing import import_programme, read_file
         from quizapp.timeutil import local_today, parse_date
         from quizapp.web import t
 
-        unit = (
-            db.session.scalar(select(Unit).where(Unit.code == unit_code))
-            if unit_code
-            else db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
-        )
-        if unit is None:
-            raise click.ClickException("no owner unit: create units first (e.g. seed-demo)")
+        unit = _owner_unit(unit_code)
         moment = utcnow()
         today = local_today(moment)
         start = parse_date(starts) if starts else date(today.year - (today.month < 10), 10, 16)
