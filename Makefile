@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 5000
 FLASK := .venv/bin/flask --app wsgi
 
-.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-workers bench-multi bench-quiz bench-certificates bench-bank bench-items bench-items-db bench-indicators clean
+.PHONY: run test setup setup-test serve migrate demo translations lint bench bench-workers bench-multi bench-quiz bench-certificates bench-bank bench-items bench-items-db bench-indicators bench-round clean
 
 # Links and QR codes of the local site point at the port it serves on.
 run: export QUIZAPP_BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -69,6 +69,10 @@ bench-items-db: setup-test
 # builds the data again.
 bench-indicators: setup-test
 	scripts/bench-indicators.sh $(or $(DB),sqlite) $(ARGS)
+
+# The ranking and participation per unit of a round of 1,000,000 attempts.
+bench-round: setup-test
+	.venv/bin/python bench/round_reads.py $(ARGS)
 
 # Load benchmark (issue 9): `make bench` (SQLite) or `make bench DB=postgres`.
 DB ?= sqlite

@@ -18,9 +18,16 @@ _MISSING = object()
 
 
 class MemoryCache:
-    def __init__(self) -> None:
+    """The cache of one process. Entries past their `keep` are dropped at the next `set`
+    after `purge_every` seconds: keys that carry a computation's stamp (a ranking's board,
+    a dashboard snapshot's) are never read again once replaced, and must not pile up over
+    a week-long round."""
+
+    def __init__(self, purge_every: float = 60.0) -> None:
         self._data: dict[str, tuple[float, float, Any]] = {}
         self._lock = threading.Lock()
+        self.purge_every = purge_every
+        self._next_purge = time.monotonic() + purge_every
 
     def get(self, key: str) -> tuple[Any, bool]:
         """(value or _MISSING, still fresh)."""
@@ -38,6 +45,13 @@ class MemoryCache:
         now = time.monotonic()
         with self._lock:
             self._data[key] = (now + ttl, now + keep, value)
+            if now >= self._next_purge:
+                self._next_purge = now + self.purge_every
+                for k in [k for k, (_f, until, _v) in self._data.items() if until < now]:
+                    del self._data[k]
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -90,10 +104,13 @@ _building: dict[str, threading.Lock] = {}
 _building_lock = threading.Lock()
 
 
+SLOW_BUILD = 10
+
+
 def cached(cache, key: str, ttl: float, build: Callable[[], Any], *, keep: float = 0) -> Any:
-    """The cached value of `key`, built by `build()` when missing. Once older than `ttl` s it
-    is still served (up to `keep` s, default 10 × ttl) while one request of this process
-    builds the new value."""
+    """The cached value of `key`, built by `build()` when missing. Once older than `ttl` s
+    (longer for a slow build, see SLOW_BUILD) it is still served (up to `keep` s, default
+    10 × the freshness) while one request of this process builds the new value."""
     value, fresh = cache.get(key)
     if value is not _MISSING and fresh:
         return value
@@ -109,8 +126,13 @@ def cached(cache, key: str, ttl: float, build: Callable[[], Any], *, keep: float
             lock.release()
             return again
     try:
+        started = time.perf_counter()
         value = build()
-        cache.set(key, value, ttl, keep or ttl * 10)
+        # A value that takes long to build (the ranking of a national round: seconds) stays
+        # fresh at least SLOW_BUILD × its build time, so rebuilding it never takes more than
+        # a tenth of a thread.
+        fresh = max(ttl, SLOW_BUILD * (time.perf_counter() - started))
+        cache.set(key, value, fresh, max(keep or ttl * 10, fresh * 10))
         return value
     finally:
         lock.release()

@@ -53,6 +53,26 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any):
+        """On SQLite, the stored text parsed straight into an aware UTC datetime: 0.15 µs
+        against 1.3 µs for parsing then attaching the zone with `replace` (a national round's
+        ranking reads 3,000,000 of them; `make bench-participation`)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = datetime.fromisoformat
+
+        def process(value):
+            if isinstance(value, str):
+                try:
+                    value = parse(value + "+00:00")  # stored naive, in UTC
+                except ValueError:  # written by hand with an offset
+                    value = parse(value)
+                if value.tzinfo is UTC:
+                    return value
+            return self.process_result_value(value, dialect)
+
+        return process
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -3,7 +3,8 @@ never averages of percentages."""
 
 from __future__ import annotations
 
-import statistics
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -21,7 +22,9 @@ class Tally:
     eligible: int = 0  # roster members who may take part
     participants: int = 0  # of them, with a counted submitted attempt
     passed: int = 0
-    scores: list[float] = field(default_factory=list)  # percent of the maximum
+    # how many counted attempts scored each percentage of the maximum: a few dozen distinct
+    # values per unit whatever the round's size, so the tree's medians stay cheap and exact
+    scores: Counter[float] = field(default_factory=Counter)
 
     @property
     def rate(self) -> float | None:
@@ -33,11 +36,25 @@ class Tally:
 
     @property
     def mean(self) -> float | None:
-        return statistics.fmean(self.scores) if self.scores else None
+        n = self.scores.total()
+        return math.fsum(p * k for p, k in self.scores.items()) / n if n else None
 
     @property
     def median(self) -> float | None:
-        return statistics.median(self.scores) if self.scores else None
+        """As statistics.median of the scores listed out: the middle one, or the mean of
+        the two middle ones."""
+        n = self.scores.total()
+        if not n:
+            return None
+        lo, hi, seen = (n - 1) // 2, n // 2, 0  # 0-based positions of the middle
+        low = None
+        for p in sorted(self.scores):
+            seen += self.scores[p]
+            if low is None and seen > lo:
+                low = p
+            if seen > hi:
+                return p if low == p else (low + p) / 2
+        raise AssertionError("unreachable: counts sum to n")
 
 
 def rollup(units: Iterable[UnitNode], direct: Mapping[int, Tally]) -> dict[int, Tally]:
@@ -51,13 +68,13 @@ def rollup(units: Iterable[UnitNode], direct: Mapping[int, Tally]) -> dict[int, 
             t.eligible += own.eligible
             t.participants += own.participants
             t.passed += own.passed
-            t.scores.extend(own.scores)
+            t.scores.update(own.scores)
         if u.parent_id in total:
             p = total[u.parent_id]
             p.eligible += t.eligible
             p.participants += t.participants
             p.passed += t.passed
-            p.scores.extend(t.scores)
+            p.scores.update(t.scores)
     return total
 
 

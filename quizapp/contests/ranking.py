@@ -11,18 +11,19 @@ rank ("1, 2, 2, 4"); they are listed by participant id only so the listing is st
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
+from typing import NamedTuple
 
 KEYS = ("score", "prediction", "time", "submitted")
 DEFAULT_ORDER = KEYS
 PRIZES = ("first", "second", "third", "consolation")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple: a national round makes a million of them
     participant_id: int
     name: str
     unit: str
@@ -37,12 +38,22 @@ class Entry:
     unit_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     rank: int
     entry: Entry
     tie: bool  # shares its rank with the entry before or after it
-    why: str  # why it comes after the previous entry (the first key that differs)
+    previous: Entry | None = None  # the entry ranked just before, for `why`
+    order: Sequence[str] = DEFAULT_ORDER
+    actual: int | None = None
+
+    @property
+    def why(self) -> str:
+        """Why it comes after the previous entry (the first key that differs): written when
+        read, as only the prize list and the results page read it, never the whole ranking
+        of a national round."""
+        if self.previous is None:
+            return ""
+        return explain(self.previous, self.entry, self.order, self.actual)
 
 
 def _distance(e: Entry, actual: int | None) -> float:
@@ -102,15 +113,18 @@ def rank(
     """Competition ranking ("1, 2, 2, 4") under `order`; independent of the input order."""
     if any(k not in KEYS for k in order):
         raise ValueError(f"unknown ranking key in {order}")
-    items = sorted(entries, key=lambda e: (_key(e, order, actual), e.participant_id))
-    keys = [_key(e, order, actual) for e in items]
+    keyed = sorted(
+        ((_key(e, order, actual), e.participant_id, e) for e in entries), key=lambda k: k[:2]
+    )
+    order = tuple(order)
     out: list[Ranked] = []
-    for i, e in enumerate(items):
-        same_prev = i > 0 and keys[i] == keys[i - 1]
-        same_next = i + 1 < len(items) and keys[i] == keys[i + 1]
+    last = len(keyed) - 1
+    for i, (key, _pid, e) in enumerate(keyed):
+        same_prev = i > 0 and key == keyed[i - 1][0]
+        same_next = i < last and key == keyed[i + 1][0]
         number = out[-1].rank if same_prev else i + 1
-        why = explain(items[i - 1], e, order, actual) if i > 0 else ""
-        out.append(Ranked(number, e, same_prev or same_next, why))
+        previous = keyed[i - 1][2] if i > 0 else None
+        out.append(Ranked(number, e, same_prev or same_next, previous, order, actual))
     return out
 
 
@@ -142,23 +156,23 @@ def prizes(ranking: Sequence[Ranked], counts: dict[str, int]) -> list[Prize]:
     return out
 
 
-def counted(attempts: Iterable, counting: str):
+def counted(attempts: Iterable, counting: str, fields: Callable | None = None) -> list:
     """The attempt that counts for each participant: best (score, then earliest), first or
-    last. `attempts` have participant_id, number, score and submitted_at attributes."""
-    chosen: dict[int, object] = {}
+    last. `fields(attempt)` gives (participant id, number, score); by default the attempts'
+    attributes of these names (`operator.itemgetter` for plain rows, much faster)."""
+    fields = fields or attrgetter("participant_id", "number", "score")
+    chosen: dict[int, tuple] = {}
     for a in attempts:
-        cur = chosen.get(a.participant_id)
-        if cur is None:
-            chosen[a.participant_id] = a
-        elif counting == "first":
-            if a.number < cur.number:
-                chosen[a.participant_id] = a
-        elif counting == "last":
-            if a.number > cur.number:
-                chosen[a.participant_id] = a
-        elif (a.score, -a.number) > (cur.score, -cur.number):
-            chosen[a.participant_id] = a
-    return list(chosen.values())
+        pid, number, score = fields(a)
+        cur = chosen.get(pid)
+        if (
+            cur is None
+            or (counting == "first" and number < cur[0])
+            or (counting == "last" and number > cur[0])
+            or (counting not in ("first", "last") and (score, -number) > (cur[1], -cur[0]))
+        ):
+            chosen[pid] = (number, score, a)
+    return [c[2] for c in chosen.values()]
 
 
 def aggregate(rounds: Iterable[tuple[Sequence[Entry], int | None]]) -> list[Entry]:

@@ -409,7 +409,7 @@ def ranking(slug: str, round_id: int):
     ranking = R.public_ranking(db.session, rnd, now(), cache=cache)
     mine = None
     if current_user.is_authenticated:
-        found = R.own_rank(cache, ranking, rnd.id, current_user.id)
+        found = R.own_rank(cache, rnd.id, current_user.id)
         if found:
             rank, correct, questions = found
             mine = SimpleNamespace(

@@ -430,3 +430,18 @@ def test_contest_prize_list_published_after_the_last_round(client, login_as, ses
     assert resp.status_code == 302
     session.expire_all()
     assert session.get(type(contest), contest.id).prizes["first"] == 2
+
+
+def test_public_ranking_keeps_one_set_of_ranks_per_round(session, played, now):
+    """Each computation replaces the participants' ranks instead of adding a set (a national
+    round's million ranks every 30 s would fill the memory within hours)."""
+    from quizapp.cache import MemoryCache
+
+    cache, rnd = MemoryCache(), played["rnd"]
+    first = R.public_ranking(session, rnd, now, cache=cache)
+    keys = set(cache._data)
+    R.ranking_changed(cache, rnd.id)
+    second = R.public_ranking(session, rnd, now, cache=cache)
+    assert second.stamp != first.stamp and set(cache._data) == keys
+    ranks = {u.id: R.own_rank(cache, rnd.id, u.id)[0] for u in played["users"]}
+    assert sorted(ranks.values()) == [1, 2, 3]
