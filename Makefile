@@ -68,11 +68,12 @@ bench-items-db: setup-test
 # it on a local PostgreSQL (127.0.0.1), started and stopped by the script; ARGS=--regenerate
 # builds the data again.
 bench-indicators: setup-test
-	scripts/bench-indicators.sh $(or $(DB),sqlite) $(ARGS)
+	scripts/bench-db.sh bench/indicators.py $(or $(DB),sqlite) $(ARGS)
 
-# The ranking and participation per unit of a round of 1,000,000 attempts.
+# The ranking and participation per unit of a round of 1,000,000 attempts
+# (`make bench-round DB=postgres` on a local PostgreSQL, as bench-indicators).
 bench-round: setup-test
-	.venv/bin/python bench/round_reads.py $(ARGS)
+	scripts/bench-db.sh bench/round_reads.py $(or $(DB),sqlite) $(ARGS)
 
 # Load benchmark (issue 9): `make bench` (SQLite) or `make bench DB=postgres`.
 DB ?= sqlite

@@ -22,7 +22,7 @@ before and after is written with the results.
 
 Prints a table and writes bench/results/indicators[-postgresql].json.
 Run: `make bench-indicators` (SQLite) or `make bench-indicators DB=postgres` (a local
-PostgreSQL on 127.0.0.1, started and stopped by scripts/bench-indicators.sh).
+PostgreSQL on 127.0.0.1, started and stopped by scripts/bench-db.sh).
 """
 
 from __future__ import annotations

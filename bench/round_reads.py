@@ -13,14 +13,16 @@ measures, median of `--repeat` runs:
   it); both must give the same figures for every unit (checked).
 
 The database is generated once into instance/bench and reused. Writes
-bench/results/round_reads.json. Run: `make bench-round` (ARGS="--attempts 100000" for a
-smaller round).
+bench/results/round_reads[-postgresql].json. Run: `make bench-round` (SQLite) or
+`make bench-round DB=postgres` (a local PostgreSQL started and stopped by
+scripts/bench-db.sh); ARGS="--attempts 100000" for a smaller round.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -172,6 +174,7 @@ def main() -> dict:
 
     from sqlalchemy import select
 
+    from bench.indicators import ensure_database
     from quizapp import create_app
     from quizapp.contests import results as R
     from quizapp.contests.models import Round
@@ -180,15 +183,26 @@ def main() -> dict:
 
     path = ROOT / "instance" / "bench" / f"round-v{VERSION}-{args.attempts}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
-    reused = path.exists()
-    app = create_app({"SECRET_KEY": "bench-" + "x" * 40, "DATABASE_URL": f"sqlite:///{path}"})
+    url = os.environ.get("QUIZAPP_BENCH_DATABASE_URL") or f"sqlite:///{path}"
+    if url.startswith("postgresql"):  # one database per size and generator version
+        url = f"{url}_v{VERSION}_{args.attempts}"
+    ensure_database(url)
+    app = create_app({"SECRET_KEY": "bench-" + "x" * 40, "DATABASE_URL": url})
     now = datetime.now(UTC)
-    result: dict = {"attempts": args.attempts, "database": "sqlite", "measured_at": now.isoformat()}
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    result: dict = {"attempts": args.attempts, "database": backend, "measured_at": now.isoformat()}
     with app.app_context():
-        if not reused:
+        from sqlalchemy import inspect
+
+        if not inspect(db.engine).has_table("attempt") or not db.session.scalar(
+            select(Round.id).limit(1)
+        ):
             Base.metadata.create_all(db.engine)
             t0 = time.perf_counter()
             generate(db.session, args.attempts, now)
+            if backend == "postgresql":
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                    c.exec_driver_sql("VACUUM ANALYZE")
             result["generate_s"] = round(time.perf_counter() - t0, 1)
         rnd = db.session.scalar(select(Round).order_by(Round.id))
         grouped, shipped = [], None
@@ -217,7 +231,8 @@ def main() -> dict:
                 assert (got.participants, got.passed, got.median) == (n, passed, median), uid
                 assert abs(got.mean - mean) < 1e-9, uid
             result["agrees_on_units"] = len(reference)
-    out = ROOT / "bench" / "results" / "round_reads.json"
+    suffix = "-postgresql" if backend == "postgresql" else ""
+    out = ROOT / "bench" / "results" / f"round_reads{suffix}.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
 

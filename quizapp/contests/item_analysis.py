@@ -4,7 +4,7 @@ columns for `statistics.analyse_columns`, with each question's key and text for 
 from __future__ import annotations
 
 from itertools import chain
-from types import SimpleNamespace
+from operator import itemgetter
 
 import numpy as np
 from sqlalchemy import Float, cast, func, select
@@ -29,13 +29,11 @@ def item_analysis(session: Session, rnd: Round):
         Attempt.status == "submitted",
         Attempt.preview.is_(False),
     )
-    heads = [
-        SimpleNamespace(id=a, participant_id=u, number=n, score=sc)
-        for a, u, n, sc in session.execute(
-            select(Attempt.id, Attempt.user_id, Attempt.number, Attempt.score).where(*submitted)
-        )
-    ]
-    keep = np.array(sorted(h.id for h in counted(heads, rnd.counting)), dtype=np.int64)
+    heads = session.execute(
+        select(Attempt.user_id, Attempt.number, Attempt.score, Attempt.id).where(*submitted)
+    ).all()
+    chosen = counted(heads, rnd.counting, itemgetter(0, 1, 2))
+    keep = np.array(sorted(h[3] for h in chosen), dtype=np.int64)
     query = (
         select(
             AttemptQuestion.attempt_id,

@@ -194,13 +194,69 @@ class PublicRanking:
 
 
 RANK_BUCKETS = 64
-RANKING_SECONDS = 30  # how old the public ranking may be
+RANKING_SECONDS = 30  # how old the public ranking and the organiser's results may be
+RESULTS_SHOWN = 500  # entries of the ranking on the organiser's results page
+
+
+def _computed_keys(round_id: int) -> list[str]:
+    return (
+        [f"ranking:{round_id}:{closed}" for closed in (False, True)]
+        + [f"results:{round_id}:{closed}" for closed in (False, True)]
+        + [
+            f"participation:{round_id}",
+            f"items:{round_id}",
+        ]
+    )
 
 
 def ranking_changed(cache, round_id: int) -> None:
-    """Drop the cached public ranking (and so its rendered board) of a round in this process
-    and in a shared cache; other processes' own memory caches follow within RANKING_SECONDS."""
-    cache.delete(f"ranking:{round_id}")
+    """Drop what is computed over a round's attempts (the public ranking and its board, the
+    organiser's results, participation per unit, the item analysis) in this process and in a
+    shared cache, after a change the organiser expects to see at once: prize counts or
+    publication, the contest's settings, a key correction. Other processes' own memory
+    caches follow within RANKING_SECONDS (longer for a slow build, see quizapp.cache)."""
+    for key in _computed_keys(round_id):
+        cache.delete(key)
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    """The organiser's results page over the whole round, computed once per period."""
+
+    top: list[Ranked]  # the first RESULTS_SHOWN
+    total: int
+    actual: int | None
+    proposed: list[dict]  # the prize list the round's prize counts give now
+
+
+def round_results(session: Session, rnd: Round, now: datetime, *, cache) -> RoundResults:
+    """The whole round's ranking as the results page shows it, cached like the public one
+    (a new computation when the round closes: the prediction's answer becomes known)."""
+    from quizapp.cache import cached
+
+    def build() -> RoundResults:
+        full, actual = round_ranking(session, rnd, now)
+        return RoundResults(
+            full[:RESULTS_SHOWN], len(full), actual, prize_list(full, rnd.prizes or {})
+        )
+
+    closed = now >= rnd.closes_at
+    return cached(cache, f"results:{rnd.id}:{closed}", RANKING_SECONDS, build)
+
+
+def cached_participation(session: Session, rnd: Round, *, cache, ttl: float = RANKING_SECONDS):
+    """`unit_participation`, cached (the results page, its export and the dashboard)."""
+    from quizapp.cache import cached
+
+    return cached(cache, f"participation:{rnd.id}", ttl, lambda: unit_participation(session, rnd))
+
+
+def cached_item_analysis(session: Session, rnd: Round, *, cache):
+    """`item_analysis`, cached: seconds at 100,000 attempts."""
+    from quizapp.cache import cached
+    from quizapp.contests.item_analysis import item_analysis
+
+    return cached(cache, f"items:{rnd.id}", RANKING_SECONDS, lambda: item_analysis(session, rnd))
 
 
 def public_ranking(
@@ -230,7 +286,7 @@ def public_ranking(
             cache.set(f"rank:{rnd.id}:{b}", ranks, ttl, keep)
         return PublicRanking(full[:20], len(full), actual, stamp)
 
-    return cached(cache, f"ranking:{rnd.id}", ttl, build)
+    return cached(cache, f"ranking:{rnd.id}:{now >= rnd.closes_at}", ttl, build)
 
 
 def own_rank(cache, round_id: int, participant_id: int):

@@ -56,23 +56,24 @@ def results(contest_id: int, round_id: int):
 
     unit = get_managed_unit(db.session, unit_id, actor()) if unit_id else None
     population = request.args.get("population", "")
-    ranking, actual = R.round_ranking(db.session, rnd, now(), unit=unit, population=population)
-    full, _actual = (
-        R.round_ranking(db.session, rnd, now()) if (unit or population) else (ranking, actual)
-    )
-    proposed = R.prize_list(full, rnd.prizes or {})
-    nodes, totals, collective = R.unit_participation(db.session, rnd)
-    from quizapp.contests.item_analysis import item_analysis
-
-    items, test, questions, keys = item_analysis(db.session, rnd)
+    # The whole round's figures are computed once per period and shared (seconds for a
+    # large round, each); a filtered ranking is computed for the page that asks.
+    cache = current_app.extensions["quizapp_cache"]
+    whole = R.round_results(db.session, rnd, now(), cache=cache)
+    ranking, total, actual = whole.top, whole.total, whole.actual
+    if unit or population:
+        ranking, actual = R.round_ranking(db.session, rnd, now(), unit=unit, population=population)
+        total, ranking = len(ranking), ranking[: R.RESULTS_SHOWN]
+    nodes, totals, collective = R.cached_participation(db.session, rnd, cache=cache)
+    items, test, questions, keys = R.cached_item_analysis(db.session, rnd, cache=cache)
     return render_template(
         "contests/results.html",
         rnd=rnd,
         contest=rnd.contest,
-        ranking=ranking[:500],
-        total=len(ranking),
+        ranking=ranking,
+        total=total,
         actual=actual,
-        proposed=proposed,
+        proposed=whole.proposed,
         published=R.published_prizes(db.session, rnd.id),
         confirm=ConfirmForm(),
         units=_unit_choices(),
@@ -123,7 +124,8 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
             entries = R.prize_list(R.round_ranking(db.session, rnd, now())[0], rnd.prizes or {})
         headers, rows = X.PRIZE_HEADERS, X.prize_table(entries)
     else:
-        nodes, totals, _collective = R.unit_participation(db.session, rnd)
+        cache = current_app.extensions["quizapp_cache"]
+        nodes, totals, _collective = R.cached_participation(db.session, rnd, cache=cache)
         headers, rows = X.UNIT_HEADERS, X.unit_table(nodes, totals)
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
@@ -170,6 +172,7 @@ def correct_key(contest_id: int, round_id: int, version_id: int):
                     db.session, rnd, version_id, mode, correct, reason, actor=actor(), now=now()
                 )
                 db.session.commit()
+                R.ranking_changed(current_app.extensions["quizapp_cache"], rnd.id)  # new scores
                 flash(
                     _("Regraded: %(n)s scores changed. Publish the prize list again.", n=len(done)),
                     "success",
@@ -212,11 +215,8 @@ def dashboard(contest_id: int, round_id: int):
     snap = D.snapshot(db.session, rnd, now(), cache)
 
     def board() -> Markup:  # counts, charts and units: drawn once per snapshot and language
-        nodes, totals, _collective = cached(
-            cache,
-            f"participation:{rnd.id}",
-            D.CACHE_SECONDS,
-            lambda: R.unit_participation(db.session, rnd),
+        nodes, totals, _collective = R.cached_participation(
+            db.session, rnd, cache=cache, ttl=D.CACHE_SECONDS
         )
         html = render_template(
             "contests/_dashboard_board.html",

@@ -250,6 +250,9 @@ def test_rekey_single_choice_page(client, login_as, session, played):
     first = session.scalar(select(Attempt).where(Attempt.user_id == played["users"][1].id))
     vid = first.questions[0].version_id
     login_as("organiser", played["province"])
+    results = f"/org/contests/{c.id}/rounds/{rnd.id}/results"
+    row = f"<td>{NAMES[1]}</td><td>Chi đoàn Mỹ Long</td><td>%s</td>"
+    assert row % "3/3" in client.get(results).get_data(as_text=True)  # and now cached
     url = f"/org/contests/{c.id}/rounds/{rnd.id}/questions/{vid}/key"
     assert client.get(url).status_code == 200
     page = client.post(
@@ -262,6 +265,8 @@ def test_rekey_single_choice_page(client, login_as, session, played):
     assert resp.status_code == 302
     session.expire_all()
     assert session.get(Attempt, first.id).correct_count == 2
+    page = client.get(results).get_data(as_text=True)  # at once, not 30 s later
+    assert row % "2/3" in page and row % "3/3" not in page
 
 
 def test_dashboard_counts_svg_and_cache(client, login_as, session, played, now):
