@@ -131,24 +131,6 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
     ]
 
 
-def _entry(row: _Row) -> Entry:
-    a = row.attempt
-    return Entry(
-        participant_id=row.participant_id,
-        name=row.member.full_name,
-        unit=row.unit.name,
-        score=a.score,
-        max_score=a.max_score,
-        correct=a.correct_count or 0,
-        questions=a.question_count,
-        duration_s=a.duration_s or 0,
-        submitted_at=a.submitted_at,
-        prediction=a.prediction,
-        attempt_id=a.id,
-        unit_id=row.unit.id,
-    )
-
-
 def prediction_actual(rnd: Round, entries: list[Entry], now: datetime) -> int | None:
     """Known once the round has closed: participants with every answer right."""
     if not rnd.prediction or now < rnd.closes_at:
@@ -163,23 +145,24 @@ def round_ranking(
 ) -> tuple[list[Ranked], int | None]:
     """The ranking (optionally of a unit's subtree or one population category only; the
     ranks are those of the whole round) and the prediction's actual value."""
-    if unit is None and not population:
-        rows = []
-        entries = counted_entries(session, rnd)
-    else:
-        rows = counted_rows(session, rnd, categories=bool(population))
-        entries = [_entry(r) for r in rows]
+    entries = counted_entries(session, rnd)
     actual = prediction_actual(rnd, entries, now)
     order = [k for k in rnd.contest.ranking_order if k != "prediction" or rnd.prediction]
     ranking = rank(entries, order=order, actual=actual)
-    if unit is not None or population:
-        keep = {
-            r.participant_id
-            for r in rows
-            if (unit is None or r.unit.path.startswith(unit.path))
-            and (not population or population in r.member.population)
-        }
-        ranking = [r for r in ranking if r.entry.participant_id in keep]
+    if unit is not None:  # the unit of the counted attempt (where the member was then)
+        units = set(session.scalars(select(Unit.id).where(Unit.path.startswith(unit.path))))
+        ranking = [r for r in ranking if r.entry.unit_id in units]
+    if population:  # the categories of the counted attempt's member
+        from quizapp.orgs.models import MemberCategory
+
+        attempts = set(
+            session.scalars(
+                select(Attempt.id)
+                .join(MemberCategory, MemberCategory.member_id == Attempt.member_id)
+                .where(Attempt.round_id == rnd.id, MemberCategory.category == population)
+            )
+        )
+        ranking = [r for r in ranking if r.entry.attempt_id in attempts]
     return ranking, actual
 
 
@@ -513,7 +496,7 @@ def contest_ranking(session: Session, contest, now: datetime) -> list[Ranked]:
 
     per_round = []
     for rnd in contest.rounds:
-        entries = [_entry(r) for r in counted_rows(session, rnd)]
+        entries = counted_entries(session, rnd)
         per_round.append((entries, prediction_actual(rnd, entries, now)))
     order = [
         k

@@ -11,6 +11,7 @@ from quizapp.auth.services import actor_for
 from quizapp.contests import attempts as A
 from quizapp.contests import results as R
 from quizapp.contests import starting as S
+from quizapp.contests.models import Attempt
 from quizapp.orgs.models import Unit
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_member, make_unit, make_user
@@ -127,3 +128,34 @@ def test_the_counted_attempt_is_the_one_the_round_says(session, round_played):
         assert sorted(tally.scores.elements()) == pytest.approx(sorted(scores)), counting
         assert tally.passed == sum(s >= 50 for s in scores)
         assert (tally.participants, tally.eligible) == (len(scores), 4 + 3)
+
+
+def test_ranking_filtered_by_unit_or_population_keeps_the_whole_rounds_ranks(
+    session, round_played, now
+):
+    """The results page's filters: a subtree (by the unit of the counted attempt, so the
+    member who moved counts where they were) or a population category (of the attempt's
+    member); the ranks stay those of the whole round."""
+    from quizapp.orgs.models import MemberCategory
+
+    rnd, units = round_played
+    whole, actual = R.round_ranking(session, rnd, now)
+    rank_of = {r.entry.participant_id: r.rank for r in whole}
+    ward, _ = R.round_ranking(session, rnd, now, unit=units["ward"])
+    expected_units = {units[k].id for k in ("ward", "b1", "b3")}
+    assert {r.entry.participant_id for r in ward} == {
+        r.entry.participant_id for r in whole if r.entry.unit_id in expected_units
+    }
+    assert len(ward) == 5  # two in b1, the mover (counted in b1), one in the ward, one in b3
+    assert all(rank_of[r.entry.participant_id] == r.rank for r in ward)
+    assert [r.rank for r in ward] == sorted(r.rank for r in ward)
+    # pupils: the members of b2's participants
+    b2 = [r for r in whole if r.entry.unit_id == units["b2"].id]
+    for r in b2[:2]:
+        attempt = session.get(Attempt, r.entry.attempt_id)
+        session.add(MemberCategory(member_id=attempt.member_id, category="pupil"))
+    session.flush()
+    pupils, _ = R.round_ranking(session, rnd, now, population="pupil")
+    assert [r.entry.participant_id for r in pupils] == [r.entry.participant_id for r in b2[:2]]
+    both, _ = R.round_ranking(session, rnd, now, unit=units["ward"], population="pupil")
+    assert both == []
