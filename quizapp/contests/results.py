@@ -182,14 +182,10 @@ RESULTS_SHOWN = 500  # entries of the ranking on the organiser's results page
 
 
 def _computed_keys(round_id: int) -> list[str]:
-    return (
-        [f"ranking:{round_id}:{closed}" for closed in (False, True)]
-        + [f"results:{round_id}:{closed}" for closed in (False, True)]
-        + [
-            f"participation:{round_id}",
-            f"items:{round_id}",
-        ]
-    )
+    """The cache keys of what is computed over a round's attempts (the ranking and the
+    results once while the round is open, once after it closed)."""
+    open_closed = [f"{kind}:{round_id}:{c}" for kind in ("ranking", "results") for c in (0, 1)]
+    return [*open_closed, f"participation:{round_id}", f"items:{round_id}"]
 
 
 def ranking_changed(cache, round_id: int) -> None:
@@ -223,7 +219,7 @@ def round_results(session: Session, rnd: Round, now: datetime, *, cache) -> Roun
             full[:RESULTS_SHOWN], len(full), actual, prize_list(full, rnd.prizes or {})
         )
 
-    closed = now >= rnd.closes_at
+    closed = int(now >= rnd.closes_at)
     return cached(cache, f"results:{rnd.id}:{closed}", RANKING_SECONDS, build)
 
 
@@ -269,7 +265,7 @@ def public_ranking(
             cache.set(f"rank:{rnd.id}:{b}", ranks, ttl, keep)
         return PublicRanking(full[:20], len(full), actual, stamp)
 
-    return cached(cache, f"ranking:{rnd.id}:{now >= rnd.closes_at}", ttl, build)
+    return cached(cache, f"ranking:{rnd.id}:{int(now >= rnd.closes_at)}", ttl, build)
 
 
 def own_rank(cache, round_id: int, participant_id: int):

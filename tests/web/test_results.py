@@ -450,3 +450,16 @@ def test_public_ranking_keeps_one_set_of_ranks_per_round(session, played, now):
     assert second.stamp != first.stamp and set(cache._data) == keys
     ranks = {u.id: R.own_rank(cache, rnd.id, u.id)[0] for u in played["users"]}
     assert sorted(ranks.values()) == [1, 2, 3]
+
+
+def test_cached_rankings_are_computed_again_when_the_round_closes(session, played, now):
+    """The prediction's answer is known once the round closes: a ranking cached while it was
+    open must not be served after (public page and organiser's results alike)."""
+    from quizapp.cache import MemoryCache
+
+    cache, rnd = MemoryCache(), played["rnd"]
+    after = rnd.closes_at + timedelta(minutes=1)
+    assert R.public_ranking(session, rnd, now, cache=cache).actual is None
+    assert R.round_results(session, rnd, now, cache=cache).actual is None
+    assert R.public_ranking(session, rnd, after, cache=cache).actual == 2
+    assert R.round_results(session, rnd, after, cache=cache).actual == 2
