@@ -6,6 +6,8 @@ province, 10 wards and 100 branches, with 10 % more members who did not take par
 measures, median of `--repeat` runs:
 
 - the ranking (`results.round_ranking`: every counted attempt read and ranked), once;
+- the live dashboard's snapshot (`dashboard._build`: counts, submissions per hour, score
+  bands), median of `--repeat`;
 - participation per unit (`results.unit_participation`, grouped in the database: a row per
   unit and score);
 - the per-attempt computation of participation it replaced (every counted attempt read, its
@@ -176,6 +178,7 @@ def main() -> dict:
 
     from bench.indicators import ensure_database
     from quizapp import create_app
+    from quizapp.contests import dashboard as D
     from quizapp.contests import results as R
     from quizapp.contests.models import Round
     from quizapp.db import Base
@@ -216,6 +219,13 @@ def main() -> dict:
         result["participation_runs_s"] = [round(t, 3) for t in grouped]
         _nodes, totals, _collective = shipped
         result["participants"] = totals[rnd.contest.owner_unit_id].participants
+        snaps = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            snap = D._build(db.session, rnd, now)
+            snaps.append(time.perf_counter() - t0)
+        assert snap.submitted == args.attempts
+        result["dashboard_snapshot_s"] = round(statistics.median(snaps), 3)
         db.session.expire_all()
         rnd = db.session.get(Round, rnd.id)
         t0 = time.perf_counter()

@@ -5,7 +5,7 @@ open dashboards cost one query set every 30 s."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,13 +28,28 @@ class Snapshot:
     histogram: list[tuple[str, int]]  # score band, attempts
 
 
+def _utc_hour(session: Session, column):
+    """The UTC hour an instant falls in, as text "YYYY-MM-DD HH" (Vietnam is a whole 7 hours
+    ahead of UTC, so each UTC hour is one Vietnamese hour)."""
+    if session.get_bind().dialect.name == "sqlite":  # stored as naive UTC text
+        return func.strftime("%Y-%m-%d %H", column)
+    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+
+
 def _build(session: Session, rnd: Round, now: datetime) -> Snapshot:
-    base = select(Attempt).where(Attempt.round_id == rnd.id, Attempt.preview.is_(False))
-    sub = base.subquery()
-    participants = session.scalar(select(func.count(func.distinct(sub.c.user_id)))) or 0
-    in_progress = session.scalar(select(func.count()).where(sub.c.status == "in_progress")) or 0
-    rows = session.execute(
-        select(sub.c.submitted_at, sub.c.score, sub.c.max_score).where(sub.c.status == "submitted")
+    """Counted in the database: one row per hour and per distinct score, never one per
+    attempt (reading each attempt took 0.9 s at 100,000 attempts, in every process every
+    30 s)."""
+    base = (Attempt.round_id == rnd.id, Attempt.preview.is_(False))
+    done = (*base, Attempt.status == "submitted")
+    participants = session.scalar(select(func.count(func.distinct(Attempt.user_id))).where(*base))
+    in_progress = session.scalar(select(func.count()).where(*base, Attempt.status == "in_progress"))
+    hour = _utc_hour(session, Attempt.submitted_at)
+    per_utc_hour = session.execute(select(hour, func.count()).where(*done).group_by(hour)).all()
+    scores = session.execute(
+        select(Attempt.score, Attempt.max_score, func.count())
+        .where(*done)
+        .group_by(Attempt.score, Attempt.max_score)
     ).all()
     hours: dict[str, int] = {}
     start = max(rnd.opens_at, now - timedelta(hours=23))
@@ -43,15 +58,20 @@ def _build(session: Session, rnd: Round, now: datetime) -> Snapshot:
     while cursor <= end:
         hours[cursor.strftime("%d/%m %Hh")] = 0
         cursor += timedelta(hours=1)
-    bands = [0] * 10
-    for submitted_at, score, maximum in rows:
-        label = to_local(submitted_at).strftime("%d/%m %Hh")
+    for utc_hour, n in per_utc_hour:
+        moment = datetime.strptime(utc_hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        label = to_local(moment).strftime("%d/%m %Hh")
         if label in hours:
-            hours[label] += 1
+            hours[label] += n
+    bands = [0] * 10
+    for score, maximum, n in scores:
         if maximum:
-            bands[min(9, int(float(score) * 10 / float(maximum)))] += 1
+            bands[min(9, int(float(score) * 10 / float(maximum)))] += n
     histogram = [(f"{i * 10}–{i * 10 + 10}%", n) for i, n in enumerate(bands)]
-    return Snapshot(now, participants, in_progress, len(rows), list(hours.items()), histogram)
+    submitted = sum(n for _s, _m, n in scores)
+    return Snapshot(
+        now, participants or 0, in_progress or 0, submitted, list(hours.items()), histogram
+    )
 
 
 def snapshot(session: Session, rnd: Round, now: datetime, cache=None) -> Snapshot:
