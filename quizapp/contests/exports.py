@@ -150,7 +150,7 @@ def _pct(value, scale: int = 1):
 
 
 def unit_table(nodes, totals) -> list[list]:
-    """Participation of every unit of the round's tree (from results.unit_participation), in
+    """Participation of every unit of the round's tree (from units.unit_participation), in
     UNIT_HEADERS' order, level by level then by name."""
     rows = []
     for n in sorted(nodes, key=lambda n: (n.depth, n.name)):

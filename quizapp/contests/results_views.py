@@ -29,6 +29,7 @@ from quizapp.web import actor, now, organiser_required, select_locale, t
 @organiser_required
 def results(contest_id: int, round_id: int):
     from quizapp.contests import results as R
+    from quizapp.contests import units as U
     from quizapp.orgs.population import LABELS
 
     rnd = R.get_managed_round(db.session, round_id, actor())
@@ -64,7 +65,7 @@ def results(contest_id: int, round_id: int):
     if unit or population:
         ranking, actual = R.round_ranking(db.session, rnd, now(), unit=unit, population=population)
         total, ranking = len(ranking), ranking[: R.RESULTS_SHOWN]
-    nodes, totals, collective = R.cached_participation(db.session, rnd, cache=cache)
+    nodes, totals, collective = U.cached_participation(db.session, rnd, cache=cache)
     items, test, questions, keys = R.cached_item_analysis(db.session, rnd, cache=cache)
     return render_template(
         "contests/results.html",
@@ -108,6 +109,7 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
     """Results, the prize list or unit participation as XLSX or CSV (UTF-8 with BOM)."""
     from quizapp.contests import exports as X
     from quizapp.contests import results as R
+    from quizapp.contests import units as U
     from quizapp.exports import to_csv, to_xlsx
 
     rnd = R.get_managed_round(db.session, round_id, actor())
@@ -125,7 +127,7 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
         headers, rows = X.PRIZE_HEADERS, X.prize_table(entries)
     else:
         cache = current_app.extensions["quizapp_cache"]
-        nodes, totals, _collective = R.cached_participation(db.session, rnd, cache=cache)
+        nodes, totals, _collective = U.cached_participation(db.session, rnd, cache=cache)
         headers, rows = X.UNIT_HEADERS, X.unit_table(nodes, totals)
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
@@ -207,6 +209,7 @@ def dashboard(contest_id: int, round_id: int):
 
     from quizapp.contests import dashboard as D
     from quizapp.contests import results as R
+    from quizapp.contests import units as U
 
     rnd = R.get_managed_round(db.session, round_id, actor())
     if rnd.contest_id != contest_id:
@@ -215,7 +218,7 @@ def dashboard(contest_id: int, round_id: int):
     snap = D.snapshot(db.session, rnd, now(), cache)
 
     def board() -> Markup:  # counts, charts and units: drawn once per snapshot and language
-        nodes, totals, _collective = R.cached_participation(
+        nodes, totals, _collective = U.cached_participation(
             db.session, rnd, cache=cache, ttl=D.CACHE_SECONDS
         )
         html = render_template(

@@ -13,6 +13,7 @@ from quizapp.auth.services import actor_for
 from quizapp.contests import attempts as A
 from quizapp.contests import results as R
 from quizapp.contests import starting as S
+from quizapp.contests import units as U
 from quizapp.contests.item_analysis import item_analysis
 from quizapp.contests.models import PrizeList
 from quizapp.policy import SYSTEM
@@ -152,7 +153,7 @@ def test_unit_participation_against_the_roster(session, played, now):
     for _ in range(5):  # members who did not take part
         make_member(session, session.get(type(played["province"]), branch_id))
     session.flush()
-    nodes, totals, collective = R.unit_participation(session, played["rnd"])
+    nodes, totals, collective = U.unit_participation(session, played["rnd"])
     branch = totals[branch_id]
     assert (branch.participants, branch.eligible) == (3, 8)
     root = totals[played["province"].id]
@@ -402,11 +403,11 @@ def test_prize_points_join_the_units_ranking(session, played, now):
         make_member(session, other)
     session.flush()
     # nobody of the other branch took part: participation 100 % vs 0 %
-    _, _, collective = R.unit_participation(session, rnd)
+    _, _, collective = U.unit_participation(session, rnd)
     assert [u.name for u, _ in collective][0] == "Chi đoàn Mỹ Long"
     R.publish_prizes(session, rnd.id, actor=SYSTEM, now=rnd.closes_at + timedelta(minutes=1))
     contest.points_weight = 2.0
-    _, _, collective = R.unit_participation(session, rnd)
+    _, _, collective = U.unit_participation(session, rnd)
     scores = dict((u.name, s) for u, s in collective)
     won = sum(contest.prize_points[e["prize"]] for e in R.published_prizes(session, rnd.id).entries)
     assert scores["Chi đoàn Mỹ Long"] == pytest.approx(100 + 2.0 * won)

@@ -11,6 +11,7 @@ from quizapp.auth.services import actor_for
 from quizapp.contests import attempts as A
 from quizapp.contests import results as R
 from quizapp.contests import starting as S
+from quizapp.contests import units as U
 from quizapp.contests.models import Attempt
 from quizapp.orgs.models import Unit
 from tests.contest_helpers import make_bank, make_contest
@@ -89,7 +90,7 @@ def test_grouped_counts_agree_with_the_per_attempt_computation(session, round_pl
     rnd, units = round_played
     rnd.counting = counting
     session.flush()
-    nodes, totals, collective = R.unit_participation(session, rnd)
+    nodes, totals, collective = U.unit_participation(session, rnd)
     reference = _reference(session, rnd)
     assert {n.id for n in nodes} == set(reference)
     for uid, ref in reference.items():
@@ -123,7 +124,7 @@ def test_the_counted_attempt_is_the_one_the_round_says(session, round_played):
     for counting, scores in expected.items():
         rnd.counting = counting
         session.flush()
-        _nodes, totals, _ = R.unit_participation(session, rnd)
+        _nodes, totals, _ = U.unit_participation(session, rnd)
         tally = totals[ward]
         assert sorted(tally.scores.elements()) == pytest.approx(sorted(scores)), counting
         assert tally.passed == sum(s >= 50 for s in scores)
