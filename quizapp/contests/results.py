@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from quizapp.audit.services import record
-from quizapp.contests.models import Attempt, PrizeList, Round
+from quizapp.contests.models import Attempt, Contest, PrizeList, Round
 from quizapp.contests.ranking import PRIZES, Entry, Ranked, counted, perfect_count, prizes, rank
 from quizapp.errors import Invalid, NotFound
 from quizapp.i18n import N_
@@ -39,8 +39,14 @@ class _Row:
     unit: Unit
 
 
+# The round with its contest and the contest's unit in one query (every organiser page of a
+# round checks the unit; on PostgreSQL each extra query is a round trip): the contest's other
+# rounds only if read.
+_MANAGED = (joinedload(Round.contest).lazyload(Contest.rounds),)
+
+
 def get_managed_round(session: Session, round_id: int, actor: Actor) -> Round:
-    rnd = session.get(Round, round_id)
+    rnd = session.get(Round, round_id, options=_MANAGED)
     if rnd is None or not can_manage(actor, rnd.contest.owner_unit.path):
         raise NotFound(N_("Round not found."))
     return rnd

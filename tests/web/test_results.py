@@ -464,3 +464,23 @@ def test_cached_rankings_are_computed_again_when_the_round_closes(session, playe
     assert R.round_results(session, rnd, now, cache=cache).actual is None
     assert R.public_ranking(session, rnd, after, cache=cache).actual == 2
     assert R.round_results(session, rnd, after, cache=cache).actual == 2
+
+
+def test_a_managed_round_loads_in_one_query(session, played, engine):
+    """Every organiser page of a round checks its contest's unit: one query (the contest
+    was a second one, and its other rounds a third when not already in the session)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    session.expunge_all()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        rnd = R.get_managed_round(session, played["rnd"].id, SYSTEM)
+        assert rnd.contest.owner_unit.path == played["province"].path
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
