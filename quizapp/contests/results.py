@@ -173,60 +173,43 @@ def round_ranking(
 
 
 @dataclass(frozen=True)
-class PublicRanking:
-    """What the public ranking page shows, computed once per period (see quizapp.cache)."""
+class RoundRanking:
+    """The whole round's ranking as the public page and the organiser's results page show
+    it, computed once per period for both (see quizapp.cache)."""
 
-    top: list[Ranked]  # the first 20
+    top: list[Ranked]  # the first RESULTS_SHOWN (the public page shows PUBLIC_SHOWN)
     total: int
     actual: int | None
-    stamp: str  # names this computation (its rendered board is cached under it)
+    proposed: list[dict]  # the prize list the round's prize counts give now
+    stamp: str  # names this computation (the public page's rendered board is cached under it)
 
 
 RANK_BUCKETS = 64
 RANKING_SECONDS = 30  # how old the public ranking and the organiser's results may be
 RESULTS_SHOWN = 500  # entries of the ranking on the organiser's results page
+PUBLIC_SHOWN = 20
 
 
 def _computed_keys(round_id: int) -> list[str]:
-    """The cache keys of what is computed over a round's attempts (the ranking and the
-    results once while the round is open, once after it closed)."""
-    open_closed = [f"{kind}:{round_id}:{c}" for kind in ("ranking", "results") for c in (0, 1)]
-    return [*open_closed, f"participation:{round_id}", f"items:{round_id}"]
+    """The cache keys of what is computed over a round's attempts (the ranking once while
+    the round is open, once after it closed)."""
+    return [
+        f"ranking:{round_id}:0",
+        f"ranking:{round_id}:1",
+        f"participation:{round_id}",
+        f"items:{round_id}",
+    ]
 
 
 def ranking_changed(cache, round_id: int) -> None:
-    """Drop what is computed over a round's attempts (the public ranking and its board, the
-    organiser's results, participation per unit, the item analysis) in this process and in a
-    shared cache, after a change the organiser expects to see at once: prize counts or
-    publication, the contest's settings, a key correction. Other processes' own memory
-    caches follow within RANKING_SECONDS (longer for a slow build, see quizapp.cache)."""
+    """Drop what is computed over a round's attempts (the ranking with the public page's
+    board and the organiser's prize proposal, participation per unit, the item analysis) in
+    this process and in a shared cache, after a change the organiser expects to see at once:
+    prize counts or publication, the contest's settings, a key correction. Other processes'
+    own memory caches follow within RANKING_SECONDS (longer for a slow build, see
+    quizapp.cache)."""
     for key in _computed_keys(round_id):
         cache.delete(key)
-
-
-@dataclass(frozen=True)
-class RoundResults:
-    """The organiser's results page over the whole round, computed once per period."""
-
-    top: list[Ranked]  # the first RESULTS_SHOWN
-    total: int
-    actual: int | None
-    proposed: list[dict]  # the prize list the round's prize counts give now
-
-
-def round_results(session: Session, rnd: Round, now: datetime, *, cache) -> RoundResults:
-    """The whole round's ranking as the results page shows it, cached like the public one
-    (a new computation when the round closes: the prediction's answer becomes known)."""
-    from quizapp.cache import cached
-
-    def build() -> RoundResults:
-        full, actual = round_ranking(session, rnd, now)
-        return RoundResults(
-            full[:RESULTS_SHOWN], len(full), actual, prize_list(full, rnd.prizes or {})
-        )
-
-    closed = int(now >= rnd.closes_at)
-    return cached(cache, f"results:{rnd.id}:{closed}", RANKING_SECONDS, build)
 
 
 def cached_item_analysis(session: Session, rnd: Round, *, cache):
@@ -237,15 +220,16 @@ def cached_item_analysis(session: Session, rnd: Round, *, cache):
     return cached(cache, f"items:{rnd.id}", RANKING_SECONDS, lambda: item_analysis(session, rnd))
 
 
-def public_ranking(
+def cached_ranking(
     session: Session, rnd: Round, now: datetime, *, cache, ttl: float = RANKING_SECONDS
-) -> PublicRanking:
-    """The round's ranking as the public page needs it, cached for `ttl` seconds: computing
-    it reads every counted attempt (100,000 in a large round), showing it must not. Each
-    participant's own rank is stored beside it, in buckets, for `own_rank`."""
+) -> RoundRanking:
+    """The round's ranking, cached for `ttl` seconds (a new computation when the round
+    closes: the prediction's answer becomes known): computing it reads every counted attempt
+    (100,000 in a large round), showing it must not. Each participant's own rank is stored
+    beside it, in buckets, for `own_rank`."""
     from quizapp.cache import cached
 
-    def build() -> PublicRanking:
+    def build() -> RoundRanking:
         full, actual = round_ranking(session, rnd, now)
         stamp = secrets.token_hex(6)
         buckets: dict[int, dict[int, tuple[int, int, int]]] = {}
@@ -262,7 +246,8 @@ def public_ranking(
         keep = max(ttl * 10 + 60, 24 * 3600)
         for b, ranks in buckets.items():
             cache.set(f"rank:{rnd.id}:{b}", ranks, ttl, keep)
-        return PublicRanking(full[:20], len(full), actual, stamp)
+        proposed = prize_list(full, rnd.prizes or {})
+        return RoundRanking(full[:RESULTS_SHOWN], len(full), actual, proposed, stamp)
 
     return cached(cache, f"ranking:{rnd.id}:{int(now >= rnd.closes_at)}", ttl, build)
 

@@ -60,7 +60,7 @@ def results(contest_id: int, round_id: int):
     # The whole round's figures are computed once per period and shared (seconds for a
     # large round, each); a filtered ranking is computed for the page that asks.
     cache = current_app.extensions["quizapp_cache"]
-    whole = R.round_results(db.session, rnd, now(), cache=cache)
+    whole = R.cached_ranking(db.session, rnd, now(), cache=cache)
     ranking, total, actual = whole.top, whole.total, whole.actual
     if unit or population:
         ranking, actual = R.round_ranking(db.session, rnd, now(), unit=unit, population=population)

@@ -406,7 +406,7 @@ def ranking(slug: str, round_id: int):
         abort(404)
     rnd, contest = found
     cache = current_app.extensions["quizapp_cache"]
-    ranking = R.public_ranking(db.session, rnd, now(), cache=cache)
+    ranking = R.cached_ranking(db.session, rnd, now(), cache=cache)
     mine = None
     if current_user.is_authenticated:
         found = R.own_rank(cache, rnd.id, current_user.id)
@@ -420,7 +420,7 @@ def ranking(slug: str, round_id: int):
         show = R.mask_name if contest.mask_names else (lambda n: n)
         html = render_template(
             "contests/_ranking_board.html",
-            top=ranking.top,
+            top=ranking.top[: R.PUBLIC_SHOWN],
             show=show,
             published=R.published_prizes(db.session, rnd.id),
         )

@@ -130,7 +130,7 @@ def test_public_ranking_board_is_cached_per_language_and_refreshed_on_publishing
     page = client.get(url).get_data(as_text=True)
     assert '<th scope="col">Hạng</th>' in page and "Giải Nhất" not in page
     cache = app.extensions["quizapp_cache"]
-    stamp = R.public_ranking(session, rnd, rnd.opens_at, cache=cache).stamp
+    stamp = R.cached_ranking(session, rnd, rnd.opens_at, cache=cache).stamp
     assert cache.get(f"ranking-board:{rnd.id}:{stamp}:vi")[1]  # the board, fresh
     client.post("/lang", data={"lang": "en", "next": url})
     english = client.get(url).get_data(as_text=True)
@@ -444,10 +444,10 @@ def test_public_ranking_keeps_one_set_of_ranks_per_round(session, played, now):
     from quizapp.cache import MemoryCache
 
     cache, rnd = MemoryCache(), played["rnd"]
-    first = R.public_ranking(session, rnd, now, cache=cache)
+    first = R.cached_ranking(session, rnd, now, cache=cache)
     keys = set(cache._data)
     R.ranking_changed(cache, rnd.id)
-    second = R.public_ranking(session, rnd, now, cache=cache)
+    second = R.cached_ranking(session, rnd, now, cache=cache)
     assert second.stamp != first.stamp and set(cache._data) == keys
     ranks = {u.id: R.own_rank(cache, rnd.id, u.id)[0] for u in played["users"]}
     assert sorted(ranks.values()) == [1, 2, 3]
@@ -455,15 +455,17 @@ def test_public_ranking_keeps_one_set_of_ranks_per_round(session, played, now):
 
 def test_cached_rankings_are_computed_again_when_the_round_closes(session, played, now):
     """The prediction's answer is known once the round closes: a ranking cached while it was
-    open must not be served after (public page and organiser's results alike)."""
+    open (one computation for the public page and the organiser's results) must not be
+    served after."""
     from quizapp.cache import MemoryCache
 
     cache, rnd = MemoryCache(), played["rnd"]
     after = rnd.closes_at + timedelta(minutes=1)
-    assert R.public_ranking(session, rnd, now, cache=cache).actual is None
-    assert R.round_results(session, rnd, now, cache=cache).actual is None
-    assert R.public_ranking(session, rnd, after, cache=cache).actual == 2
-    assert R.round_results(session, rnd, after, cache=cache).actual == 2
+    before = R.cached_ranking(session, rnd, now, cache=cache)
+    assert before.actual is None and R.cached_ranking(session, rnd, now, cache=cache) is before
+    closed = R.cached_ranking(session, rnd, after, cache=cache)
+    assert closed.actual == 2 and closed.total == 3
+    assert [p["prize"] for p in closed.proposed] == [p["prize"] for p in before.proposed]
 
 
 def test_a_managed_round_loads_in_one_query(session, played, engine):
