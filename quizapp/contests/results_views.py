@@ -123,7 +123,8 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
         if published is not None:
             entries = published.entries
         else:
-            entries = R.prize_list(R.round_ranking(db.session, rnd, now())[0], rnd.prizes or {})
+            cache = current_app.extensions["quizapp_cache"]
+            entries = R.cached_ranking(db.session, rnd, now(), cache=cache).proposed  # as shown
         headers, rows = X.PRIZE_HEADERS, X.prize_table(entries)
     else:
         cache = current_app.extensions["quizapp_cache"]
