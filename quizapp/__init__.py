@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from quizapp.config import check_production, load_config
+from quizapp.templating import LocalizedEnvironment
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,6 +21,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder="static",
     )
+    app.jinja_environment = LocalizedEnvironment  # before the first use of app.jinja_env
     app.config.update(load_config(app.instance_path))
     if overrides:
         app.config.update(overrides)

@@ -1,0 +1,94 @@
+"""Templates compiled per language (quizapp.templating): plain `{{ _("…") }}` literals are
+translated at compile time, with the same output as Jinja's run-time gettext."""
+
+import re
+
+from flask import render_template
+from flask_babel import force_locale
+
+from quizapp.templating import fold_translations
+
+CATALOGUE = {
+    "Log in": "Đăng nhập",
+    "Score: 100%%": "Điểm: 100%%",
+    "Hello %(name)s": "Chào %(name)s",
+    "Braces": "{{ not syntax }}",
+    "Two lines": "một\nhai",
+    "Tags": "<b>đậm</b>",
+}
+
+
+def _gettext(msgid):
+    return CATALOGUE.get(msgid, msgid)
+
+
+def test_plain_literals_are_translated_when_compiled():
+    out = fold_translations(
+        """<a>{{ _("Log in") }}</a><a>{{_('Log in')}}</a><p>{{ _("Score: 100%%") }}</p>""",
+        _gettext,
+    )
+    assert out == "<a>Đăng nhập</a><a>Đăng nhập</a><p>Điểm: 100%</p>"
+
+
+def test_everything_else_is_left_to_the_run_time():
+    kept = [
+        '{{ _("Hello %(name)s", name=n) }}',  # arguments
+        '{{ _("Hello %(name)s") }}',  # a placeholder without arguments fails at run time
+        '{{ _("Braces") }}',  # the translation would read as template syntax
+        '{{ _("Two lines") }}',  # line numbers of errors would move
+        '{{- _("Log in") -}}',  # whitespace control
+        '{{ _("Log in")|upper }}',  # part of a larger expression
+        "{{ _(label) }}",
+        '{{ _("Say \\"hi\\"") }}',  # escapes inside the literal
+        "{{ ngettext('a', 'b', n) }}",
+    ]
+    for source in kept:
+        assert fold_translations(source, _gettext) == source
+
+
+def test_pages_are_the_same_as_with_run_time_gettext(client, app, monkeypatch):
+    """Every page below, in both languages, is byte for byte what Jinja's run-time gettext
+    renders (the translation is markup, not escaped, after `% {}`)."""
+    import quizapp.templating as T
+
+    paths = ["/", "/login", "/register", "/v/" + "a" * 24, "/verify"]
+
+    def pages():
+        app.jinja_env.cache.clear()
+        out = {}
+        for lang in ("vi", "en"):
+            client.set_cookie("lang", lang)
+            for path in paths:
+                resp = client.get(path)
+                html = re.sub(r'name="csrf_token"[^>]*', "", resp.get_data(as_text=True))
+                out[lang, path] = (resp.status_code, html)
+        return out
+
+    compiled = pages()
+    monkeypatch.setattr(T, "fold_translations", lambda source, gettext: source)
+    at_run_time = pages()
+    app.jinja_env.cache.clear()
+    assert compiled == at_run_time
+    assert "Đăng nhập" in compiled["vi", "/login"][1]
+
+
+def test_one_template_per_language(app):
+    """The same template name gives each language its own compiled template, and a
+    force_locale block inside a request gets its language and gives the page its own back."""
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        english = render_template("certificates/verify.html", facts=None)
+        with force_locale("vi"):
+            vietnamese = render_template("certificates/verify.html", facts=None)
+        again = render_template("certificates/verify.html", facts=None)
+    assert "<h1>Verify a certificate</h1>" in english
+    assert "<h1>Xác thực giấy chứng nhận</h1>" in vietnamese
+    assert "Verify a certificate" not in vietnamese
+    assert again == english
+
+
+def test_pages_in_both_languages(client):
+    vi = client.get("/v/" + "a" * 24).get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    en = client.get("/v/" + "a" * 24).get_data(as_text=True)
+    assert "<h1>Xác thực giấy chứng nhận</h1>" in vi and "Đăng nhập" in vi
+    assert "<h1>Verify a certificate</h1>" in en and ">Log in<" in en
