@@ -32,13 +32,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from quizapp import models  # noqa: F401  (register every table on the metadata)
     from quizapp.extensions import babel, csrf, db, limiter, login_manager
-    from quizapp.web import init_web, select_locale, select_timezone
+    from quizapp.web import babel_locale, init_web, select_timezone
 
     db.init_app(app, engine=app.config.get("ENGINE"))
     csrf.init_app(app)
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=babel_locale,
         timezone_selector=select_timezone,
         default_translation_directories=os.path.join(app.root_path, "translations"),
     )

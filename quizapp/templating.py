@@ -63,3 +63,29 @@ class LocalizedEnvironment(Environment):
         if self.cache is not None:
             self.cache[key] = template
         return template
+
+
+def remembered_url_for(app):
+    """Jinja's `url_for`, remembering the addresses that take no values (the menu's, the home
+    page's) and the static files': every page builds the same seven routes again otherwise.
+    Relative endpoints ('.index') and calls with values are built each time."""
+    from flask.globals import _cv_request
+
+    build = app.url_for
+    memo: dict = {}
+
+    def url_for(endpoint: str, **values):
+        ctx = _cv_request.get(None)
+        if (
+            ctx is None
+            or endpoint.startswith(".")
+            or (values and (endpoint != "static" or values.keys() != {"filename"}))
+        ):
+            return build(endpoint, **values)
+        key = (ctx.request.script_root, endpoint, values.get("filename"))
+        url = memo.get(key)
+        if url is None:
+            url = memo[key] = build(endpoint, **values)
+        return url
+
+    return url_for

@@ -133,6 +133,11 @@ def main() -> int:
     ap.add_argument("--profile", default="", help="py-spy the workers during this phase")
     ap.add_argument("--render", default="", help="rewrite the .md of a results JSON file")
     ap.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="only verification, ranking and dashboard at full sizes (prints them)",
+    )
+    ap.add_argument(
         "--spike-only", action="store_true", help="stop after the start spike (prints it)"
     )
     args = ap.parse_args()
@@ -221,6 +226,14 @@ def main() -> int:
     checks: dict = {}
     try:
         with app.app_context():
+            if args.reads_only:  # a quick look at a change to the read paths
+                reads(meter, fx, wrk_s, result, checks)
+                print(json.dumps(read_summary(result, ceil_rps), indent=2))
+                if not args.keep:
+                    import shutil
+
+                    shutil.rmtree(tmp, ignore_errors=True)
+                return 0 if all(c.get("ok") for c in checks.values()) else 1
             r, _ = phase(meter, "start spike", scenarios.start_spike, APP_PORT, fx, spike_s)
             result["start"] = r
             checks["start"] = integrity.after_start(fx)
@@ -263,23 +276,7 @@ def main() -> int:
             checks["submit"] = integrity.after_submit(fx)
             log(f"   integrity: {checks['submit']}")
 
-            r, _ = phase(meter, "verification", scenarios.verification, APP_PORT, fx, wrk_s)
-            r.pop("threads", None)
-            result["verification"] = r
-            checks["verification"] = integrity.verification(APP_PORT, fx)
-            log(f"   integrity: {checks['verification']}")
-
-            r, _ = phase(meter, "ranking", scenarios.ranking, APP_PORT, fx, wrk_s)
-            r.pop("threads", None)
-            result["ranking"] = r
-            checks["ranking"] = integrity.ranking(APP_PORT, fx)
-            log(f"   integrity: {checks['ranking']}")
-
-            r, _ = phase(meter, "dashboard", scenarios.dashboard, APP_PORT, fx, wrk_s)
-            r.pop("threads", None)
-            result["dashboard"] = r
-            checks["dashboard"] = integrity.dashboard(APP_PORT, fx)
-            log(f"   integrity: {checks['dashboard']}")
+            reads(meter, fx, wrk_s, result, checks)
             result["db_size_after"] = db_sizes(db.engine)
             from bench.load.explain import explain
 
@@ -310,6 +307,35 @@ def main() -> int:
 
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if all(c.get("ok") for c in checks.values()) else 1
+
+
+def reads(meter, fx: dict, wrk_s: int, result: dict, checks: dict) -> None:
+    """The three read scenarios and their integrity checks."""
+    for key, name, scenario, check in (
+        ("verification", "verification", scenarios.verification, integrity.verification),
+        ("ranking", "ranking", scenarios.ranking, integrity.ranking),
+        ("dashboard", "dashboard", scenarios.dashboard, integrity.dashboard),
+    ):
+        r, _ = phase(meter, name, scenario, APP_PORT, fx, wrk_s)
+        r.pop("threads", None)
+        result[key] = r
+        checks[key] = check(APP_PORT, fx)
+        log(f"   integrity: {checks[key]}")
+
+
+def read_summary(result: dict, ceil: float) -> dict:
+    return {
+        "ceiling_rps": ceil,
+        **{
+            key: {
+                "rps": result[key]["rps"],
+                "of_ceiling": round(result[key]["rps"] / ceil, 3),
+                "p99_ms": result[key]["p99_ms"],
+                "errors": result[key]["errors"],
+            }
+            for key in ("verification", "ranking", "dashboard")
+        },
+    }
 
 
 def verdict(r: dict, ceil: float) -> dict:

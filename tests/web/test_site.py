@@ -33,6 +33,25 @@ def test_security_headers(client):
     assert resp.headers["X-Frame-Options"] == "DENY"
 
 
+def test_security_headers_once_and_a_views_own_kept(client):
+    resp = client.get("/v/" + "a" * 24)
+    assert resp.headers.getlist("X-Frame-Options") == ["DENY"]
+    assert len(resp.headers.getlist("Content-Security-Policy")) == 1
+    jwks = client.get("/.well-known/jwks.json")
+    assert jwks.headers.getlist("Referrer-Policy") == ["same-origin"]
+
+
+def test_private_pages_are_not_stored(client, login_as, session):
+    """Anonymous public pages may be cached; a logged-in browser's pages may not, and a
+    view's own Cache-Control wins."""
+    assert "Cache-Control" not in client.get("/").headers
+    assert "Cache-Control" not in client.get("/v/" + "a" * 24).headers
+    login_as("member", unit=make_unit(session, "Tỉnh T"))
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert client.get("/me/certificates").headers["Cache-Control"] == "no-store"
+    assert client.get("/healthz").headers["Cache-Control"] == "no-store"
+
+
 def test_vietnamese_by_default_english_on_switch(client):
     home = client.get("/").get_data(as_text=True)
     assert 'lang="vi"' in home and "Đăng nhập" in home

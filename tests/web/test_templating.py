@@ -92,3 +92,16 @@ def test_pages_in_both_languages(client):
     en = client.get("/v/" + "a" * 24).get_data(as_text=True)
     assert "<h1>Xác thực giấy chứng nhận</h1>" in vi and "Đăng nhập" in vi
     assert "<h1>Verify a certificate</h1>" in en and ">Log in<" in en
+
+
+def test_remembered_addresses_follow_the_mount_point(app):
+    """The menu's addresses are remembered per mount point (SCRIPT_NAME), never shared."""
+    with app.test_request_context("/", base_url="http://localhost/quiz/"):
+        mounted = render_template("certificates/verify.html", facts=None)
+    with app.test_request_context("/"):
+        root = render_template("certificates/verify.html", facts=None)
+    with app.test_request_context("/", base_url="http://localhost/quiz/"):
+        again = render_template("certificates/verify.html", facts=None)
+    assert 'href="/quiz/login"' in mounted and 'href="/quiz/static/css/app.css' in mounted
+    assert 'href="/login"' in root and "/quiz/" not in root
+    assert again == mounted
