@@ -198,6 +198,7 @@ def _computed_keys(round_id: int) -> list[str]:
         f"ranking:{round_id}:1",
         f"participation:{round_id}",
         f"items:{round_id}",
+        f"ranking-page:{round_id}",
     ]
 
 
@@ -221,15 +222,19 @@ def cached_item_analysis(session: Session, rnd: Round, *, cache):
 
 
 def cached_ranking(
-    session: Session, rnd: Round, now: datetime, *, cache, ttl: float = RANKING_SECONDS
+    session: Session, rnd, now: datetime, *, cache, ttl: float = RANKING_SECONDS
 ) -> RoundRanking:
     """The round's ranking, cached for `ttl` seconds (a new computation when the round
     closes: the prediction's answer becomes known): computing it reads every counted attempt
     (100,000 in a large round), showing it must not. Each participant's own rank is stored
-    beside it, in buckets, for `own_rank`."""
+    beside it, in buckets, for `own_rank`. `rnd`: the Round, or anything with its `id` and
+    `closes_at` (the Round is loaded only to compute)."""
     from quizapp.cache import cached
 
     def build() -> RoundRanking:
+        nonlocal rnd
+        if not isinstance(rnd, Round):  # the public page's cached facts of the round
+            rnd = session.get(Round, rnd.id)
         full, actual = round_ranking(session, rnd, now)
         stamp = secrets.token_hex(6)
         buckets: dict[int, dict[int, tuple[int, int, int]]] = {}

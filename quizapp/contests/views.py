@@ -212,6 +212,10 @@ def _round_page(contest: Contest, rnd: Round | None):
             db.session.rollback()
             form.form_errors.append(t(exc.message, exc.params))
         else:
+            from quizapp.contests import results as R
+
+            # closing time, prediction and prizes change the ranking; the title shows on it
+            R.ranking_changed(current_app.extensions["quizapp_cache"], saved.id)
             flash(_("%(title)s saved.", title=saved.title), "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
     return render_template(

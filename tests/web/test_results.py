@@ -486,3 +486,61 @@ def test_a_managed_round_loads_in_one_query(session, played, engine):
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_anonymous_visitors_get_the_ranking_page_rendered_once(app, client, session, played):
+    """Without a session (no menu, no messages, no own rank) the whole page is rendered once
+    per computation and language; a participant's page is drawn for them, with their rank."""
+    from flask import template_rendered
+
+    c, rnd = played["contest"], played["rnd"]
+    url = f"/c/{c.slug}/rounds/{rnd.id}/ranking"
+    rendered = []
+
+    def record(_sender, template, context, **_extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        first = client.get(url)
+        assert "contests/ranking.html" in rendered
+        rendered.clear()
+        again = client.get(url)
+        assert rendered == [] and again.get_data(as_text=True) == first.get_data(as_text=True)
+        assert again.headers["X-Frame-Options"] == "DENY" and "Cache-Control" not in again.headers
+        client.set_cookie("lang", "en")
+        english = client.get(url).get_data(as_text=True)
+        assert "contests/ranking.html" in rendered and "<h1>Ranking: " in english
+        rendered.clear()
+        user = played["users"][1]
+        client.post(
+            "/login", data={"identifier": user.email or user.phone, "password": "correct horse"}
+        )
+        mine = client.get(url)
+        assert "contests/ranking.html" in rendered
+        assert "Your rank: 1 of 3 (3/3 correct)." in mine.get_data(as_text=True)
+        assert mine.headers["Cache-Control"] == "no-store"
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+def test_the_rankings_round_facts_are_cached_and_dropped_with_it(app, client, session, played):
+    """The round's title and closing time are read once per period, and a change the
+    organiser makes (ranking_changed, called after a round is saved) shows at once; a draft
+    contest's ranking is not found, and not remembered as such."""
+    c, rnd = played["contest"], played["rnd"]
+    url = f"/c/{c.slug}/rounds/{rnd.id}/ranking"
+    assert "Tuần thi thứ 1" in client.get(url).get_data(as_text=True)
+    rnd.title = "Tuần thi đặc biệt"
+    session.commit()
+    assert "Tuần thi thứ 1" in client.get(url).get_data(as_text=True)  # cached
+    R.ranking_changed(app.extensions["quizapp_cache"], rnd.id)
+    assert "Tuần thi đặc biệt" in client.get(url).get_data(as_text=True)
+    assert client.get(f"/c/other-slug/rounds/{rnd.id}/ranking").status_code == 404
+    c.status = "draft"
+    R.ranking_changed(app.extensions["quizapp_cache"], rnd.id)
+    session.commit()
+    assert client.get(url).status_code == 404
+    c.status = "published"
+    session.commit()
+    assert client.get(url).status_code == 200
