@@ -61,6 +61,8 @@ def choice_mask(stored: dict | None) -> int | None:
 
 def to_stored(q: Question, option_order: Sequence[int], posted: dict) -> dict | None:
     """A posted answer (display positions) as stored (original option indices); None clears."""
+    if not isinstance(posted, dict):
+        raise BadAnswer("answer")
     order = list(option_order) or list(range(len(q.choices)))
     if q.type in (QType.SINGLE, QType.MULTI):
         raw = posted.get("choices", [])

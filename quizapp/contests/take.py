@@ -292,19 +292,15 @@ def save(attempt_id: int):
     except (TypeError, ValueError):
         return jsonify({"ok": False, "error": _("Bad request.")}), 400
     flagged = data.get("flagged")
+    flagged = flagged if isinstance(flagged, bool) else None
     switch_to_writes()  # the user was loaded by login_required, outside the write lock
     try:
-        A.save_answer(
-            db.session,
-            attempt_id,
-            position,
-            data.get("answer"),
-            user=current_user,
-            now=now(),
-            device=_device(),
-            prediction=prediction,
-            flagged=flagged if isinstance(flagged, bool) else None,
-        )
+        args = (db.session, attempt_id, position, data.get("answer"))
+        kwargs = dict(now=now(), device=_device(), flagged=flagged)
+        if prediction is not None or not A.save_answer_quickly(
+            *args, user_id=current_user.id, **kwargs
+        ):
+            A.save_answer(*args, user=current_user, prediction=prediction, **kwargs)
         db.session.commit()
     except Conflict as exc:
         db.session.commit()  # keeps an automatic submission made while refusing

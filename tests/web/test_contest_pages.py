@@ -128,10 +128,14 @@ def test_json_autosave(client, login_as, world, session, now):
     assert bad.status_code == 422
     pred = client.post(save, json={"position": 0, "prediction": 17})
     assert pred.status_code == 200
+    assert client.post(save, json={"position": 2, "answer": [0]}).status_code == 422
+    client.set_cookie("quizapp_device", "another-phone-0001")
+    moved = client.post(save, json={"position": 2, "answer": {"choices": [1]}})
+    assert moved.status_code == 409 and not moved.get_json()["ok"]
     session.expire_all()
     attempt = session.get(Attempt, attempt.id)
     assert attempt.questions[0].flagged and attempt.questions[0].response is not None
-    assert attempt.prediction == 17
+    assert attempt.prediction == 17 and attempt.questions[1].response is None
 
 
 def test_quiz_page_moves_the_attempt_to_this_device_and_submits_it_when_time_is_up(
