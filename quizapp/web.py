@@ -88,6 +88,14 @@ def writes_on_get(view):
     return view
 
 
+def user_id_only(view):
+    """Mark a view that reads nothing of the logged-in user but its id (the answer save):
+    `current_user` is then an `auth.services.SessionUser`, loaded with one Core query. Put
+    it innermost, like `writes_on_get`."""
+    view.user_id_only = True
+    return view
+
+
 def reads_first(view):
     """Mark a POST view that reads (checks, computes) before it writes: its first
     transaction takes no write lock; it calls `begin_writes()` when it is ready to write.
@@ -224,7 +232,7 @@ def _error_response(status: int, message: str):
 
 
 def init_web(app: Flask) -> None:
-    from quizapp.auth.services import load_session
+    from quizapp.auth.services import load_session, load_session_user_id
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -233,8 +241,10 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(session_id: str):
-        # GET renders a page whose menu reads the roles; other requests (answer saves,
-        # form posts that redirect) rarely do, and load them lazily if they do.
+        if getattr(app.view_functions.get(request.endpoint), "user_id_only", False):
+            return load_session_user_id(db.session, session_id)
+        # GET renders a page whose menu reads the roles; other requests (form posts that
+        # redirect) rarely do, and load them lazily if they do.
         return load_session(db.session, session_id, with_roles=request.method == "GET")
 
     @app.errorhandler(DomainError)

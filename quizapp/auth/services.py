@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -117,6 +117,42 @@ def _session_loads(with_roles: bool) -> tuple:
 
 
 _LOADS = {True: _session_loads(True), False: _session_loads(False)}  # built once
+
+
+class SessionUser:
+    """The logged-in user as the answer save needs it: the id, from one Core query (views
+    marked `quizapp.web.user_id_only`). Whatever else is read of it (an error page's menu)
+    loads the whole user from the request's session on first use."""
+
+    __slots__ = ("id", "_session", "_user")
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, user_id: int, session: Session) -> None:
+        self.id, self._session, self._user = user_id, session, None
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __getattr__(self, name: str):
+        if self._user is None:
+            self._user = self._session.get(User, self.id)
+        return getattr(self._user, name)
+
+
+_SESSION_USER_ID = (
+    select(LoginSession.user_id)
+    .join(User, User.id == LoginSession.user_id)
+    .where(LoginSession.id == bindparam("session_id"), User.active.is_(True))
+)
+
+
+def load_session_user_id(session: Session, session_id: str) -> SessionUser | None:
+    """`load_session` for a view that needs only the user's id: one Core query instead of
+    loading the login session and the user through the ORM (a third of an answer save)."""
+    user_id = session.connection().execute(_SESSION_USER_ID, {"session_id": session_id}).scalar()
+    return None if user_id is None else SessionUser(user_id, session)
 
 
 def load_session(session: Session, session_id: str, *, with_roles: bool = True) -> User | None:

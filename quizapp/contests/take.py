@@ -38,6 +38,7 @@ from quizapp.web import (
     reads_first,
     switch_to_writes,
     t,
+    user_id_only,
     writes_done,
     writes_on_get,
 )
@@ -279,6 +280,7 @@ def _save_posted_page(attempt) -> None:
 @login_required
 @limiter.limit(_save_rate, key_func=_user_key)
 @reads_first
+@user_id_only
 def save(attempt_id: int):
     """JSON autosave: {"position": 3, "answer": {...}, "flagged": bool, "prediction": int}.
 

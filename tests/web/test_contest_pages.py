@@ -6,7 +6,7 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from quizapp.contests.models import Attempt, Contest
 from quizapp.timeutil import local_input
@@ -226,3 +226,29 @@ def test_quiz_page_of_30_questions_weighs_under_60_kb(client, login_as, session,
         with client.get(asset) as static:
             total += len(static.data)
     assert total < 60 * 1024, total
+
+
+def test_a_save_needs_a_live_login_session_of_an_active_user(client, login_as, world, session, now):
+    """The save loads only the user's id (one query of the login session and the user's
+    active flag): a deactivated account or an ended session saves nothing."""
+    from quizapp.auth.models import LoginSession, User
+
+    contest = make_contest(session, world["province"], world["bank"], now, count=3)
+    session.commit()
+    user = login_as("member", world["branch"])
+    client.post(f"/rounds/{contest.rounds[0].id}/start")
+    attempt = session.scalar(select(Attempt).where(Attempt.user_id == user.id))
+    save = f"/attempts/{attempt.id}/save"
+    assert client.post(save, json={"position": 1, "answer": {"choices": [0]}}).status_code == 200
+    session.get(User, user.id).active = False
+    session.commit()
+    refused = client.post(save, json={"position": 2, "answer": {"choices": [0]}})
+    assert refused.status_code in (302, 401)
+    session.get(User, user.id).active = True
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    session.commit()
+    ended = client.post(save, json={"position": 3, "answer": {"choices": [0]}})
+    assert ended.status_code in (302, 401)
+    session.expire_all()
+    saved = [q.response is not None for q in session.get(Attempt, attempt.id).questions]
+    assert saved == [True, False, False]
