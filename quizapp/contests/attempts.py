@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from quizapp.auth.models import User
@@ -170,7 +170,7 @@ def save_answer(
 
 
 # The common save (an answer at a position of one's own attempt, in progress, in time, from
-# its phone) in two Core statements: no ORM object is loaded or flushed. Built once.
+# its phone) in Core statements: no ORM object is loaded or flushed. Built once.
 _QUICK = (
     select(
         AttemptQuestion.id,
@@ -193,7 +193,20 @@ _QUICK = (
 _AQ = AttemptQuestion.__table__
 
 
-def save_answer_quickly(
+@dataclass(frozen=True)
+class QuickSave:
+    """A save checked and computed before the write transaction (`plan_quick_save`), and
+    what the write must still find true of the attempt (`apply_quick_save`)."""
+
+    attempt_id: int
+    row_id: int
+    user_id: int
+    device: str
+    not_due_before: datetime  # the deadline may not be earlier (now minus the grace)
+    values: dict
+
+
+def plan_quick_save(
     session: Session,
     attempt_id: int,
     position: int,
@@ -203,17 +216,16 @@ def save_answer_quickly(
     now: datetime,
     device: str = "",
     flagged: bool | None = None,
-) -> bool:
-    """`save_answer` for the plain case, in one read and one UPDATE (the busiest write of a
-    contest: the ORM's loading and flushing were half its time). True when saved. False when
+) -> QuickSave | None:
+    """The plain case of `save_answer`, read and computed outside the write lock: None when
     the case is not plain (no answer, not found, not the user's, submitted, time up, another
-    phone, an answer that does not fit): nothing was written, and `save_answer` then decides
-    and refuses as it does for any save. Call it in the write transaction, like
-    `save_answer`: the checks and the update see the same attempt."""
+    phone, an answer that does not fit), and `save_answer` then decides and refuses as it
+    does for any save."""
     if not position or posted is None:
-        return False
-    conn = session.connection()
-    row = conn.execute(_QUICK, {"attempt": attempt_id, "position": position}).first()
+        return None
+    row = (
+        session.connection().execute(_QUICK, {"attempt": attempt_id, "position": position}).first()
+    )
     if (
         row is None
         or row.user_id != user_id
@@ -221,16 +233,69 @@ def save_answer_quickly(
         or now > row.deadline_at + timedelta(seconds=row.grace_s)
         or (device and row.device and device != row.device)
     ):
-        return False
+        return None
     try:
         response = to_stored(from_dict(row.content), row.option_order, posted)
     except BadAnswer:
-        return False
+        return None
     values = {"response": response, "choice_mask": choice_mask(response), "saved_at": now}
     if flagged is not None:
         values["flagged"] = flagged
-    conn.execute(_AQ.update().where(_AQ.c.id == row.id).values(values))
-    return True
+    return QuickSave(
+        attempt_id,
+        row.id,
+        user_id,
+        device,
+        now - timedelta(seconds=row.grace_s),
+        values,
+    )
+
+
+def _apply_statement(flagged: bool, device: bool):
+    still = select(Attempt.id).where(
+        Attempt.id == bindparam("attempt"),
+        Attempt.user_id == bindparam("user"),
+        Attempt.status == "in_progress",
+        Attempt.deadline_at >= bindparam("not_due_before"),
+    )
+    if device:
+        still = still.where(or_(Attempt.device.is_(None), Attempt.device == bindparam("device")))
+    values = {c: bindparam(f"v_{c}") for c in ("response", "choice_mask", "saved_at")}
+    if flagged:
+        values["flagged"] = bindparam("v_flagged")
+    return (
+        _AQ.update()
+        .where(_AQ.c.id == bindparam("row"), _AQ.c.attempt_id == bindparam("attempt"))
+        .where(still.exists())
+        .values(values)
+    )
+
+
+_APPLY = {(f, d): _apply_statement(f, d) for f in (False, True) for d in (False, True)}
+
+
+def apply_quick_save(session: Session, plan: QuickSave) -> bool:
+    """One UPDATE, in the write transaction, that stores the planned answer only if the
+    attempt is still the user's, in progress, in time and on this phone (another request may
+    have submitted it or moved it since the plan was read). True when stored; False when
+    not, and nothing was written (`save_answer` then decides)."""
+    stmt = _APPLY["flagged" in plan.values, bool(plan.device)]
+    params = {
+        "attempt": plan.attempt_id,
+        "user": plan.user_id,
+        "not_due_before": plan.not_due_before,
+        "device": plan.device,
+        "row": plan.row_id,
+        **{f"v_{k}": v for k, v in plan.values.items()},
+    }
+    return session.connection().execute(stmt, params).rowcount == 1
+
+
+def save_answer_quickly(session: Session, attempt_id: int, position: int, posted, **kw) -> bool:
+    """`plan_quick_save` then `apply_quick_save` (the save endpoint calls the two on either
+    side of taking the write lock). True when saved."""
+    plan = plan_quick_save(session, attempt_id, position, posted, **kw)
+    return plan is not None and apply_quick_save(session, plan)
 
 
 def submit_attempt(

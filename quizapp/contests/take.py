@@ -294,14 +294,18 @@ def save(attempt_id: int):
     except (TypeError, ValueError):
         return jsonify({"ok": False, "error": _("Bad request.")}), 400
     flagged = data.get("flagged")
-    flagged = flagged if isinstance(flagged, bool) else None
-    switch_to_writes()  # the user was loaded by login_required, outside the write lock
+    args = (db.session, attempt_id, position, data.get("answer"))
+    kwargs = dict(
+        now=now(), device=_device(), flagged=flagged if isinstance(flagged, bool) else None
+    )
+    # The plain case is read and computed before the write lock, which then covers one
+    # UPDATE (that checks again what may have changed); any other case is decided in it.
+    plan = None
+    if prediction is None:
+        plan = A.plan_quick_save(*args, user_id=current_user.id, **kwargs)
+    switch_to_writes()
     try:
-        args = (db.session, attempt_id, position, data.get("answer"))
-        kwargs = dict(now=now(), device=_device(), flagged=flagged)
-        if prediction is not None or not A.save_answer_quickly(
-            *args, user_id=current_user.id, **kwargs
-        ):
+        if plan is None or not A.apply_quick_save(db.session, plan):
             A.save_answer(*args, user=current_user, prediction=prediction, **kwargs)
         db.session.commit()
     except Conflict as exc:

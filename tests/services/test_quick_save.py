@@ -120,3 +120,41 @@ def test_every_other_case_is_left_to_the_full_save(session, attempt, now):
     assert not A.save_answer_quickly(
         session, attempt.id, single, {"choices": [2]}, user_id=user.id, now=now
     )
+
+
+def test_the_write_checks_again_what_may_have_changed_since_the_plan(session, attempt, now):
+    """The plan is read before the write lock; the UPDATE stores it only if the attempt is
+    still in progress, in time and on the planning phone, and writes nothing otherwise."""
+    from quizapp.contests.models import Attempt
+
+    user = attempt.owner
+    single = [q.position for q in attempt.questions if q.option_order]
+
+    def plan(position, device="phone-1"):
+        found = A.plan_quick_save(
+            session, attempt.id, position, {"choices": [1]}, user_id=user.id, now=now, device=device
+        )
+        assert found is not None
+        return found
+
+    moved = plan(single[0])
+    row = session.get(Attempt, attempt.id)
+    row.device = "phone-2"  # another phone took the attempt over meanwhile
+    session.commit()
+    assert not A.apply_quick_save(session, moved)
+    assert A.apply_quick_save(session, plan(single[0], device="phone-2"))
+    assert A.apply_quick_save(session, plan(single[1], device=""))  # no phone id yet
+    session.commit()
+    late = plan(single[2], device="phone-2")
+    row.deadline_at = now - timedelta(hours=1)  # an earlier deadline (corrected clock)
+    session.commit()
+    assert not A.apply_quick_save(session, late)
+    row.deadline_at = now + timedelta(minutes=10)
+    session.commit()
+    submitted = plan(single[3], device="phone-2")
+    A.submit_attempt(session, attempt.id, user=user, now=now)
+    session.commit()
+    assert not A.apply_quick_save(session, submitted)
+    session.commit()
+    stored = [_stored(session, attempt, p)[0] is not None for p in single[:4]]
+    assert stored == [True, True, False, False]

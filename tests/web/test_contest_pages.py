@@ -115,13 +115,18 @@ def test_member_takes_round_without_javascript(client, login_as, world, session,
     assert session.scalar(select(Attempt).where(Attempt.id != attempt.id)) is None
 
 
-def test_json_autosave(client, login_as, world, session, now):
+def _started(client, login_as, world, session, now):
+    """A member logged in with an attempt started: (user, attempt, its save address)."""
     contest = make_contest(session, world["province"], world["bank"], now, count=3)
     session.commit()
     user = login_as("member", world["branch"])
     client.post(f"/rounds/{contest.rounds[0].id}/start")
     attempt = session.scalar(select(Attempt).where(Attempt.user_id == user.id))
-    save = f"/attempts/{attempt.id}/save"
+    return user, attempt, f"/attempts/{attempt.id}/save"
+
+
+def test_json_autosave(client, login_as, world, session, now):
+    _user, attempt, save = _started(client, login_as, world, session, now)
     ok = client.post(save, json={"position": 1, "answer": {"choices": [0]}, "flagged": True})
     assert ok.status_code == 200 and ok.get_json()["ok"]
     bad = client.post(save, json={"position": 1, "answer": {"choices": [9]}})
@@ -233,12 +238,7 @@ def test_a_save_needs_a_live_login_session_of_an_active_user(client, login_as, w
     active flag): a deactivated account or an ended session saves nothing."""
     from quizapp.auth.models import LoginSession, User
 
-    contest = make_contest(session, world["province"], world["bank"], now, count=3)
-    session.commit()
-    user = login_as("member", world["branch"])
-    client.post(f"/rounds/{contest.rounds[0].id}/start")
-    attempt = session.scalar(select(Attempt).where(Attempt.user_id == user.id))
-    save = f"/attempts/{attempt.id}/save"
+    user, attempt, save = _started(client, login_as, world, session, now)
     assert client.post(save, json={"position": 1, "answer": {"choices": [0]}}).status_code == 200
     session.get(User, user.id).active = False
     session.commit()
