@@ -266,6 +266,7 @@ class Database:
         self.engine: Engine | None = None
         self._factory: sessionmaker | None = None
         self.session: scoped_session[Session] | Any = None
+        self._reader: Engine | None = None
 
     def init_app(self, app, engine: Engine | None = None) -> None:
         self.engine = engine or make_engine(
@@ -274,6 +275,7 @@ class Database:
             pool_size=app.config.get("DB_POOL_SIZE"),
         )
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._reader = None
         self.session = scoped_session(self._factory, scopefunc=_app_context_scope)
         app.extensions["quizapp_db"] = self
 
@@ -281,7 +283,26 @@ class Database:
         def _remove_session(_exc):
             self.session.remove()
 
+    def read_once(self, statement, params: dict):
+        """The rows of one read-only statement, outside the request's ORM session: a pooled
+        connection without the session's bookkeeping and, on PostgreSQL, in autocommit (one
+        round trip instead of BEGIN, SELECT, ROLLBACK; for one statement the same result under
+        READ COMMITTED). For the hottest public read, the QR verification. When the session is
+        bound to a connection (tests), the statement runs on it."""
+        bind = self._factory.kw.get("bind")
+        if not isinstance(bind, Engine):
+            return self.session.connection().execute(statement, params).all()
+        if self._reader is None:
+            self._reader = (
+                bind.execution_options(isolation_level="AUTOCOMMIT")
+                if bind.dialect.name == "postgresql"
+                else bind
+            )
+        with self._reader.connect() as conn:
+            return conn.execute(statement, params).all()
+
     def rebind(self, bind) -> None:
         """Point new sessions at another bind (tests wrap each test in a transaction)."""
         self.session.remove()
         self._factory.configure(bind=bind, join_transaction_mode="create_savepoint")
+        self._reader = None

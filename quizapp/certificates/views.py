@@ -71,7 +71,7 @@ def _lookup_or_404(code: str) -> Certificate:
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def verify(code: str):
-    facts = lookup.public_facts_by_code(db.session, code)
+    facts = lookup.public_facts_by_code(db.read_once, code)
     if facts is None:
         time.sleep(0.3)
         return render_template("certificates/verify.html", facts=None), 404
@@ -82,7 +82,7 @@ def verify(code: str):
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def verify_json(code: str):
-    facts = lookup.public_facts_by_code(db.session, code)
+    facts = lookup.public_facts_by_code(db.read_once, code)
     if facts is None:
         time.sleep(0.3)
         return jsonify({"status": "unknown"}), 404
