@@ -10,12 +10,16 @@ from typing import NamedTuple
 
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
-from quizapp.contests.models import Contest
+from quizapp.cache import cached
+from quizapp.contests import results as R
+from quizapp.contests.models import Contest, Round
 from quizapp.contests.take import bp
 from quizapp.extensions import db
-from quizapp.web import now
+from quizapp.web import now, select_locale
 
 
 class _RankingPage(NamedTuple):
@@ -30,10 +34,6 @@ class _RankingPage(NamedTuple):
 
 
 def _ranking_page(round_id: int) -> _RankingPage | None:
-    from sqlalchemy.orm import lazyload
-
-    from quizapp.contests.models import Round
-
     found = db.session.execute(
         select(Round, Contest)
         .join(Contest, Contest.id == Round.contest_id)
@@ -57,10 +57,6 @@ def ranking(slug: str, round_id: int):
     whole page rendered once per computation and language, and a logged-in participant has
     only the own line and the menu drawn for each request. The round's facts are cached as
     long as the ranking (dropped with it by `results.ranking_changed`)."""
-    from quizapp.cache import cached
-    from quizapp.contests import results as R
-    from quizapp.web import select_locale
-
     cache = current_app.extensions["quizapp_cache"]
     key = f"ranking-page:{round_id}"
     page = cached(cache, key, R.RANKING_SECONDS, lambda: _ranking_page(round_id))
@@ -87,12 +83,6 @@ def ranking(slug: str, round_id: int):
 
 
 def _render_ranking(page: _RankingPage, ranking, mine, cache) -> str:
-    from markupsafe import Markup
-
-    from quizapp.cache import cached
-    from quizapp.contests import results as R
-    from quizapp.web import select_locale
-
     def board() -> Markup:
         show = R.mask_name if page.mask_names else (lambda n: n)
         html = render_template(
