@@ -152,6 +152,8 @@ def _tune_sqlite(engine: Engine, foreign_keys: bool = True) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover - driver hook
+        if conn.get_execution_options().get("single_read"):
+            return  # `Database.read_once`: one SELECT, atomic on its own without BEGIN
         if not write_intent.get():
             conn.exec_driver_sql("BEGIN")
             return
@@ -287,8 +289,10 @@ class Database:
         """The rows of one read-only statement, outside the request's ORM session: a pooled
         connection without the session's bookkeeping and, on PostgreSQL, in autocommit (one
         round trip instead of BEGIN, SELECT, ROLLBACK; for one statement the same result under
-        READ COMMITTED). For the hottest public read, the QR verification. When the session is
-        bound to a connection (tests), the statement runs on it."""
+        READ COMMITTED) and, on SQLite, without BEGIN (a statement outside a transaction reads
+        one snapshot of its own). For the hottest reads: the QR verification and the login
+        session of a page (`auth.services.load_session_actor`). When the session is bound to a
+        connection (tests), the statement runs on it."""
         bind = self._factory.kw.get("bind")
         if not isinstance(bind, Engine):
             return self.session.connection().execute(statement, params).all()
@@ -296,7 +300,7 @@ class Database:
             self._reader = (
                 bind.execution_options(isolation_level="AUTOCOMMIT")
                 if bind.dialect.name == "postgresql"
-                else bind
+                else bind.execution_options(single_read=True)
             )
         with self._reader.connect() as conn:
             return conn.execute(statement, params).all()

@@ -96,6 +96,17 @@ def user_id_only(view):
     return view
 
 
+def actor_only(view):
+    """Mark a page that reads of the logged-in user only its id, its name and what
+    authorisation needs (`actor()`, the menu): `current_user` is then an
+    `auth.services.SessionUser` holding the `Actor`, loaded with one Core query. Reading
+    anything else of it loads the whole user, so the mark is about speed, never about
+    correctness; but a service must not be handed `current_user` as a mapped object (a
+    relationship or a comparison in a query). Put it innermost, like `writes_on_get`."""
+    view.actor_only = True
+    return view
+
+
 def reads_first(view):
     """Mark a POST view that reads (checks, computes) before it writes: its first
     transaction takes no write lock; it calls `begin_writes()` when it is ready to write.
@@ -232,7 +243,7 @@ def _error_response(status: int, message: str):
 
 
 def init_web(app: Flask) -> None:
-    from quizapp.auth.services import load_session, load_session_user_id
+    from quizapp.auth.services import load_session, load_session_actor, load_session_user_id
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -241,8 +252,11 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(session_id: str):
-        if getattr(app.view_functions.get(request.endpoint), "user_id_only", False):
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "user_id_only", False):
             return load_session_user_id(db.session, session_id)
+        if getattr(view, "actor_only", False):
+            return load_session_actor(db.read_once, db.session, session_id)
         # GET renders a page whose menu reads the roles; other requests (form posts that
         # redirect) rarely do, and load them lazily if they do.
         return load_session(db.session, session_id, with_roles=request.method == "GET")

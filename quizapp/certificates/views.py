@@ -36,7 +36,7 @@ from quizapp.errors import DomainError
 from quizapp.extensions import db, limiter
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
-from quizapp.web import actor, now, organiser_required, paginate, run_service, t
+from quizapp.web import actor, actor_only, now, organiser_required, paginate, run_service, t
 
 bp = Blueprint("certificates", __name__)
 
@@ -70,6 +70,7 @@ def _lookup_or_404(code: str) -> Certificate:
 @bp.get("/v/<code>")
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
+@actor_only
 def verify(code: str):
     facts = lookup.public_facts_by_code(db.read_once, code)
     if facts is None:

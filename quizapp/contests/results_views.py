@@ -22,7 +22,7 @@ from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.views import _unit_choices
-from quizapp.web import actor, now, organiser_required, select_locale, t
+from quizapp.web import actor, actor_only, now, organiser_required, select_locale, t
 
 
 @bp.route("/<int:contest_id>/rounds/<int:round_id>/results", methods=["GET", "POST"])
@@ -204,6 +204,7 @@ def correct_key(contest_id: int, round_id: int, version_id: int):
 
 @bp.get("/<int:contest_id>/rounds/<int:round_id>/dashboard")
 @organiser_required
+@actor_only
 def dashboard(contest_id: int, round_id: int):
     """Live figures of a round, refreshed every 30 s (cached as long)."""
     from markupsafe import Markup

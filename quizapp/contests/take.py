@@ -30,6 +30,7 @@ from quizapp.extensions import db, limiter
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.web import (
     actor,
+    actor_only,
     begin_writes,
     now,
     reads_first,
@@ -177,6 +178,7 @@ def _remaining(attempt) -> int:
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
+@actor_only
 def attempt(attempt_id: int):
     device = _device()
     if request.method == "GET":
@@ -360,6 +362,7 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 @writes_on_get
+@actor_only
 def result(attempt_id: int):
     attempt = _load(attempt_id)
     db.session.commit()

@@ -1,6 +1,6 @@
 """`Database.read_once`: one read-only statement outside the request's ORM session, on a
 pooled connection of the app's own engine; on PostgreSQL in autocommit (no BEGIN and
-ROLLBACK round trips)."""
+ROLLBACK round trips), on SQLite without BEGIN."""
 
 from sqlalchemy import event, text
 
@@ -34,6 +34,19 @@ def test_read_once_sees_committed_rows_outside_the_session(database_url, files_d
                 db.session.execute(text("SELECT 1"))
                 event.remove(engine, "before_cursor_execute", record)
                 assert modes == [True, False]
+            else:
+                # SQLite: the one SELECT runs without BEGIN (it reads a snapshot of its own);
+                # the session's own reads still begin a transaction
+                sent = []
+
+                @event.listens_for(engine, "before_cursor_execute")
+                def record_sql(_conn, _cursor, statement, *_args):
+                    sent.append(statement)
+
+                db.read_once(text("SELECT 1"), {})
+                db.session.execute(text("SELECT 2"))
+                event.remove(engine, "before_cursor_execute", record_sql)
+                assert sent == ["SELECT 1", "BEGIN", "SELECT 2"]
             db.session.rollback()
             db.session.execute(text("DROP TABLE read_once_probe"))
             db.session.commit()

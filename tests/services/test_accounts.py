@@ -139,3 +139,55 @@ def test_deactivated_member_cannot_log_in(session):
     session.flush()
     assert services.authenticate(session, u.email, "correct horse") is None
     assert session.scalar(select(User).where(User.id == u.id))
+
+
+def _read(session):
+    return lambda statement, params: session.execute(statement, params).all()
+
+
+def test_a_pages_login_is_read_as_the_actor_the_orm_user_gives(session, now):
+    """`load_session_actor` (one Core query for marked pages) builds the same Actor as the
+    ORM's user: admin flag, name, the managed subtrees without archived units' roles."""
+    from quizapp.auth.models import OrganiserRole
+
+    province = make_unit(session)
+    kept, archived = make_unit(session, parent=province), make_unit(session, parent=province)
+    organiser = make_user(session, role="organiser", unit=kept)
+    session.add_all(
+        [
+            OrganiserRole(user_id=organiser.id, unit_id=u.id, granted_at=now)
+            for u in (archived, province)
+        ]
+    )
+    archived.archived_at = now
+    member = make_user(session, role="member", unit=kept)
+    admin = make_user(session, role="admin")
+    session.flush()
+    session.expire_all()
+    for user in (organiser, member, admin):
+        login = services.open_session(session, user, user_agent="", now=now)
+        light = services.load_session_actor(_read(session), session, login.id)
+        expected = services.actor_for(services.load_session(session, login.id))
+        assert services.actor_for(light) == expected
+        assert light.id == user.id and light.display_name == user.display_name
+    assert light.actor.is_admin and light.actor.managed_paths == ()  # the admin: by flag
+    light = services.load_session_actor(
+        _read(session),
+        session,
+        services.open_session(session, organiser, user_agent="", now=now).id,
+    )
+    assert sorted(light.actor.managed_paths) == sorted([kept.path, province.path])
+    # anything else read of it loads the whole user
+    assert light.phone == organiser.phone and light.member is None
+
+
+def test_a_closed_session_or_a_deactivated_account_loads_no_actor(session, now):
+    user = make_user(session, role="member")
+    login = services.open_session(session, user, user_agent="", now=now)
+    assert services.load_session_actor(_read(session), session, login.id) is not None
+    user.active = False
+    session.flush()
+    assert services.load_session_actor(_read(session), session, login.id) is None
+    user.active = True
+    services.close_session(session, login.id)
+    assert services.load_session_actor(_read(session), session, login.id) is None
