@@ -254,7 +254,7 @@ def init_web(app: Flask) -> None:
     def _load(session_id: str):
         view = app.view_functions.get(request.endpoint)
         if getattr(view, "user_id_only", False):
-            return load_session_user_id(db.session, session_id)
+            return load_session_user_id(db.read_once, db.session, session_id)
         if getattr(view, "actor_only", False):
             return load_session_actor(db.read_once, db.session, session_id)
         # GET renders a page whose menu reads the roles; other requests (form posts that

@@ -29,6 +29,7 @@ from quizapp.contests.display import (
 )
 from quizapp.contests.grading import Grade, grade
 from quizapp.contests.models import Attempt, AttemptQuestion, Round
+from quizapp.db import Prepared, session_reader
 from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.i18n import N_
 
@@ -171,7 +172,7 @@ def save_answer(
 
 # The common save (an answer at a position of one's own attempt, in progress, in time, from
 # its phone) in Core statements: no ORM object is loaded or flushed. Built once.
-_QUICK = (
+_QUICK = Prepared(
     select(
         AttemptQuestion.id,
         AttemptQuestion.option_order,
@@ -216,16 +217,17 @@ def plan_quick_save(
     now: datetime,
     device: str = "",
     flagged: bool | None = None,
+    read=None,
 ) -> QuickSave | None:
     """The plain case of `save_answer`, read and computed outside the write lock: None when
     the case is not plain (no answer, not found, not the user's, submitted, time up, another
     phone, an answer that does not fit), and `save_answer` then decides and refuses as it
-    does for any save."""
+    does for any save. `read(prepared, params)`: `Database.read_once` (no transaction at all
+    before the write's), by default the session's transaction."""
     if not position or posted is None:
         return None
-    row = (
-        session.connection().execute(_QUICK, {"attempt": attempt_id, "position": position}).first()
-    )
+    rows = (read or session_reader(session))(_QUICK, {"attempt": attempt_id, "position": position})
+    row = rows[0] if rows else None
     if (
         row is None
         or row.user_id != user_id

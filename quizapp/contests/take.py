@@ -305,7 +305,7 @@ def save(attempt_id: int):
     # UPDATE (that checks again what may have changed); any other case is decided in it.
     plan = None
     if prediction is None:
-        plan = A.plan_quick_save(*args, user_id=current_user.id, **kwargs)
+        plan = A.plan_quick_save(*args, user_id=current_user.id, read=db.read_once, **kwargs)
     switch_to_writes()
     try:
         if plan is None or not A.apply_quick_save(db.session, plan):

@@ -83,19 +83,42 @@ def test_fifty_parallel_starts_make_one_attempt(tmp_path, worker_id):
     assert served == attempts[0].question_count == 5
 
 
-def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files_dir):
-    """On SQLite every save queues on one write lock: the login session is read in a plain
-    transaction, and BEGIN IMMEDIATE comes only for the attempt's checks and the update. On
-    PostgreSQL (no lock to upgrade) the save stays one transaction."""
+def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files_dir, monkeypatch):
+    """On SQLite every save queues on one write lock: the login session and the attempt's
+    state are read outside any transaction (`Database.read_once`), and BEGIN IMMEDIATE comes
+    only for the update. On PostgreSQL (no lock to upgrade) there is no BEGIN IMMEDIATE.
+    SQLite's statements are seen as the driver runs them (its trace callback)."""
     from sqlalchemy import event
 
     from quizapp import create_app
     from quizapp.contests.starting import start_attempt as start
+    from quizapp.db import Prepared
     from quizapp.extensions import db as app_db
     from tests.conftest import TEST_SETTINGS
 
     now = datetime.now(UTC)  # the request's own clock decides whether time is up
     engine = make_engine(_fresh_url(tmp_path, "save"))
+    seen: list[str] = []
+    recording = threading.Event()
+
+    def _record(statement: str) -> None:
+        if recording.is_set():
+            seen.append(" ".join(statement.split()[:4]))
+
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _trace(dbapi_connection, _record_):
+            dbapi_connection.set_trace_callback(_record)
+    else:
+        event.listen(engine, "before_cursor_execute", lambda _c, _k, sql, *_a: _record(sql))
+        run = Prepared.run
+        monkeypatch.setattr(
+            Prepared,
+            "run",
+            lambda self, e, p: (_record(self._compiled(e.dialect)[1]), run(self, e, p))[1],
+        )
     Base.metadata.create_all(engine)
     app = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine})
     with Session(engine, expire_on_commit=False) as s:
@@ -110,24 +133,20 @@ def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files
         client.post("/login", data={"identifier": login, "password": "correct horse"}).status_code
         == 302
     )
-    seen: list[str] = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _record(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()[:4]))
-
+    recording.set()
     resp = client.post(
         f"/attempts/{attempt.id}/save", json={"position": 1, "answer": {"choices": [0]}}
     )
-    event.remove(engine, "before_cursor_execute", _record)
+    recording.clear()
     app_db.session.remove()
     engine.dispose()
     assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_data(as_text=True)
     login_read = next(i for i, s in enumerate(seen) if "login_session" in s)
+    plan_read = next(i for i, s in enumerate(seen) if "attempt_question" in s)
     update = next(i for i, s in enumerate(seen) if s.startswith("UPDATE attempt_question"))
-    if engine.dialect.name == "sqlite":
+    if sqlite:
         immediate = seen.index("BEGIN IMMEDIATE")
-        assert login_read < immediate < update, seen
-        assert "BEGIN" in seen[:login_read]  # the read ran in a plain (deferred) transaction
+        assert login_read < plan_read < immediate < update, seen
+        assert not any(s.startswith("BEGIN") for s in seen[:immediate]), seen  # no read txn
     else:
-        assert login_read < update and "BEGIN IMMEDIATE" not in seen
+        assert login_read < plan_read < update and "BEGIN IMMEDIATE" not in seen

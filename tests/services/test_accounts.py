@@ -142,7 +142,9 @@ def test_deactivated_member_cannot_log_in(session):
 
 
 def _read(session):
-    return lambda statement, params: session.execute(statement, params).all()
+    from quizapp.db import session_reader
+
+    return session_reader(session)
 
 
 def test_a_pages_login_is_read_as_the_actor_the_orm_user_gives(session, now):
