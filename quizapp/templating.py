@@ -7,9 +7,13 @@ and the catalogue: a fifth of a small page's time (the QR verification page, the
 ranking). The result is the same text: Jinja's new-style gettext returns the translation as
 markup (not escaped) after `% {}`, and that is what is written into the source here.
 
-A string is left to the run time when it has arguments, when it is not a plain literal
-(`_(var)`, `{{- _("x") -}}`, inside a larger expression), or when its translation holds a
-newline or a brace (it would change line numbers or read as template syntax)."""
+A string with arguments, `{{ _("Hello %(name)s", name=n) }}`, is looked up when compiled too
+and only formatted at run time (`format_translated`, registered as `_fmt`).
+
+A string is left to the run time when it is not a plain literal (`_(var)`, `{{- _("x") -}}`
+without arguments, inside a larger expression), or when its translation holds a newline, a
+brace, a backslash or (with arguments) a double quote: it would change line numbers, read as
+template syntax, or end the string literal it is written into."""
 
 from __future__ import annotations
 
@@ -18,12 +22,28 @@ import weakref
 
 from flask.templating import Environment
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 _LITERAL = re.compile(r"""\{\{ *_\( *(?:"([^"\\\n{}]*)"|'([^'\\\n{}]*)') *\) *\}\}""")
 
 
+# `{{ _("literal", name=value, …) }}`: only the call's start is rewritten, to
+# `_fmt("translation",`; its arguments and the rest of the expression stay as they are.
+_WITH_ARGS = re.compile(r"""(\{\{-? *)_\( *(?:"([^"\\\n{}]*)"|'([^'\\\n{}]*)') *,""")
+
+
+@pass_eval_context
+def format_translated(eval_ctx, text: str, **variables) -> str:
+    """What Jinja's new-style gettext does after looking the translation up: markup under
+    autoescape (the arguments are escaped by `%`, the translation is not), then `%`."""
+    # the translation is our catalogue's, markup as in Jinja's own gettext
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704
+
+
 def fold_translations(source: str, gettext) -> str:
-    """`source` with each plain `{{ _("literal") }}` replaced by its translation."""
+    """`source` with each plain `{{ _("literal") }}` replaced by its translation, and each
+    `{{ _("literal", name=value) }}` by `{{ _fmt("translation", name=value) }}`."""
 
     def replace(match: re.Match) -> str:
         msgid = match.group(1) if match.group(1) is not None else match.group(2)
@@ -35,7 +55,14 @@ def fold_translations(source: str, gettext) -> str:
             return match.group(0)
         return text
 
-    return _LITERAL.sub(replace, source)
+    def replace_call(match: re.Match) -> str:
+        msgid = match.group(2) if match.group(2) is not None else match.group(3)
+        text = gettext(msgid)
+        if any(c in text for c in '\n{}\\"'):  # it must read as the same string literal
+            return match.group(0)
+        return f'{match.group(1)}_fmt("{text}",'
+
+    return _WITH_ARGS.sub(replace_call, _LITERAL.sub(replace, source))
 
 
 class LocalizedEnvironment(Environment):
@@ -50,7 +77,15 @@ class LocalizedEnvironment(Environment):
         locale = get_locale() if self.loader is not None else None
         if locale is None:
             return super()._load_template(name, globals)
-        key = (weakref.ref(self.loader), name, str(locale))
+        # the locale's parts, not str(locale): Babel builds that string on every call
+        key = (
+            weakref.ref(self.loader),
+            name,
+            locale.language,
+            locale.territory,
+            locale.script,
+            locale.variant,
+        )
         template = self.cache.get(key) if self.cache is not None else None
         if template is not None and (not self.auto_reload or template.is_up_to_date):
             if globals:

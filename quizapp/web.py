@@ -24,7 +24,7 @@ from quizapp.db import utcnow, write_intent
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.policy import Actor
-from quizapp.templating import remembered_url_for
+from quizapp.templating import format_translated, remembered_url_for
 from quizapp.timeutil import format_date, format_datetime
 
 CSP = (
@@ -284,9 +284,15 @@ def init_web(app: Flask) -> None:
     ):
         app.register_error_handler(status, _make_handler(status, message))
 
+    session_cookie = app.config["SESSION_COOKIE_NAME"]
+
     @app.before_request
     def _touch_session():
         g.now = utcnow()
+        if session_cookie not in request.cookies:
+            # No session, no login (there is no remember-me cookie nor request loader):
+            # Flask-Login need not look for one when a page asks for `current_user`.
+            g._login_user = login_manager.anonymous_user()
         view = app.view_functions.get(request.endpoint)
         if getattr(view, "reads_first", False):
             return
@@ -310,7 +316,6 @@ def init_web(app: Flask) -> None:
     ]
     if app.config["SESSION_COOKIE_SECURE"]:
         security.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-    session_cookie = app.config["SESSION_COOKIE_NAME"]
 
     @app.after_request
     def _headers(response):
@@ -340,6 +345,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["vnisodate"] = _iso_date
     app.jinja_env.filters["vndatetime"] = format_datetime
     app.jinja_env.globals["t"] = t
+    app.jinja_env.globals["_fmt"] = format_translated  # see templating.fold_translations
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.globals["actor"] = actor
     app.jinja_env.install_gettext_callables(

@@ -15,6 +15,7 @@ CATALOGUE = {
     "Braces": "{{ not syntax }}",
     "Two lines": "một\nhai",
     "Tags": "<b>đậm</b>",
+    "Said %(x)s": 'Đã nói "%(x)s"',
 }
 
 
@@ -32,7 +33,6 @@ def test_plain_literals_are_translated_when_compiled():
 
 def test_everything_else_is_left_to_the_run_time():
     kept = [
-        '{{ _("Hello %(name)s", name=n) }}',  # arguments
         '{{ _("Hello %(name)s") }}',  # a placeholder without arguments fails at run time
         '{{ _("Braces") }}',  # the translation would read as template syntax
         '{{ _("Two lines") }}',  # line numbers of errors would move
@@ -41,9 +41,41 @@ def test_everything_else_is_left_to_the_run_time():
         "{{ _(label) }}",
         '{{ _("Say \\"hi\\"") }}',  # escapes inside the literal
         "{{ ngettext('a', 'b', n) }}",
+        '{{ _("Said %(x)s", x=n) }}',  # a quote in the translation would end the literal
+        "{{ _(label, x=n) }}",
+        '{{ x._("Hello %(name)s", name=n) }}',
     ]
     for source in kept:
         assert fold_translations(source, _gettext) == source
+
+
+def test_strings_with_arguments_are_looked_up_when_compiled():
+    assert fold_translations('<p>{{ _("Hello %(name)s", name=n|upper) }}</p>', _gettext) == (
+        '<p>{{ _fmt("Chào %(name)s", name=n|upper) }}</p>'
+    )
+    assert fold_translations("{{- _('Hello %(name)s' , name=n) -}}", _gettext) == (
+        '{{- _fmt("Chào %(name)s", name=n) -}}'
+    )
+
+
+def test_strings_with_arguments_render_as_with_run_time_gettext(app):
+    """Escaped arguments, a translation that is markup, `%%`, in both languages."""
+    from flask_babel import get_translations
+
+    source = (
+        '{{ _("Hello, %(name)s.", name=v) }}|{{ _("Revoked on %(d)s. Reason: %(r)s", '
+        'd="09/03/2026", r=v) }}|{{ _("%(n)s of %(total)s", n=1, total="<2>") }}'
+    )
+    for lang in ("vi", "en"):
+        with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+            folded = fold_translations(source, get_translations().ugettext)
+            assert folded.count("_fmt(") == 3
+            values = {"v": "<i>Lê & Lý</i>"}
+            expected = app.jinja_env.from_string(source).render(values)
+            assert app.jinja_env.from_string(folded).render(values) == expected
+            assert "&lt;i&gt;Lê &amp; Lý&lt;/i&gt;" in expected and "&lt;2&gt;" in expected
+            if lang == "vi":
+                assert "Xin chào, &lt;i&gt;" in expected and "Thu hồi ngày 09/03/2026" in expected
 
 
 def test_pages_are_the_same_as_with_run_time_gettext(client, app, monkeypatch):
