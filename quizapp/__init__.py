@@ -9,13 +9,14 @@ from flask import Flask
 
 from quizapp.config import check_production, load_config
 from quizapp.templating import LocalizedEnvironment
+from quizapp.web import App
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI."""
-    app = Flask(
+    app = App(
         __name__,
         instance_path=os.environ.get("QUIZAPP_INSTANCE_PATH", os.path.join(ROOT, "instance")),
         template_folder=os.path.join(ROOT, "templates"),

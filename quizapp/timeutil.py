@@ -43,7 +43,7 @@ def format_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = to_local(value).date()
-    return value.strftime("%d/%m/%Y")
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"  # strftime, a third of the time
 
 
 def format_datetime(value: datetime | None) -> str:
