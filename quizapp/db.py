@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections import namedtuple
@@ -84,6 +85,41 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class _WriterFirst:
+    """While a thread of this process holds or waits for a write gate, the interpreter hands
+    the GIL over every half millisecond instead of every five (`sys.setswitchinterval`).
+
+    The holder of SQLite's write lock releases the GIL inside each driver call and must take
+    it back between them (BEGIN, UPDATE, COMMIT), and a waiter must take it back to see the
+    lock free. With four request threads per worker, another thread running Python keeps the
+    GIL for up to the switch interval each time: the write lock, which every writer of the
+    machine queues on, was held for milliseconds of waiting on the GIL. Only writes change the
+    interval; pages that only read keep Python's default."""
+
+    fast = 0.0005
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._saved = 0.0
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._count == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved, self.fast))
+            self._count += 1
+
+    def exit(self) -> None:
+        with self._lock:
+            self._count -= 1
+            if self._count == 0:
+                sys.setswitchinterval(self._saved)
+
+
+writer_first = _WriterFirst()
+
+
 class WriteGate:
     """Lets one SQLite write transaction of this machine run at a time: a thread lock inside
     the process, and an flock on a file beside the database across processes (gunicorn
@@ -105,7 +141,9 @@ class WriteGate:
 
     def acquire(self) -> None:
         deadline = time.monotonic() + self.timeout
+        writer_first.enter()
         if not self._lock.acquire(timeout=self.timeout):
+            writer_first.exit()
             raise sqlite3.OperationalError("database is locked (write gate)")
         try:
             fd = self._file()
@@ -119,11 +157,15 @@ class WriteGate:
                     time.sleep(0.0005)
         except BaseException:
             self._lock.release()
+            writer_first.exit()
             raise
 
     def release(self) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._lock.release()
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._lock.release()
+        finally:
+            writer_first.exit()
 
 
 def _sqlite_path(engine: Engine) -> str | None:

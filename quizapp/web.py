@@ -143,8 +143,8 @@ def switch_to_writes() -> None:
     session does not expire on commit) so that the next one starts with BEGIN IMMEDIATE and
     the write lock is held only from here on; on PostgreSQL, which has no lock to upgrade,
     the same transaction goes on (no extra round trips)."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.commit()
+    if db.engine.dialect.name == "sqlite" and db.session().in_transaction():
+        db.session.commit()  # (an answer save reads with `Database.read_once`: nothing to end)
     begin_writes()
 
 
