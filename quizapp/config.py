@@ -61,9 +61,6 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "SQL_ECHO": _bool(env.get("QUIZAPP_SQL_ECHO"), False),
         # Database connections per process: one per gunicorn thread (see gunicorn.conf.py).
         "DB_POOL_SIZE": int(env.get("QUIZAPP_DB_POOL_SIZE") or env.get("QUIZAPP_THREADS") or 4),
-        # SQLite: how much of the database file each connection reads through a memory map
-        # instead of read() calls into its own page cache (0 turns it off).
-        "SQLITE_MMAP_MB": int(env.get("QUIZAPP_SQLITE_MMAP_MB") or 0),
         # Where cached pages' data live: "memory://" (per process) or "redis://host:port/db"
         # (shared by every worker and server; needs the redis package).
         "CACHE_URL": env.get("QUIZAPP_CACHE_URL", "memory://"),

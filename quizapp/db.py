@@ -175,7 +175,7 @@ def _sqlite_path(engine: Engine) -> str | None:
     return name
 
 
-def _tune_sqlite(engine: Engine, foreign_keys: bool = True, mmap_mb: int = 0) -> None:
+def _tune_sqlite(engine: Engine, foreign_keys: bool = True) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take control
     # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
     @event.listens_for(engine, "connect")
@@ -188,8 +188,6 @@ def _tune_sqlite(engine: Engine, foreign_keys: bool = True, mmap_mb: int = 0) ->
         cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        if mmap_mb:
-            cur.execute(f"PRAGMA mmap_size={int(mmap_mb) * 1024 * 1024}")
         cur.close()
 
     path = _sqlite_path(engine)
@@ -275,13 +273,11 @@ def make_engine(
     foreign_keys: bool = True,
     pool_size: int | None = None,
     idle_ping: float = IDLE_PING_SECONDS,
-    sqlite_mmap_mb: int = 0,
 ) -> Engine:
     """`pool_size`: connections kept open per process; one per worker thread, so that a busy
     worker never waits for a connection nor opens and closes extra ones (the README's "Scale"
     section sizes PostgreSQL's max_connections from it). `idle_ping`: a server connection
-    idle longer than this is checked before use (see `_ping_when_idle`). `sqlite_mmap_mb`:
-    SQLite's `mmap_size` (`QUIZAPP_SQLITE_MMAP_MB`)."""
+    idle longer than this is checked before use (see `_ping_when_idle`)."""
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
@@ -289,7 +285,7 @@ def make_engine(
         kwargs.update(pool_size=pool_size, max_overflow=2, pool_timeout=10)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine, foreign_keys, sqlite_mmap_mb)
+        _tune_sqlite(engine, foreign_keys)
     else:
         _ping_when_idle(engine, idle_ping)
     return engine
@@ -397,7 +393,6 @@ class Database:
             app.config["DATABASE_URL"],
             app.config["SQL_ECHO"],
             pool_size=app.config.get("DB_POOL_SIZE"),
-            sqlite_mmap_mb=app.config.get("SQLITE_MMAP_MB", 0),
         )
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.session = scoped_session(self._factory, scopefunc=_app_context_scope)
