@@ -95,6 +95,13 @@ def _profilers(name: str, pids: list[int]) -> list:
 
 def phase(meter: CpuMeter, name: str, fn, *args):
     log(f"==> {name}")
+    from quizapp.extensions import db
+
+    # The integrity check before must not keep its read transaction open during the phase:
+    # on SQLite that snapshot stopped every checkpoint (the WAL grew by 45,000 frames during
+    # the autosave phase, and every later read searched them); on PostgreSQL it holds back
+    # vacuum while answer saves leave dead rows.
+    db.session.remove()
     spies = _profilers(name, PROFILE.get("pids", lambda: [])()[1:])
     meter.start()
     t0 = time.perf_counter()
