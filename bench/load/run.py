@@ -100,8 +100,9 @@ def phase(meter: CpuMeter, name: str, fn, *args):
     # The integrity check before must not keep its read transaction open during the phase:
     # on SQLite that snapshot stopped every checkpoint (the WAL grew by 45,000 frames during
     # the autosave phase, and every later read searched them); on PostgreSQL it holds back
-    # vacuum while answer saves leave dead rows.
-    db.session.remove()
+    # vacuum while answer saves leave dead rows. (None before the app exists: the ceiling.)
+    if db.session is not None:
+        db.session.remove()
     spies = _profilers(name, PROFILE.get("pids", lambda: [])()[1:])
     meter.start()
     t0 = time.perf_counter()
