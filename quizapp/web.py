@@ -40,7 +40,10 @@ class App(Flask):
 
     def ensure_sync(self, func):
         known = self.__dict__.setdefault("_quizapp_sync", {})
-        found = known.get(func)
+        try:
+            found = known.get(func)
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
         if found is None:
             found = known[func] = super().ensure_sync(func)
         return found
