@@ -8,16 +8,18 @@ import sqlite3
 import sys
 import threading
 import time
-from collections import namedtuple
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from quizapp.prepared import Prepared
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -302,84 +304,6 @@ def _app_context_scope() -> int:
     return id(ctx) if ctx is not None else threading.get_ident()
 
 
-class Prepared:
-    """A read-only SELECT built once and compiled once per dialect, for `Database.read_once`:
-    its SQL, the order of its parameters, the bind and result processors of its columns
-    (JSON, UTC datetimes, booleans: what SQLAlchemy would apply) and a named tuple for its
-    rows (`row.name` as with SQLAlchemy's rows)."""
-
-    def __init__(self, statement) -> None:
-        self.statement = statement
-        self._by_dialect: dict[str, tuple] = {}
-        keys = [c.key for c in statement.selected_columns]
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"columns need distinct names (label them): {keys}")
-        self._row = namedtuple("Row", keys)  # noqa: PYI024 - built from the statement
-
-    def _compiled(self, dialect) -> tuple:
-        found = self._by_dialect.get(dialect.name)
-        if found is None:
-            compiled = self.statement.compile(dialect=dialect)
-            processors = tuple(
-                c.type.dialect_impl(dialect).result_processor(dialect, None)
-                for c in self.statement.selected_columns
-            )
-            binders = {
-                name: f
-                for name, bind in compiled.binds.items()
-                if (f := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-            }
-            found = self._by_dialect[dialect.name] = (
-                compiled,
-                str(compiled),
-                compiled.positiontup if compiled.positional else None,
-                binders,
-                processors if any(processors) else None,
-            )
-        return found
-
-    def run(self, engine: Engine, params: dict) -> list:
-        compiled, sql, positions, binders, processors = self._compiled(engine.dialect)
-        values = compiled.construct_params(params)
-        for name, f in binders.items():
-            values[name] = f(values[name])
-        if positions is not None:
-            values = [values[name] for name in positions]
-        fairy = engine.pool.connect()  # the pool's own events run (idle ping, reset)
-        driver = fairy.dbapi_connection
-        server = engine.dialect.name != "sqlite"
-        try:
-            if server:
-                driver.autocommit = True
-            cursor = driver.cursor()
-            try:
-                cursor.execute(sql, values)
-                rows = cursor.fetchall()
-            finally:
-                cursor.close()
-        except engine.dialect.loaded_dbapi.Error as exc:
-            # as SQLAlchemy's own execution does: a connection that is gone is not reused
-            if engine.dialect.is_disconnect(exc, driver, None):
-                fairy.invalidate(exc)
-            raise
-        finally:
-            try:
-                if server and fairy.is_valid:
-                    driver.autocommit = False  # back to the pool as it came, even on error
-            finally:
-                fairy.close()
-        make = self._row._make
-        if processors is None:
-            return [make(r) for r in rows]
-        return [make([f(v) if f else v for f, v in zip(processors, r, strict=True)]) for r in rows]
-
-
-def session_reader(session: Session):
-    """A `read(prepared, params)` on an ORM session's transaction, for the services that
-    take one (`Database.read_once` is the other): for callers already in a transaction."""
-    return lambda prepared, params: session.execute(prepared.statement, params).all()
-
-
 class Database:
     """Engine and a session scoped to the Flask app context (removed at teardown)."""
 
@@ -408,7 +332,7 @@ class Database:
         SQLite the statement runs outside a transaction (it reads one snapshot of its own);
         on PostgreSQL in autocommit (one round trip instead of BEGIN, SELECT, ROLLBACK; for one
         statement the same result under READ COMMITTED). For the hottest reads: the QR
-        verification and a page's login (`auth.services.load_session_actor`), where
+        verification and a page's login (`auth.sessions.load_session_actor`), where
         SQLAlchemy's execution cost three times the query (0.15 against 0.04 ms on SQLite).
         When the session is bound to a connection (tests), the statement runs on it."""
         bind = self._factory.kw.get("bind")

@@ -107,7 +107,7 @@ def writes_on_get(view):
 
 def user_id_only(view):
     """Mark a view that reads nothing of the logged-in user but its id (the answer save):
-    `current_user` is then an `auth.services.SessionUser`, loaded with one Core query. Put
+    `current_user` is then an `auth.sessions.SessionUser`, loaded with one Core query. Put
     it innermost, like `writes_on_get`."""
     view.user_id_only = True
     return view
@@ -116,7 +116,7 @@ def user_id_only(view):
 def actor_only(view):
     """Mark a page that reads of the logged-in user only its id, its name and what
     authorisation needs (`actor()`, the menu): `current_user` is then an
-    `auth.services.SessionUser` holding the `Actor`, loaded with one Core query. Reading
+    `auth.sessions.SessionUser` holding the `Actor`, loaded with one Core query. Reading
     anything else of it loads the whole user, so the mark is about speed, never about
     correctness; but a service must not be handed `current_user` as a mapped object (a
     relationship or a comparison in a query). Put it innermost, like `writes_on_get`."""
@@ -260,7 +260,7 @@ def _error_response(status: int, message: str):
 
 
 def init_web(app: Flask) -> None:
-    from quizapp.auth.services import load_session, load_session_actor, load_session_user_id
+    from quizapp.auth.sessions import load_session, load_session_actor, load_session_user_id
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from quizapp.certificates.models import Certificate
 from quizapp.certificates.services import _describe
-from quizapp.db import Prepared
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor
+from quizapp.prepared import Prepared
 from quizapp.timeutil import local_today
 
 

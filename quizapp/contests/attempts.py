@@ -29,9 +29,9 @@ from quizapp.contests.display import (
 )
 from quizapp.contests.grading import Grade, grade
 from quizapp.contests.models import Attempt, AttemptQuestion, Round
-from quizapp.db import Prepared, session_reader
 from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.i18n import N_
+from quizapp.prepared import Prepared, session_reader
 
 MAX_PREDICTION = 10_000_000
 

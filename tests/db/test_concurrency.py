@@ -92,8 +92,8 @@ def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files
 
     from quizapp import create_app
     from quizapp.contests.starting import start_attempt as start
-    from quizapp.db import Prepared
     from quizapp.extensions import db as app_db
+    from quizapp.prepared import Prepared
     from tests.conftest import TEST_SETTINGS
 
     now = datetime.now(UTC)  # the request's own clock decides whether time is up

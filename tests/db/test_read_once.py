@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, select
 
 from quizapp import create_app
-from quizapp.db import Prepared, UTCDateTime, make_engine
+from quizapp.db import UTCDateTime, make_engine
 from quizapp.extensions import db
+from quizapp.prepared import Prepared
 from tests.conftest import TEST_SETTINGS
 
 PROBE = Table(

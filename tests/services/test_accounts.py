@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from quizapp.auth import services
+from quizapp.auth import services, sessions
 from quizapp.auth.models import Consent, LoginSession, User
 from quizapp.errors import Conflict, Invalid
 from quizapp.orgs.models import Member
@@ -100,8 +100,8 @@ def test_login_sessions_are_new_each_time_and_closable(session, now):
     s2 = services.open_session(session, user, user_agent="a", now=now)
     assert s1.id != s2.id and len(s1.id) >= 40
     services.close_session(session, s1.id)
-    assert services.load_session(session, s1.id) is None
-    assert services.load_session(session, s2.id).id == user.id
+    assert sessions.load_session(session, s1.id) is None
+    assert sessions.load_session(session, s2.id).id == user.id
 
 
 def test_reset_code_is_one_time_and_ends_sessions(session, now):
@@ -142,7 +142,7 @@ def test_deactivated_member_cannot_log_in(session):
 
 
 def _read(session):
-    from quizapp.db import session_reader
+    from quizapp.prepared import session_reader
 
     return session_reader(session)
 
@@ -168,12 +168,12 @@ def test_a_pages_login_is_read_as_the_actor_the_orm_user_gives(session, now):
     session.expire_all()
     for user in (organiser, member, admin):
         login = services.open_session(session, user, user_agent="", now=now)
-        light = services.load_session_actor(_read(session), session, login.id)
-        expected = services.actor_for(services.load_session(session, login.id))
+        light = sessions.load_session_actor(_read(session), session, login.id)
+        expected = services.actor_for(sessions.load_session(session, login.id))
         assert services.actor_for(light) == expected
         assert light.id == user.id and light.display_name == user.display_name
     assert light.actor.is_admin and light.actor.managed_paths == ()  # the admin: by flag
-    light = services.load_session_actor(
+    light = sessions.load_session_actor(
         _read(session),
         session,
         services.open_session(session, organiser, user_agent="", now=now).id,
@@ -186,10 +186,10 @@ def test_a_pages_login_is_read_as_the_actor_the_orm_user_gives(session, now):
 def test_a_closed_session_or_a_deactivated_account_loads_no_actor(session, now):
     user = make_user(session, role="member")
     login = services.open_session(session, user, user_agent="", now=now)
-    assert services.load_session_actor(_read(session), session, login.id) is not None
+    assert sessions.load_session_actor(_read(session), session, login.id) is not None
     user.active = False
     session.flush()
-    assert services.load_session_actor(_read(session), session, login.id) is None
+    assert sessions.load_session_actor(_read(session), session, login.id) is None
     user.active = True
     services.close_session(session, login.id)
-    assert services.load_session_actor(_read(session), session, login.id) is None
+    assert sessions.load_session_actor(_read(session), session, login.id) is None
