@@ -17,14 +17,15 @@ class Prepared:
 
     def __init__(self, statement) -> None:
         self.statement = statement
-        self._by_dialect: dict[str, tuple] = {}
+        self._by_dialect: dict[tuple, tuple] = {}
         keys = [c.key for c in statement.selected_columns]
         if len(set(keys)) != len(keys):
             raise ValueError(f"columns need distinct names (label them): {keys}")
         self._row = namedtuple("Row", keys)  # noqa: PYI024 - built from the statement
 
     def _compiled(self, dialect) -> tuple:
-        found = self._by_dialect.get(dialect.name)
+        key = (dialect.name, dialect.driver, dialect.paramstyle)  # the SQL differs by each
+        found = self._by_dialect.get(key)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             processors = tuple(
@@ -36,7 +37,7 @@ class Prepared:
                 for name, bind in compiled.binds.items()
                 if (f := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
             }
-            found = self._by_dialect[dialect.name] = (
+            found = self._by_dialect[key] = (
                 compiled,
                 str(compiled),
                 compiled.positiontup if compiled.positional else None,

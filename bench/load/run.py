@@ -260,7 +260,7 @@ def main() -> int:
             checks["autosave"] = integrity.answers(expected, attempts=used)
             log(f"   integrity: {checks['autosave']}")
 
-            beside = measure_ceiling("ceiling beside the saves")
+            near = measure_ceiling("ceiling beside the saves")
             r, extra = phase(
                 meter,
                 "answer saves at saturation",
@@ -272,7 +272,7 @@ def main() -> int:
             )
             expected2, either = scenarios.saturation_expectation(r, extra["plan"])
             r.pop("threads", None)
-            r["ceiling_beside"] = _brief_ceiling(beside)
+            r["ceiling_beside"] = _brief_ceiling(near)
             result["saves_saturation"] = r
             rest = [p["attempt"] for p in fx["participants"] if p.get("attempt")][save_users:]
             checks["saves_saturation"] = integrity.answers(expected2, either, attempts=rest)
@@ -345,10 +345,10 @@ def reads(meter, fx: dict, wrk_s: int, result: dict, checks: dict) -> None:
         ("ranking", "ranking", scenarios.ranking, integrity.ranking),
         ("dashboard", "dashboard", scenarios.dashboard, integrity.dashboard),
     ):
-        beside = measure_ceiling(f"ceiling beside the {name}")
+        near = measure_ceiling(f"ceiling beside the {name}")
         r, _ = phase(meter, name, scenario, APP_PORT, fx, wrk_s)
         r.pop("threads", None)
-        r["ceiling_beside"] = _brief_ceiling(beside)
+        r["ceiling_beside"] = _brief_ceiling(near)
         result[key] = r
         checks[key] = check(APP_PORT, fx)
         log(f"   integrity: {checks[key]}")

@@ -82,7 +82,7 @@ def load_session_actor(read, session: Session, session_id: str) -> SessionUser |
     authorisation needs: one Core query builds the `Actor` (half a millisecond less than
     the ORM's login session, user, member and roles on every logged-in page).
     `read(prepared, params)` returns the rows (`Database.read_once`: a page served from
-    caches then opens no ORM transaction at all; or `db.session_reader(session)`); `session`
+    caches then opens no ORM transaction at all; or `prepared.session_reader(session)`); `session`
     loads the whole user if something else is read of it."""
     rows = read(_SESSION_ACTOR, {"session_id": session_id})
     if not rows:

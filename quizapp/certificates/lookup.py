@@ -50,7 +50,7 @@ def public_facts_by_code(read, code: str) -> dict | None:
     """The public facts of the certificate with this code, in one query of the columns the
     verification page shows: no ORM object, no signed credential loaded (a Core statement
     takes a fifth of the time of the ORM lookup). `read(prepared, params)` returns its rows:
-    `Database.read_once`, or `db.session_reader(session)`."""
+    `Database.read_once`, or `prepared.session_reader(session)`."""
     code = _valid_code(code)
     if code is None:
         return None
