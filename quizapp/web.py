@@ -15,7 +15,6 @@ from flask import (
     render_template,
     request,
 )
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, get_translations, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -24,6 +23,7 @@ from quizapp.db import utcnow, write_intent
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.policy import Actor
+from quizapp.signed import SessionInterface, remembered_csrf_token
 from quizapp.templating import format_translated, remembered_url_for
 from quizapp.timeutil import format_date, format_datetime
 
@@ -237,18 +237,6 @@ def paginate(stmt, *, per_page: int | None = None) -> Page:
     return Page(items, total or 0, page, per_page)
 
 
-class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session with its serializer built once, not on every request
-    (Flask builds it again to open and to save each session, logged in or not)."""
-
-    def get_signing_serializer(self, app: Flask):
-        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        made = getattr(self, "_made", None)
-        if made is None or made[0] != key:
-            made = self._made = (key, super().get_signing_serializer(app))
-        return made[1]
-
-
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
@@ -364,6 +352,11 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["t"] = t
     app.jinja_env.globals["_fmt"] = format_translated  # see templating.fold_translations
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
+    app.jinja_env.globals["csrf_token"] = remembered_csrf_token(app)  # Flask-WTF's, signed once
+    # Flask-WTF also puts its csrf_token (and csrf_meta_tag, a global too) in every page's
+    # context through a context processor, which would hide the global above.
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if getattr(p, "__module__", "") != "flask_wtf.csrf"]
     app.jinja_env.globals["actor"] = actor
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),

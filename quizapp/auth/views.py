@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from quizapp.auth import services
 from quizapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetForm
-from quizapp.extensions import db, limiter
+from quizapp.extensions import db, limited, limiter
 from quizapp.orgs.services import ancestors
 from quizapp.web import now, run_service
 
@@ -49,7 +49,7 @@ def _register_rate():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate, methods=["POST"])
+@limited(limiter.limit(_login_rate, methods=["POST"]))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -82,7 +82,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_register_rate, methods=["POST"])
+@limited(limiter.limit(_register_rate, methods=["POST"]))
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -118,7 +118,7 @@ def register():
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
-@limiter.limit(_login_rate, methods=["POST"])
+@limited(limiter.limit(_login_rate, methods=["POST"]))
 def password_reset():
     form = ResetForm()
     if form.validate_on_submit():

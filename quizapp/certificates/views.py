@@ -33,7 +33,7 @@ from quizapp.certificates.models import Certificate, CertificateRule
 from quizapp.certificates.render import cached_certificate, verification_url
 from quizapp.contests.services import get_managed_contest
 from quizapp.errors import DomainError
-from quizapp.extensions import db, limiter
+from quizapp.extensions import db, limited, limiter
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
 from quizapp.web import actor, actor_only, now, organiser_required, paginate, run_service, t
@@ -68,8 +68,10 @@ def _lookup_or_404(code: str) -> Certificate:
 
 
 @bp.get("/v/<code>")
-@limiter.limit(_verify_rate)
-@limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
+@limited(
+    limiter.limit(_verify_rate),
+    limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404),
+)
 @actor_only
 def verify(code: str):
     facts = lookup.public_facts_by_code(db.read_once, code)
@@ -80,8 +82,10 @@ def verify(code: str):
 
 
 @bp.get("/v/<code>.json")
-@limiter.limit(_verify_rate)
-@limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
+@limited(
+    limiter.limit(_verify_rate),
+    limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404),
+)
 def verify_json(code: str):
     facts = lookup.public_facts_by_code(db.read_once, code)
     if facts is None:
@@ -92,7 +96,7 @@ def verify_json(code: str):
 
 
 @bp.get("/v/<code>/credential.json")
-@limiter.limit(_verify_rate)
+@limited(limiter.limit(_verify_rate))
 def credential(code: str):
     from quizapp.certificates.signing import b64url_decode
 

@@ -26,7 +26,7 @@ from quizapp.contests import attempts as A
 from quizapp.contests import starting as S
 from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
-from quizapp.extensions import db, limiter
+from quizapp.extensions import db, limited, limiter
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.web import (
     actor,
@@ -128,7 +128,7 @@ def landing(slug: str):
 
 @bp.post("/rounds/<int:round_id>/start")
 @login_required
-@limiter.limit(_start_rate, key_func=_user_key)
+@limited(limiter.limit(_start_rate, key_func=_user_key))
 @reads_first
 def start(round_id: int):
     if not ConfirmForm().validate_on_submit():
@@ -277,7 +277,7 @@ def _save_posted_page(attempt) -> None:
 
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
-@limiter.limit(_save_rate, key_func=_user_key)
+@limited(limiter.limit(_save_rate, key_func=_user_key))
 @reads_first
 @user_id_only
 def save(attempt_id: int):
