@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask.globals import _cv_app
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -296,10 +297,6 @@ def make_engine(
 def _app_context_scope() -> int:
     """One session per pushed app context (each request has its own); outside any context
     (CLI set-up, tests) one per thread."""
-    import threading
-
-    from flask.globals import _cv_app
-
     ctx = _cv_app.get(None)
     return id(ctx) if ctx is not None else threading.get_ident()
 

@@ -82,6 +82,17 @@ class SessionInterface(SecureCookieSessionInterface):
             self.memo.put(val, (dict(data), int(signed_at.timestamp())))
         return self.session_class(data)
 
+    def save_session(self, app: Flask, session, response) -> None:
+        # What Flask does for a session it will not write (nearly every request), without
+        # first reading the seven cookie settings it only needs to write one.
+        if not session.modified and not (
+            session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+        ):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
 
 def remembered_csrf_token(app: Flask, memo_size: int = 4096):
     """`csrf_token()` for templates and forms: the signed token of the session's raw token,

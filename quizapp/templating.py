@@ -65,13 +65,35 @@ def fold_translations(source: str, gettext) -> str:
     return _WITH_ARGS.sub(replace_call, _LITERAL.sub(replace, source))
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class LocalizedEnvironment(Environment):
     """Flask's Jinja environment, caching one compiled template per name and language.
 
     The language is the one Flask-Babel gives when the template is looked up, so a
     `force_locale` block (a certificate in its recipient's language) gets templates in that
     language, and the page around it keeps its own. Without a request or app context (no
-    locale) templates compile as they are and translate at run time."""
+    locale) templates compile as they are and translate at run time.
+
+    The cache is a dict (Jinja's `cache_size=-1`): templates times languages are a small,
+    fixed set, and Jinja's LRU cache moved each hit to the back of a deque by searching it
+    (twice per page: the page and base.html)."""
+
+    def __init__(self, *args, **options):
+        options.setdefault("cache_size", -1)
+        super().__init__(*args, **options)
+
+    def getattr(self, obj, attribute):
+        # `facts.issuer` on a dict: Jinja tries the attribute first, and a plain dict has
+        # none but its methods, so every such lookup raised and caught an AttributeError (a
+        # sixth of the verification page's rendering). Same result, the key looked up first.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     def _load_template(self, name, globals):  # noqa: A002 - Jinja's signature
         locale = get_locale() if self.loader is not None else None

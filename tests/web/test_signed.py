@@ -121,3 +121,31 @@ def test_disabled_rate_limits_are_not_evaluated(client, session, monkeypatch):
     monkeypatch.setattr(limiter, "_check_request_limit", evaluated)
     resp = client.post("/login", data={"identifier": "a@b.vn", "password": "x"})
     assert resp.status_code == 200
+
+
+def test_sessions_are_written_as_flask_writes_them(app):
+    """A session left alone sets no cookie (but `Vary: Cookie` once read); a changed one is
+    signed into the cookie; one emptied is deleted."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = _sign(app, {"_user_id": "s-1"})
+    si = app.session_interface
+
+    def saved(change):
+        with app.test_request_context("/", headers={"Cookie": f"{name}={cookie}"}):
+            from flask import request
+
+            s = si.open_session(app, request)
+            change(s)
+            response = app.response_class("ok")
+            si.save_session(app, s, response)
+            return response
+
+    untouched = saved(lambda s: None)
+    assert "Set-Cookie" not in untouched.headers and "Vary" not in untouched.headers
+    read = saved(lambda s: setattr(s, "accessed", True))  # as the `session` proxy marks it
+    assert "Set-Cookie" not in read.headers and read.headers["Vary"] == "Cookie"
+    changed = saved(lambda s: s.__setitem__("lang", "en"))
+    value = changed.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    assert dict(_open(app, value)) == {"_user_id": "s-1", "lang": "en"}
+    emptied = saved(lambda s: s.clear())
+    assert emptied.headers["Set-Cookie"].startswith(f"{name}=;")

@@ -137,3 +137,24 @@ def test_remembered_addresses_follow_the_mount_point(app):
     assert 'href="/quiz/login"' in mounted and 'href="/quiz/static/css/app.css' in mounted
     assert 'href="/login"' in root and "/quiz/" not in root
     assert again == mounted
+
+
+def test_a_dict_reads_as_jinja_reads_it(app):
+    """Keys first for a plain dict (no exception raised and caught), yet a dict's methods win
+    over keys of the same name, and missing keys are undefined, as in Jinja."""
+    from jinja2 import Environment
+
+    data = {"issuer": "Tỉnh Đoàn", "items": "a key", "n": 0}
+    source = "{{ d.issuer }}|{{ d.items()|list|length }}|{{ d.n }}|{{ d.absent is undefined }}"
+    with app.test_request_context("/"):
+        ours = app.jinja_env.from_string(source).render(d=data)
+    jinja = Environment(autoescape=True).from_string(source).render(d=data)
+    assert ours == jinja == "Tỉnh Đoàn|3|0|True"
+
+    class Mapping(dict):
+        issuer = "an attribute"
+
+    with app.test_request_context("/"):  # a subclass may have attributes: Jinja's order
+        assert app.jinja_env.from_string("{{ d.issuer }}").render(d=Mapping(data)) == (
+            "an attribute"
+        )
