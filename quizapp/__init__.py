@@ -83,8 +83,22 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp)
 
     glue.init_app(app)
+    _run_default_context_processor_once(app)
 
     from quizapp.cli import register_cli
 
     register_cli(app)
     return app
+
+
+def _run_default_context_processor_once(app) -> None:
+    """Flask registers its default template context processor (`g`, `request`) on every
+    blueprint as well as on the app, so each page of a blueprint ran it twice. Same context,
+    once."""
+    from flask.templating import _default_template_ctx_processor
+
+    processors = app.template_context_processors
+    for name in [n for n in processors if n is not None]:
+        processors[name] = [f for f in processors[name] if f is not _default_template_ctx_processor]
+        if not processors[name]:
+            del processors[name]

@@ -158,3 +158,37 @@ def test_a_dict_reads_as_jinja_reads_it(app):
         assert app.jinja_env.from_string("{{ d.issuer }}").render(d=Mapping(data)) == (
             "an attribute"
         )
+
+
+def test_globals_set_after_a_template_was_loaded_are_seen(app):
+    """Render contexts start from the globals merged at each render (not Jinja's ChainMap
+    copied key by key): later globals still count, render variables and a template's own
+    globals still win over the environment's."""
+    env = app.jinja_env
+    with app.test_request_context("/"):
+        template = env.from_string("{{ late }}|{{ t_only }}|{{ shadow }}", {"t_only": "own"})
+        env.globals["shadow"] = "global"
+        env.globals["late"] = "later"
+        try:
+            assert template.render() == "later|own|global"
+            assert template.render(shadow="variable") == "later|own|variable"
+        finally:
+            del env.globals["late"], env.globals["shadow"]
+
+
+def test_each_context_processor_runs_once_per_page(app, client, monkeypatch):
+    """Flask puts its default processor on every blueprint too; a blueprint's page ran it
+    twice."""
+    calls: dict = {}
+    for name, funcs in list(app.template_context_processors.items()):
+
+        def counted(f):
+            def run():
+                calls[f] = calls.get(f, 0) + 1
+                return f()
+
+            return run
+
+        monkeypatch.setitem(app.template_context_processors, name, [counted(f) for f in funcs])
+    assert client.get("/login").status_code == 200  # a page of the auth blueprint
+    assert calls and set(calls.values()) == {1}
