@@ -227,6 +227,7 @@ def main() -> int:
         "threads": conf["threads"],
     }
     meter = CpuMeter({"app": server.pids, "db": postgres_pids})
+    scenarios.WINDOW_METER = CpuMeter({"app": server.pids, "db": postgres_pids})
     PROFILE.update(phase=args.profile, seconds=wrk_s, label=args.label, pids=server.pids)
     checks: dict = {}
     try:
@@ -326,9 +327,11 @@ def measure_ceiling(name: str) -> dict:
     earlier measured the drift as much as the app. The app's server idles meanwhile."""
     bare = Gunicorn("bench.load.bare:app", CEILING_PORT, BESIDE["env"], BESIDE["log"]).ready("/")
     meter = CpuMeter({"app": bare.pids, "db": postgres_pids})
+    window, scenarios.WINDOW_METER = scenarios.WINDOW_METER, None  # the app's server idles
     try:
         out, _ = phase(meter, name, scenarios.ceiling, CEILING_PORT, BESIDE["seconds"])
     finally:
+        scenarios.WINDOW_METER = window
         bare.stop()
     return out
 
@@ -591,10 +594,35 @@ def table(r: dict) -> str:
         f"{nat['first_hour_saves_per_s']:,} saves/s): {nat['app_cores_at_100pct']} app cores "
         f"at 100 %, {nat['db_cores_at_100pct']} database cores at 100 %.",
         "",
+        *_window_cpu(r),
         f"Whole run {r['total_s']:.0f} s (data generation {r['generate_s']:.0f} s).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _window_cpu(r: dict) -> list[str]:
+    """Server CPU per request over each read's measured window (its warm-up left out)."""
+    parts = []
+    for key, name in (
+        ("verification", "verification"),
+        ("ranking", "ranking"),
+        ("dashboard", "dashboard"),
+    ):
+        w = r.get(key, {}).get("cpu_window")
+        n = r.get(key, {}).get("requests")
+        if not w or not n:
+            continue
+        db = f", database {w['db_cpu_s'] * 1000 / n:.2f} ms" if r["database"] != "sqlite" else ""
+        parts.append(f"{name} app {w['app_cpu_s'] * 1000 / n:.2f} ms{db}")
+    if not parts:
+        return []
+    return [
+        "Server CPU per read request over the measured window (warm-up left out): "
+        + "; ".join(parts)
+        + ".",
+        "",
+    ]
 
 
 if __name__ == "__main__":

@@ -25,6 +25,10 @@ WRK_THREADS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "16"))
 # cost of that computation is measured apart, see integrity.ranking); the measured 10 s then
 # fall within the 30 s the cache lives.
 WARM_S = int(os.environ.get("BENCH_WARM_S", "8"))
+# Set by the driver (run.py): a CpuMeter of the servers, read over each wrk window alone, so
+# that a read phase's CPU per request leaves out its warm-up (where each worker computes its
+# cached ranking or dashboard once).
+WINDOW_METER = None
 
 
 # --- wrk ------------------------------------------------------------------------------------
@@ -42,6 +46,8 @@ def run_wrk(port: int, per_thread: list[list[str]], seconds: int) -> dict:
         (tmp / f"reqs.{i}").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp / "out.json"
     n = len(per_thread)
+    if WINDOW_METER is not None:
+        WINDOW_METER.start()
     subprocess.run(  # noqa: S603
         ["wrk", f"-t{n}", f"-c{n}", f"-d{seconds}s", "--timeout", "10s", "-s"]
         + [str(HERE / "wrk.lua"), f"http://127.0.0.1:{port}/"],
@@ -49,6 +55,7 @@ def run_wrk(port: int, per_thread: list[list[str]], seconds: int) -> dict:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    window_cpu = WINDOW_METER.stop() if WINDOW_METER is not None else None
     raw = json.loads(out.read_text())
     secs = raw["duration_us"] / 1e6
     errors = sum(raw["errors"].values())
@@ -65,6 +72,7 @@ def run_wrk(port: int, per_thread: list[list[str]], seconds: int) -> dict:
         "seconds": round(secs, 1),
         "connections": n,
         "threads": raw["threads"],
+        "cpu_window": window_cpu,
     }
 
 
