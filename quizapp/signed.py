@@ -121,3 +121,12 @@ def remembered_csrf_token(app: Flask, memo_size: int = 4096):
 
     csrf_token.memo = memo
     return csrf_token
+
+
+def use_remembered_csrf_token(app: Flask) -> None:
+    """Templates' `csrf_token()` is `remembered_csrf_token`. Flask-WTF also puts its own
+    `csrf_token` (and `csrf_meta_tag`, a global too) in every page's context through a context
+    processor, which would hide the global: that processor is removed."""
+    app.jinja_env.globals["csrf_token"] = remembered_csrf_token(app)
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if getattr(p, "__module__", "") != "flask_wtf.csrf"]

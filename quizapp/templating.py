@@ -106,8 +106,8 @@ class LocalizedEnvironment(Environment):
 
     def getattr(self, obj, attribute):
         # `facts.issuer` on a dict: Jinja tries the attribute first, and a plain dict has
-        # none but its methods, so every such lookup raised and caught an AttributeError (a
-        # sixth of the verification page's rendering). Same result, the key looked up first.
+        # none but its methods, so every such lookup raised and caught an AttributeError (9 of
+        # the verification page's 139 µs of rendering). Same result, the key looked up first.
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             try:
                 return obj[attribute]

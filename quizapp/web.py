@@ -23,7 +23,7 @@ from quizapp.db import utcnow, write_intent
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.policy import Actor
-from quizapp.signed import SessionInterface, remembered_csrf_token
+from quizapp.signed import SessionInterface, use_remembered_csrf_token
 from quizapp.templating import format_translated, remembered_url_for
 from quizapp.timeutil import format_date, format_datetime
 
@@ -352,11 +352,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["t"] = t
     app.jinja_env.globals["_fmt"] = format_translated  # see templating.fold_translations
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
-    app.jinja_env.globals["csrf_token"] = remembered_csrf_token(app)  # Flask-WTF's, signed once
-    # Flask-WTF also puts its csrf_token (and csrf_meta_tag, a global too) in every page's
-    # context through a context processor, which would hide the global above.
-    processors = app.template_context_processors[None]
-    processors[:] = [p for p in processors if getattr(p, "__module__", "") != "flask_wtf.csrf"]
+    use_remembered_csrf_token(app)
     app.jinja_env.globals["actor"] = actor
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
