@@ -41,9 +41,6 @@ class Memo:
             self._d.clear()
         self._d[key] = value
 
-    def __len__(self) -> int:
-        return len(self._d)
-
 
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session with its serializer built once (Flask builds it again to
@@ -119,7 +116,6 @@ def remembered_csrf_token(app: Flask, memo_size: int = 4096):
         g.csrf_token = token  # what generate_csrf would remember for the rest of the request
         return token
 
-    csrf_token.memo = memo
     return csrf_token
 
 
