@@ -92,9 +92,11 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def remembered_csrf_token(app: Flask, memo_size: int = 4096):
-    """`csrf_token()` for templates and forms: the signed token of the session's raw token,
-    signed once. Only with `WTF_CSRF_TIME_LIMIT = None` (a signature never ages); otherwise,
-    or with Flask-WTF's own secret or field name, it is Flask-WTF's `generate_csrf`."""
+    """`csrf_token()` for templates (forms built in a view sign their own through Flask-WTF,
+    and then this returns that token for the rest of the request): the signed token of the
+    session's raw token, signed once. Only with `WTF_CSRF_TIME_LIMIT = None` (a signature
+    never ages); otherwise, or with Flask-WTF's own secret or field name, it is Flask-WTF's
+    `generate_csrf`."""
     memo = Memo(memo_size)
     cfg = app.config
 
