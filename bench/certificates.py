@@ -65,7 +65,7 @@ def main(renders: int) -> dict:
             parent_id=None,
             now=now,
         )
-        issuer = Issuer(KeyStore(tmp / "keys"), "https://quizapp.example.vn")
+        issuer = Issuer(KeyStore(tmp / "keys", now=lambda: now), "https://quizapp.example.vn")
         cert = _create(
             db.session,
             key="bench",

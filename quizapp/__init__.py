@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from quizapp.clock import SYSTEM_CLOCK, Clock
 from quizapp.config import check_production, load_config
 from quizapp.templating import LocalizedEnvironment
 from quizapp.web import App
@@ -14,8 +15,11 @@ from quizapp.web import App
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, error handlers, CLI."""
+def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, CLI.
+
+    `clock` is the one source of the current time (default: the system clock); tests and
+    benchmarks pass a `quizapp.clock.SettableClock` they control."""
     app = App(
         __name__,
         instance_path=os.environ.get("QUIZAPP_INSTANCE_PATH", os.path.join(ROOT, "instance")),
@@ -30,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config["PII_HASH_KEY"]:
         app.config["PII_HASH_KEY"] = "pii:" + app.config["SECRET_KEY"]
     os.makedirs(app.instance_path, exist_ok=True)
+    app.extensions["quizapp_clock"] = clock or SYSTEM_CLOCK
 
     from quizapp import models  # noqa: F401  (register every table on the metadata)
     from quizapp.extensions import babel, csrf, db, limiter, login_manager

@@ -68,19 +68,23 @@ class RedisCache:
 
         self._redis = redis.Redis.from_url(url)
 
+    # Freshness is a second key that Redis expires after `ttl`: the server's own clock
+    # decides, the same for every app server (no wall-clock stamps compared across machines).
     def get(self, key: str) -> tuple[Any, bool]:
-        raw = self._redis.get(key)
+        raw, fresh = self._redis.mget([key, key + ":fresh"])
         if raw is None:
             return _MISSING, False
-        fresh_until, value = pickle.loads(raw)  # noqa: S301 - our own server's data
-        return value, time.time() <= fresh_until
+        return pickle.loads(raw), fresh is not None  # noqa: S301 - our own server's data
 
     def set(self, key: str, value: Any, ttl: float, keep: float) -> None:
-        payload = pickle.dumps((time.time() + ttl, value), protocol=pickle.HIGHEST_PROTOCOL)
-        self._redis.set(key, payload, ex=max(1, int(keep)))
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._redis.pipeline() as pipe:
+            pipe.set(key, payload, px=max(1, int(keep * 1000)))
+            pipe.set(key + ":fresh", b"1", px=max(1, int(ttl * 1000)))
+            pipe.execute()
 
     def delete(self, key: str) -> None:
-        self._redis.delete(key)
+        self._redis.delete(key, key + ":fresh")
 
     def clear(self) -> None:  # pragma: no cover - tests use the memory cache
         self._redis.flushdb()

@@ -85,10 +85,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class _WriterFirst:
     """While a thread of this process holds or waits for a write gate, the interpreter hands
     the GIL over every half millisecond instead of every five (`sys.setswitchinterval`).

@@ -19,11 +19,11 @@ from flask_babel import get_locale, get_translations, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from quizapp.db import utcnow, write_intent
+from quizapp.clock import utcnow
+from quizapp.db import write_intent
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.policy import Actor
-from quizapp.signed import SessionInterface, use_remembered_csrf_token
 from quizapp.templating import format_translated, remembered_url_for
 from quizapp.timeutil import format_date, format_datetime
 
@@ -253,7 +253,6 @@ def init_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = None  # sessions are server-side (LoginSession)
-    app.session_interface = SessionInterface()
 
     @login_manager.user_loader
     def _load(session_id: str):
@@ -352,7 +351,6 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["t"] = t
     app.jinja_env.globals["_fmt"] = format_translated  # see templating.fold_translations
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
-    use_remembered_csrf_token(app)
     app.jinja_env.globals["actor"] = actor
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, everything on SQLite, the database tests again on a real
-# PostgreSQL started here on loopback (stopped in a trap), then the browser tests in
-# headless Chromium. Extra arguments go to every pytest run.
+# The whole test suite: lint, everything on SQLite, the service and web tests again with the
+# tests' clock 400 days later, the database tests on a real PostgreSQL started here on loopback
+# (stopped in a trap), then the browser tests in headless Chromium. Extra arguments go to every
+# pytest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONDONTWRITEBYTECODE=1
@@ -15,6 +16,12 @@ echo "==> ruff"
 
 echo "==> tests on SQLite"
 run "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests
+
+# No date is hard-wired: the service and web tests again with the tests' clock (tests/conftest.py)
+# set 400 days after today, not at its frozen date.
+LATER=$(date -u -d '+400 days' +%Y-%m-%dT03:00:00+00:00)
+echo "==> service and web tests on SQLite at $LATER"
+QUIZAPP_TEST_NOW="$LATER" run "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@" tests/services tests/web
 
 echo "==> tests on PostgreSQL"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from quizapp import create_app
 from quizapp import models as _models  # noqa: F401  (every table on the metadata)
+from quizapp.clock import SettableClock
 from quizapp.db import Base, make_engine
 from quizapp.extensions import db as app_db
 
@@ -23,7 +24,12 @@ hypothesis_settings.register_profile("gate", derandomize=True)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
-NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội / TP.HCM
+# The frozen instant every test starts from: 10:00 in Hà Nội / TP.HCM. QUIZAPP_TEST_NOW (an ISO
+# date-time with offset) moves it, so that a run far from this date proves no date is
+# hard-wired (scripts/test.sh runs a leg at the real date + 400 days).
+NOW = datetime.fromisoformat(os.environ.get("QUIZAPP_TEST_NOW") or "2026-11-20T03:00:00+00:00")
+assert NOW.tzinfo is not None, "QUIZAPP_TEST_NOW needs an offset, e.g. +00:00"
+NOW = NOW.astimezone(UTC)
 TEST_SETTINGS = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-that-is-long-enough-000000",
@@ -83,17 +89,24 @@ def files_dir(tmp_path_factory):
 
 
 @pytest.fixture()
-def app(engine, connection, files_dir):
-    application = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine})
+def clock():
+    """The test's clock: frozen at NOW, moved by the test (`clock.advance(minutes=20)`).
+    The app reads it for every request, CLI command and column default."""
+    return SettableClock(NOW)
+
+
+@pytest.fixture()
+def app(engine, connection, files_dir, clock):
+    application = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine}, clock=clock)
     app_db.rebind(connection)
     yield application
     app_db.session.remove()
 
 
 @pytest.fixture()
-def csrf_app(engine, connection, files_dir):
+def csrf_app(engine, connection, files_dir, clock):
     application = create_app(
-        {**TEST_SETTINGS, **files_dir, "ENGINE": engine, "WTF_CSRF_ENABLED": True}
+        {**TEST_SETTINGS, **files_dir, "ENGINE": engine, "WTF_CSRF_ENABLED": True}, clock=clock
     )
     app_db.rebind(connection)
     yield application
@@ -119,8 +132,9 @@ def runner(app):
 
 
 @pytest.fixture()
-def now():
-    return NOW
+def now(clock):
+    """The time the test starts at (the clock's, before the test moves it)."""
+    return clock.now()
 
 
 @pytest.fixture()

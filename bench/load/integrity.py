@@ -195,9 +195,9 @@ def ranking(port: int, fx: dict) -> dict:
     import re
 
     from bench.load.client import Client
+    from quizapp.clock import utcnow
     from quizapp.contests import results as R
     from quizapp.contests.models import Round
-    from quizapp.db import utcnow
 
     s = _session()
     rnd = s.get(Round, fx["graded_round"])

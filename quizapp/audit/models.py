@@ -8,7 +8,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.auth.models import User
-from quizapp.db import Base, utcnow
+from quizapp.clock import utcnow
+from quizapp.db import Base
 
 
 class AuditEntry(Base):

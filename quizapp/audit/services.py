@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.audit.models import AuditEntry
-from quizapp.db import utcnow
+from quizapp.clock import utcnow
 from quizapp.policy import Actor
 
 

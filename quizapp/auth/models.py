@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from quizapp.db import Base, utcnow
+from quizapp.clock import utcnow
+from quizapp.db import Base
 from quizapp.orgs.models import Member, Unit
 
 

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from quizapp.db import Base, utcnow
+from quizapp.clock import utcnow
+from quizapp.db import Base
 from quizapp.orgs.models import Unit
 
 

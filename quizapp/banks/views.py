@@ -33,7 +33,7 @@ from quizapp.banks.parsers.gift import dump_gift
 from quizapp.banks.parsers.native import dump_native
 from quizapp.banks.parsers.xlsx import dump_xlsx, template_xlsx
 from quizapp.banks.serial import from_dict
-from quizapp.db import utcnow
+from quizapp.clock import utcnow
 from quizapp.extensions import db
 from quizapp.forms import to_choices
 from quizapp.orgs.forms import ConfirmForm

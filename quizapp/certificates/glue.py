@@ -7,13 +7,14 @@ from flask import current_app, has_app_context
 from quizapp.certificates.prizes import issue_prizes
 from quizapp.certificates.services import Issuer, issue_for_attempt, issue_for_completion
 from quizapp.certificates.signing import KeyStore
+from quizapp.clock import utcnow
 
 
 def issuer() -> Issuer:
     store = current_app.extensions.get("quizapp_keys")
     if store is None:
         store = current_app.extensions["quizapp_keys"] = KeyStore(
-            current_app.config["SIGNING_KEY_DIR"]
+            current_app.config["SIGNING_KEY_DIR"], now=utcnow
         )
     return Issuer(keys=store, base_url=current_app.config["BASE_URL"])
 

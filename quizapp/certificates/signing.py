@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -47,11 +48,18 @@ class SigningKey:
         }
 
 
-class KeyStore:
-    """A folder of PEM files, one per key, named by key id (the newest signs)."""
+STAMP = "%Y%m%dT%H%M%S"
 
-    def __init__(self, folder: str | os.PathLike) -> None:
+
+class KeyStore:
+    """A folder of PEM files, one per key, named by key id (the newest signs).
+
+    A key id starts with its creation time by `now` (the app's clock): ids sort in the
+    order the keys were made, so the last file is the current key."""
+
+    def __init__(self, folder: str | os.PathLike, *, now: Callable[[], datetime]) -> None:
         self.folder = Path(folder)
+        self._now = now
 
     def _files(self) -> list[Path]:
         return sorted(self.folder.glob("ed25519-*.pem")) if self.folder.exists() else []
@@ -68,11 +76,16 @@ class KeyStore:
         keys = self.keys()
         return keys[-1] if keys else self.rotate()
 
-    def rotate(self, now: datetime | None = None) -> SigningKey:
+    def rotate(self) -> SigningKey:
         """Generate a new signing key; old ones stay published for verification."""
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
-        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
+        moment = self._now()
+        files = self._files()
+        if files:  # never sort before the current key (a clock set back, or a frozen one)
+            newest = datetime.strptime(files[-1].stem[8:23], STAMP).replace(tzinfo=UTC)
+            moment = max(moment, newest + timedelta(seconds=1))
+        stamp = moment.strftime(STAMP)
         kid = f"{stamp}-{b64url(os.urandom(3))}"
         key = Ed25519PrivateKey.generate()
         path = self.folder / f"ed25519-{kid}.pem"

@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from quizapp.db import utcnow
+from quizapp.clock import utcnow
 from quizapp.extensions import db
 
 

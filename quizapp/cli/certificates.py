@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from quizapp.cli import writes
-from quizapp.db import utcnow
+from quizapp.clock import utcnow
 from quizapp.extensions import db
 
 
@@ -96,7 +96,7 @@ def register(app: Flask) -> None:
             with open(jwks_path, encoding="utf-8") as fh:
                 keys = json.load(fh)
         else:
-            keys = KeyStore(current_app.config["SIGNING_KEY_DIR"]).jwks()
+            keys = KeyStore(current_app.config["SIGNING_KEY_DIR"], now=utcnow).jwks()
         try:
             payload = verify_jws(read_token(source), keys)
         except (VerificationError, ValueError) as exc:
@@ -115,5 +115,5 @@ def register(app: Flask) -> None:
         """Start signing with a new Ed25519 key (old keys stay published)."""
         from quizapp.certificates.signing import KeyStore
 
-        key = KeyStore(current_app.config["SIGNING_KEY_DIR"]).rotate()
+        key = KeyStore(current_app.config["SIGNING_KEY_DIR"], now=utcnow).rotate()
         click.echo(f"new signing key {key.kid}")

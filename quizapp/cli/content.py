@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from quizapp.cli import writes
-from quizapp.db import utcnow
+from quizapp.clock import utcnow
 from quizapp.extensions import db
 
 

@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.banks.models import Bank
-from quizapp.db import Base, utcnow
+from quizapp.clock import utcnow
+from quizapp.db import Base
 from quizapp.orgs.models import Unit
 
 CONTEST_STATUSES = ("draft", "published", "closed", "archived")

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quizapp.db import Base, utcnow
+from quizapp.clock import utcnow
+from quizapp.db import Base
 
 
 class PlanDefinition(Base):

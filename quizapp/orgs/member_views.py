@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 
 from quizapp.auth import services as auth_services
 from quizapp.auth.models import OrganiserRole, User
-from quizapp.db import utcnow
+from quizapp.clock import utcnow
 from quizapp.errors import Conflict, DomainError, Invalid, NotFound
 from quizapp.extensions import db
 from quizapp.orgs import importing, services

@@ -16,7 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from quizapp.db import Base, utcnow
+from quizapp.clock import utcnow
+from quizapp.db import Base
 
 
 class UnitType(Base):

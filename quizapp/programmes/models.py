@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from quizapp.clock import utcnow
 from quizapp.contests.models import Contest, Round
-from quizapp.db import Base, utcnow
+from quizapp.db import Base
 from quizapp.orgs.models import Unit
 
 

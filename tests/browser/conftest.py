@@ -5,20 +5,28 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from datetime import UTC, datetime
 
 import pytest
 from werkzeug.serving import make_server
 
 from quizapp import create_app
+from quizapp.clock import SettableClock
 from quizapp.db import Base
+from tests.conftest import NOW
 
 CHROMIUM = os.environ.get("QUIZAPP_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 AXE = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "axe-core", "axe.min.js")
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
+def live_clock():
+    """The live server's clock: it starts at the suite's NOW and runs at the real pace (the
+    pages count down in real time); a test may move it (`live_clock.advance(minutes=5)`)."""
+    return SettableClock(NOW, ticking=True)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, live_clock):
     from quizapp.demo import load_demo
     from quizapp.extensions import db
 
@@ -33,11 +41,12 @@ def live_app(tmp_path_factory):
             "SIGNING_KEY_DIR": str(path.parent / "keys"),
             "CERT_CACHE_DIR": str(path.parent / "cache"),
             "UPLOADS_DIR": str(path.parent / "uploads"),
-        }
+        },
+        clock=live_clock,
     )
     with app.app_context():
         Base.metadata.create_all(db.engine)
-        load_demo(db.session, pii_key="browser", now=datetime.now(UTC), members=60)
+        load_demo(db.session, pii_key="browser", now=live_clock.now(), members=60)
         db.session.commit()
     return app
 

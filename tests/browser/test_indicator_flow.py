@@ -10,14 +10,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def plans(live_app):
-    from datetime import UTC, datetime
+def plans(live_app, live_clock):
 
     from quizapp.extensions import db
     from quizapp.indicators.services import load_shipped
 
     with live_app.app_context():
-        load_shipped(db.session, datetime.now(UTC))
+        load_shipped(db.session, live_clock.now())
         db.session.commit()
 
 

@@ -2,7 +2,7 @@
 retries, passes both and downloads the certificate of completion; axe-core on every
 lesson page."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def programme(live_app):
+def programme(live_app, live_clock):
     """A published sequential programme of the demo province: two lessons, each checked by
     two questions with a pass mark of 100%; and a member admitted to the Union last week."""
     from quizapp.auth.models import User
@@ -27,7 +27,7 @@ def programme(live_app):
     from quizapp.programmes import services as S
     from tests.contest_helpers import make_bank
 
-    now = datetime.now(UTC)
+    now = live_clock.now()
     with live_app.app_context():
         province = db.session.scalar(select(Unit).where(Unit.code == "AG"))
         bank = make_bank(db.session, province, now, key="bank-programme-browser")

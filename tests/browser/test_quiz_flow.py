@@ -2,7 +2,7 @@
 countdown submitting the attempt; axe-core on every quiz page."""
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -15,14 +15,14 @@ _phones = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def contests(live_app):
+def contests(live_app, live_clock):
     """Two published contests of the demo province: one question per screen, and all on one
     page; 4 questions each, 10 minutes, answers shown immediately."""
     from quizapp.extensions import db
     from quizapp.orgs.models import Unit
     from tests.contest_helpers import make_bank, make_contest
 
-    now = datetime.now(UTC)
+    now = live_clock.now()
     with live_app.app_context():
         province = db.session.scalar(select(Unit).where(Unit.code == "AG"))
         bank = make_bank(db.session, province, now, key="bank-browser")
@@ -52,7 +52,7 @@ def new_member(live_app) -> str:
             ),
             actor=SYSTEM,
             pii_key="browser",
-            now=datetime.now(UTC),
+            now=live_app.extensions["quizapp_clock"].now(),
         )
         db.session.add(
             User(
@@ -131,7 +131,9 @@ def test_offline_half_way_loses_nothing(live_server, live_app, contests, page, b
     expect(page.locator(".slot[data-position='4'] [data-state]")).to_have_text("Chưa lưu")
 
 
-def test_countdown_reaching_zero_submits(live_server, live_app, contests, page, check_a11y):
+def test_countdown_reaching_zero_submits(
+    live_server, live_app, live_clock, contests, page, check_a11y
+):
     from quizapp.contests.models import Attempt
     from quizapp.extensions import db
 
@@ -142,7 +144,7 @@ def test_countdown_reaching_zero_submits(live_server, live_app, contests, page, 
     attempt_id = int(page.url.rstrip("/").split("/")[-1].split("?")[0])
     with live_app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
-        attempt.deadline_at = datetime.now(UTC) + timedelta(seconds=3)
+        attempt.deadline_at = live_clock.now() + timedelta(seconds=3)
         db.session.commit()
     page.reload()
     page.wait_for_url("**/result", timeout=15_000)

@@ -1,7 +1,7 @@
 """After a round closes, an organiser on a phone opens the dashboard, corrects a key the
 analysis points at, regrades after seeing the changed scores, and publishes the prize list."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def closed_round(live_app):
+def closed_round(live_app, live_clock):
     """A round of the demo province, three participants, closed a minute ago."""
     from quizapp.auth.services import actor_for
     from quizapp.contests import attempts as A
@@ -21,7 +21,7 @@ def closed_round(live_app):
     from tests.contest_helpers import make_bank, make_contest
     from tests.factories import make_user
 
-    now = datetime.now(UTC)
+    now = live_clock.now()
     with live_app.app_context():
         province = db.session.scalar(select(Unit).where(Unit.code == "AG"))
         branch = db.session.scalar(select(Unit).where(Unit.code == "AG-LX-ML"))

@@ -2,7 +2,6 @@
 verification page, which passes axe-core; after revocation the page says so."""
 
 import subprocess
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -11,7 +10,9 @@ from sqlalchemy import select
 pytestmark = pytest.mark.browser
 
 
-def test_scan_qr_open_verification_page(live_server, live_app, page, check_a11y, tmp_path):
+def test_scan_qr_open_verification_page(
+    live_server, live_app, live_clock, page, check_a11y, tmp_path
+):
     from quizapp.certificates.glue import issuer
     from quizapp.certificates.render import render_certificate
     from quizapp.certificates.services import _create, revoke
@@ -19,7 +20,7 @@ def test_scan_qr_open_verification_page(live_server, live_app, page, check_a11y,
     from quizapp.orgs.models import Unit
     from quizapp.policy import SYSTEM
 
-    now = datetime.now(UTC)
+    now = live_clock.now()
     with live_app.app_context(), live_app.test_request_context():
         live_app.config["BASE_URL"] = live_server
         unit = db.session.scalar(select(Unit).where(Unit.code == "AG"))

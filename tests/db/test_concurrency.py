@@ -3,7 +3,7 @@
 
 import os
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -15,10 +15,9 @@ from quizapp.auth.services import actor_for
 from quizapp.contests.models import Attempt, AttemptQuestion
 from quizapp.contests.starting import start_attempt
 from quizapp.db import Base, make_engine, write_intent
+from tests.conftest import NOW
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit, make_user
-
-NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 
 def _fresh_url(tmp_path, worker_id) -> str:
@@ -91,12 +90,13 @@ def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files
     from sqlalchemy import event
 
     from quizapp import create_app
+    from quizapp.clock import SettableClock
     from quizapp.contests.starting import start_attempt as start
     from quizapp.extensions import db as app_db
     from quizapp.prepared import Prepared
     from tests.conftest import TEST_SETTINGS
 
-    now = datetime.now(UTC)  # the request's own clock decides whether time is up
+    now = NOW  # the app's clock below: the request's own clock decides whether time is up
     engine = make_engine(_fresh_url(tmp_path, "save"))
     seen: list[str] = []
     recording = threading.Event()
@@ -120,7 +120,7 @@ def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files
             lambda self, e, p: (_record(self._compiled(e.dialect)[1]), run(self, e, p))[1],
         )
     Base.metadata.create_all(engine)
-    app = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine})
+    app = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine}, clock=SettableClock(NOW))
     with Session(engine, expire_on_commit=False) as s:
         contest, user = _contest_and_member(s, now)
         write_intent.set(True)

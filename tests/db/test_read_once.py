@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, select
 
 from quizapp import create_app
+from quizapp.clock import SettableClock
 from quizapp.db import UTCDateTime, make_engine
 from quizapp.extensions import db
 from quizapp.prepared import Prepared
@@ -28,7 +29,7 @@ AT = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
 @pytest.fixture()
 def app_on_engine(database_url, files_dir):
     engine = make_engine(database_url)
-    app = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine})
+    app = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine}, clock=SettableClock(AT))
     PROBE.create(engine, checkfirst=True)
     try:
         with app.test_request_context("/"):

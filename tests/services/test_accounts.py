@@ -45,7 +45,7 @@ def test_register_requires_consent_and_guardian_for_under_16(session, now):
     with pytest.raises(Invalid) as exc:
         services.register_member(
             session,
-            reg(unit, consent=False, birth_date=date(2012, 1, 1)),
+            reg(unit, consent=False, birth_date=date(now.year - 14, 1, 1)),
             consent_version="v",
             pii_key="k",
             now=now,
@@ -54,7 +54,10 @@ def test_register_requires_consent_and_guardian_for_under_16(session, now):
     user = services.register_member(
         session,
         reg(
-            unit, birth_date=date(2012, 1, 1), guardian_name="Nguyễn Văn Ba", guardian_consent=True
+            unit,
+            birth_date=date(now.year - 14, 1, 1),
+            guardian_name="Nguyễn Văn Ba",
+            guardian_consent=True,
         ),
         consent_version="v",
         pii_key="k",
@@ -70,7 +73,7 @@ def test_register_requires_consent_and_guardian_for_under_16(session, now):
 
 def test_under_16_on_roster_needs_guardian_until_recorded(session, now):
     unit = make_unit(session)
-    child = make_member(session, unit, birth_date=date(2013, 6, 1), categories=("child",))
+    child = make_member(session, unit, birth_date=date(now.year - 13, 6, 1), categories=("child",))
     assert services.needs_guardian_consent(child, now)
     services.record_guardian_consent(
         session,

@@ -4,7 +4,8 @@ with pdftotext (codes, values, Vietnamese diacritics) and the CLI command."""
 
 import io
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -58,17 +59,17 @@ def line_of(report, code, label=None):
 def test_report_snapshot_is_reused_until_refreshed(session, figures, now):
     first = R.report_snapshot(session, KEY, YEAR, now)
     assert first.reason == "report"
-    I.take_snapshot(session, KEY, YEAR, now.replace(hour=4), reason="monthly")
-    assert R.report_snapshot(session, KEY, YEAR, now.replace(hour=5)).id == first.id
-    again = R.report_snapshot(session, KEY, YEAR, now.replace(hour=6), refresh=True)
+    I.take_snapshot(session, KEY, YEAR, now + timedelta(hours=1), reason="monthly")
+    assert R.report_snapshot(session, KEY, YEAR, now + timedelta(hours=2)).id == first.id
+    again = R.report_snapshot(session, KEY, YEAR, now + timedelta(hours=3), refresh=True)
     assert again.id != first.id and again.reason == "report"
     report = R.build_report(session, KEY, figures["province"].id, YEAR, actor=SYSTEM, now=now)
     assert report.snapshot_id == again.id
     # After an admin edits the definitions, the old report snapshot no longer fits them.
     row, _plan = I.get_plan(session, KEY)
-    I.save_definition(session, KEY, row.source + "\n", actor=SYSTEM, now=now.replace(hour=7))
-    fresh = R.report_snapshot(session, KEY, YEAR, now.replace(hour=8))
-    assert fresh.id != again.id and fresh.definition_at == now.replace(hour=7)
+    I.save_definition(session, KEY, row.source + "\n", actor=SYSTEM, now=now + timedelta(hours=4))
+    fresh = R.report_snapshot(session, KEY, YEAR, now + timedelta(hours=5))
+    assert fresh.id != again.id and fresh.definition_at == now + timedelta(hours=4)
 
 
 def test_report_figures_come_from_the_snapshot(session, figures, now):
@@ -189,7 +190,9 @@ def test_pdf_text_keeps_codes_values_and_diacritics(app, session, figures, now, 
         "TỈNH ĐOÀN AN GIANG",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập – Tự do – Hạnh phúc",
-        "Tỉnh Đoàn An Giang, ngày 20 tháng 11 năm 2026",
+        "Tỉnh Đoàn An Giang, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}".format(
+            d=now.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+        ),
         "Báo cáo kết quả thực hiện năm 2026",
         "Kỳ báo cáo: từ ngày 16/10/2025 đến ngày 15/10/2026",
         "1.3 / 2.3",

@@ -20,6 +20,7 @@ from quizapp.programmes import reports as R
 from quizapp.programmes import services as S
 from quizapp.programmes import study as ST
 from quizapp.programmes.models import Completion, Enrolment
+from tests.conftest import NOW
 from tests.contest_helpers import make_bank
 from tests.factories import make_member, make_unit, make_user
 
@@ -27,7 +28,7 @@ from tests.factories import make_member, make_unit, make_user
 @pytest.fixture()
 def issued(tmp_path, monkeypatch):
     """Completions issue real signed certificates (as the app wires them)."""
-    issuer = Issuer(KeyStore(tmp_path / "keys"), "https://quiz.example.vn")
+    issuer = Issuer(KeyStore(tmp_path / "keys", now=lambda: NOW), "https://quiz.example.vn")
     monkeypatch.setattr(
         ST,
         "certificate_issuer",
@@ -39,8 +40,8 @@ def make_programme(session, unit, bank, now, *, lessons=2, publish=True, **kw):
     data = dict(
         title="Học tập lý luận chính trị dành cho đoàn viên mới",
         owner_unit_id=unit.id,
-        starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 12, 31),
+        starts_on=(now - timedelta(days=30)).date(),
+        ends_on=(now + timedelta(days=365)).date(),
         populations=("member",),
     )
     data.update(kw)
@@ -189,12 +190,13 @@ def test_expiry_and_renewal(session, world, now):
         now,
         lessons=1,
         renewal_months=12,
-        ends_on=date(2027, 12, 31),
+        ends_on=(now + timedelta(days=800)).date(),
     )
     lesson, user = programme.lessons[0], world["user"]
     take(session, lesson, user, now)
     first = session.scalars(select(Completion)).one()
-    assert first.expires_at == (now + timedelta(minutes=2)).replace(year=2027)
+    finished = now + timedelta(minutes=2)
+    assert first.expires_at == finished.replace(year=finished.year + 1)
     soon = first.expires_at - timedelta(days=40)
     assert ST.overview(session, programme, user.member, soon).status == "completed"
     with pytest.raises(Conflict, match="Renewal opens"):
@@ -226,9 +228,10 @@ def test_members_joining_the_audience_later_are_enrolled(session, world, now):
 
 def test_admitted_in_period_audience(session, world, now):
     commune = world["commune"]
-    new = make_member(session, commune, admitted_on=date(2026, 1, 1))
-    last_day = make_member(session, commune, admitted_on=date(2026, 12, 31))
-    old = make_member(session, commune, admitted_on=date(2025, 12, 31))
+    first_day, last_day = (now - timedelta(days=30)).date(), (now + timedelta(days=365)).date()
+    new = make_member(session, commune, admitted_on=first_day)
+    last_day = make_member(session, commune, admitted_on=last_day)
+    old = make_member(session, commune, admitted_on=first_day - timedelta(days=1))
     programme = make_programme(
         session, world["province"], world["bank"], now, admitted_in_period=True
     )
@@ -281,13 +284,13 @@ def test_builder_rules(session, world, now):
         S.ProgrammeData(
             title=programme.title,
             owner_unit_id=programme.owner_unit_id,
-            starts_on=date(2026, 1, 1),
-            ends_on=date(2027, 6, 30),
+            starts_on=date(now.year, 1, 1),
+            ends_on=date(now.year + 1, 6, 30),
         ),
         actor=SYSTEM,
         now=now,
     )
-    assert programme.lessons[0].round.closes_at.year == 2027
+    assert programme.lessons[0].round.closes_at.year == now.year + 1
     organiser = make_user(session, role="organiser", unit=world["commune"])
     with pytest.raises(NotFound):
         S.get_managed_programme(session, programme.id, actor_for(organiser))

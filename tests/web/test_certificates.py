@@ -20,6 +20,7 @@ from quizapp.certificates.signing import KeyStore, VerificationError, verify_jws
 from quizapp.contests import attempts as A
 from quizapp.contests import starting as S
 from quizapp.policy import SYSTEM
+from tests.conftest import NOW
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit, make_user
 
@@ -86,7 +87,11 @@ def test_issued_on_submission_once(app, client, session, world, now):
     certs = session.scalars(select(Certificate)).all()
     assert [c.recipient_name for c in certs] == ["Nguyễn Thị Hồng Nhung"]
     cert = certs[0]
-    assert cert.serial.startswith("AG-2026-") and len(cert.code) == 26 and cert.birth_year == 2004
+    assert (
+        cert.serial.startswith(f"AG-{now.year}-")
+        and len(cert.code) == 26
+        and cert.birth_year == 2004
+    )
     with app.app_context():
         from quizapp.certificates.glue import issuer
 
@@ -116,7 +121,7 @@ def test_serials_come_from_a_counter_started_after_those_issued(app, session, wo
     for n, letter in ((1, "a"), (3, "b")):
         session.add(
             Certificate(
-                serial=f"AG-2026-{n:06d}",
+                serial=f"AG-{now.year}-{n:06d}",
                 code=letter * 26,
                 kind="achievement",
                 achievement_key=f"old:{n}",
@@ -132,8 +137,8 @@ def test_serials_come_from_a_counter_started_after_those_issued(app, session, wo
     new = session.scalars(
         select(Certificate.serial).where(~Certificate.achievement_key.startswith("old:"))
     ).all()
-    assert sorted(new) == ["AG-2026-000004", "AG-2026-000005"]  # 3 was taken: skipped
-    counter = session.get(SerialCounter, (world["province"].id, 2026))
+    assert sorted(new) == [f"AG-{now.year}-000004", f"AG-{now.year}-000005"]  # 3 was taken: skipped
+    counter = session.get(SerialCounter, (world["province"].id, now.year))
     assert counter.last == 5
 
 
@@ -282,7 +287,7 @@ def test_offline_verify_command(app, runner, session, world, now, tmp_path, file
     result = runner.invoke(args=["verify-certificate", bad])
     assert result.exit_code == 1 and "NOT VALID" in result.output
     jwks = tmp_path / "jwks.json"
-    jwks.write_text(json.dumps(KeyStore(files_dir["SIGNING_KEY_DIR"]).jwks()))
+    jwks.write_text(json.dumps(KeyStore(files_dir["SIGNING_KEY_DIR"], now=lambda: NOW).jwks()))
     assert runner.invoke(args=["verify-certificate", cert.jws, "--jwks", str(jwks)]).exit_code == 0
 
 
@@ -349,7 +354,7 @@ def test_unit_logo_and_seal_are_printed(app, client, session, world, now, login_
     assert len(images) == 2  # the QR code and the uploaded seal
 
 
-def test_unknown_codes_are_rate_limited(engine, connection, files_dir):
+def test_unknown_codes_are_rate_limited(engine, connection, files_dir, clock):
     from quizapp import create_app
     from quizapp.extensions import db
     from tests.conftest import TEST_SETTINGS
@@ -361,7 +366,8 @@ def test_unknown_codes_are_rate_limited(engine, connection, files_dir):
             "ENGINE": engine,
             "RATELIMIT_ENABLED": True,
             "VERIFY_MISS_RATE_LIMIT": "2 per minute",
-        }
+        },
+        clock=clock,
     )
     db.rebind(connection)
     client = app.test_client()

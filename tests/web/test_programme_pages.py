@@ -37,15 +37,15 @@ def answer_and_submit(client, session, attempt_id, *, right):
     return client.post(f"/attempts/{attempt_id}/submit", data={})
 
 
-def test_organiser_builds_and_publishes(client, login_as, world, session):
+def test_organiser_builds_and_publishes(client, login_as, world, session, now):
     login_as("organiser", world["province"])
     resp = client.post(
         "/org/programmes/new",
         data={
             "title": "Kỹ năng an toàn thông tin trên không gian mạng",
             "owner_unit_id": world["province"].id,
-            "starts_on": "2026-01-01",
-            "ends_on": "2026-12-31",
+            "starts_on": f"{now.year}-01-01",
+            "ends_on": f"{now.year}-12-31",
             "populations": ["member", "youth"],
             "order": "free",
             "renewal_months": "12",

@@ -3,7 +3,7 @@ round closes, XLSX/CSV exports with the Vietnamese text intact, the public ranki
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -123,7 +123,7 @@ def test_public_ranking_masks_names_and_shows_own_rank(client, login_as, session
 
 
 def test_public_ranking_board_is_cached_per_language_and_refreshed_on_publishing(
-    app, client, login_as, session, played
+    app, client, login_as, session, played, clock
 ):
     c, rnd = played["contest"], played["rnd"]
     url = f"/c/{c.slug}/rounds/{rnd.id}/ranking"
@@ -136,7 +136,7 @@ def test_public_ranking_board_is_cached_per_language_and_refreshed_on_publishing
     english = client.get(url).get_data(as_text=True)
     assert '<th scope="col">Rank</th>' in english and "Hạng</th>" not in english
     client.post("/lang", data={"lang": "vi", "next": url})
-    rnd.closes_at = datetime.now(UTC) - timedelta(minutes=1)
+    rnd.closes_at = clock.now() - timedelta(minutes=1)
     session.commit()
     login_as("organiser", played["province"])
     results = f"/org/contests/{c.id}/rounds/{rnd.id}/results"

@@ -111,7 +111,7 @@ def test_wrong_password_is_refused(client, session):
     assert resp.status_code == 200 and "Sai số điện thoại" in resp.get_data(as_text=True)
 
 
-def test_login_rate_limit(engine, connection, session):
+def test_login_rate_limit(engine, connection, session, clock):
     from quizapp import create_app
     from tests.conftest import TEST_SETTINGS
 
@@ -121,7 +121,8 @@ def test_login_rate_limit(engine, connection, session):
             "ENGINE": engine,
             "RATELIMIT_ENABLED": True,
             "LOGIN_RATE_LIMIT": "3 per minute",
-        }
+        },
+        clock=clock,
     )
     db.rebind(connection)
     client = app.test_client()

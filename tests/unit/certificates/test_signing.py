@@ -11,17 +11,18 @@ from quizapp.certificates.signing import (
     sign_jws,
     verify_jws,
 )
+from tests.conftest import NOW
 
 
 def test_sign_and_verify(tmp_path):
-    store = KeyStore(tmp_path / "keys")
+    store = KeyStore(tmp_path / "keys", now=lambda: NOW)
     token = sign_jws({"name": "Nguyễn Thị Hồng Nhung", "n": 1}, store.current())
     assert verify_jws(token, store.jwks()) == {"name": "Nguyễn Thị Hồng Nhung", "n": 1}
     assert (tmp_path / "keys").stat().st_mode & 0o077 == 0  # the folder is private
 
 
 def test_one_changed_byte_fails(tmp_path):
-    store = KeyStore(tmp_path)
+    store = KeyStore(tmp_path, now=lambda: NOW)
     token = sign_jws({"name": "Đặng Hữu Phước"}, store.current())
     head, body, sig = token.split(".")
     forged_body = b64url(b64url_decode(body).replace("Phước".encode(), b"Phuoc"))
@@ -39,14 +40,14 @@ def test_one_changed_byte_fails(tmp_path):
 
 
 def test_rotation_keeps_old_keys_published(tmp_path):
-    store = KeyStore(tmp_path)
+    store = KeyStore(tmp_path, now=lambda: NOW)
     old = sign_jws({"v": 1}, store.current())
     store.rotate()
     new = sign_jws({"v": 2}, store.current())
     jwks = store.jwks()
     assert len(jwks["keys"]) == 2 and all(k["kty"] == "OKP" for k in jwks["keys"])
     assert verify_jws(old, jwks) == {"v": 1} and verify_jws(new, jwks) == {"v": 2}
-    other = KeyStore(tmp_path / "other")
+    other = KeyStore(tmp_path / "other", now=lambda: NOW)
     with pytest.raises(VerificationError):  # a key the site never published
         verify_jws(sign_jws({"v": 3}, other.current()), jwks)
 
