@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from quizapp.extensions import csrf, db
+from quizapp.redirects import safe_next
 from quizapp.web import actor, now
 
 bp = Blueprint("main", __name__)
@@ -40,9 +41,7 @@ def healthz():
 # rankings) carry no Set-Cookie and cost no session signing
 def set_language():
     lang = request.form.get("lang", "vi")
-    target = request.form.get("next") or url_for("main.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
+    target = safe_next(request.form.get("next"), url_for("main.home"))
     response = make_response(redirect(target))
     if lang in ("vi", "en"):
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

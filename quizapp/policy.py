@@ -35,3 +35,15 @@ def can_manage_strictly_below(actor: Actor, unit_path: str) -> bool:
     if actor.is_admin:
         return True
     return any(unit_path.startswith(p) and unit_path != p for p in actor.managed_paths)
+
+
+def can_act_on_account(actor: Actor, *, is_admin: bool, role_paths: tuple[str, ...]) -> bool:
+    """Authority never flows up the tree: an organiser may reset the password of, deactivate
+    or change the roles of an account only when every organiser role it holds lies strictly
+    inside a subtree the organiser manages (below the organiser's own level, so a co-organiser
+    of the same unit is out of reach too). Only an admin acts on an admin's account."""
+    if actor.is_admin:
+        return True
+    if is_admin:
+        return False
+    return all(can_manage_strictly_below(actor, path) for path in role_paths)

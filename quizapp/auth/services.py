@@ -20,10 +20,11 @@ from quizapp.orgs.members import (
     _validate,
     create_member,
     get_managed_member,
+    require_authority_over_account,
     set_categories,
 )
 from quizapp.orgs.models import Member, Unit
-from quizapp.policy import SYSTEM, Actor, can_manage
+from quizapp.policy import SYSTEM, Actor, can_act_on_account, can_manage
 from quizapp.textutil import normalise_email, normalise_phone
 from quizapp.timeutil import age_on, local_today
 
@@ -267,6 +268,7 @@ def record_guardian_consent(
 def issue_reset_code(session: Session, member_id: int, *, actor: Actor, now: datetime) -> str:
     """A one-time 8-digit code (valid 24 h) that lets a member choose a new password."""
     member = get_managed_member(session, member_id, actor)
+    require_authority_over_account(session, member, actor)
     user = session.scalar(select(User).where(User.member_id == member.id))
     if user is None:
         raise Conflict(N_("This member has no account yet."))
@@ -322,12 +324,34 @@ def reset_password(
     return user
 
 
-def change_password(session: Session, user: User, old: str, new: str) -> None:
+def change_password(
+    session: Session, user: User, old: str, new: str, *, keep_session: str | None = None
+) -> None:
+    """Change the password; every other login session of the account ends (a thief who had
+    the old password is logged out), the one in use (`keep_session`) stays."""
     if not check_password_hash(user.password_hash, old or ""):
         raise Invalid({"old_password": N_("The current password is wrong.")})
     _check_password_strength(new, "new_password")
     user.password_hash = hash_password(new)
+    end_sessions(session, user.id, keep=keep_session)
     session.flush()
+
+
+def end_sessions(session: Session, user_id: int, *, keep: str | None = None) -> None:
+    """End every login session of an account but `keep`."""
+    stmt = delete(LoginSession).where(LoginSession.user_id == user_id)
+    if keep is not None:
+        stmt = stmt.where(LoginSession.id != keep)
+    session.execute(stmt)
+
+
+def _require_authority_over_user(session: Session, user: User, actor: Actor) -> None:
+    if not can_act_on_account(
+        actor, is_admin=user.is_admin, role_paths=tuple(r.unit.path for r in user.organiser_roles)
+    ):
+        raise Forbidden(
+            N_("This person's account holds a role at or above your level; ask a higher level.")
+        )
 
 
 def grant_organiser(
@@ -368,6 +392,7 @@ def revoke_organiser(session: Session, role_id: int, *, actor: Actor, now: datet
         raise NotFound(N_("Role not found."))
     if role.user_id == actor.user_id and not actor.is_admin:
         raise Forbidden(N_("You cannot remove your own role."))
+    _require_authority_over_user(session, role.user, actor)
     record(
         session,
         actor=actor,
@@ -378,7 +403,9 @@ def revoke_organiser(session: Session, role_id: int, *, actor: Actor, now: datet
         summary=f"{role.user_id} ✕ {role.unit.code}",
         now=now,
     )
+    user_id = role.user_id
     session.delete(role)
+    end_sessions(session, user_id)  # the removed rights end with the sessions that held them
     session.flush()
 
 

@@ -19,6 +19,7 @@ from quizapp.auth import services
 from quizapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetForm
 from quizapp.extensions import db, limited, limiter
 from quizapp.orgs.services import ancestors
+from quizapp.redirects import safe_next
 from quizapp.web import now, run_service
 
 bp = Blueprint("auth", __name__)
@@ -33,11 +34,6 @@ class _SessionUser:
 
     def get_id(self):
         return self._sid
-
-
-def _safe_next(default: str) -> str:
-    target = request.args.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 def _login_rate():
@@ -65,7 +61,7 @@ def login():
             db.session.commit()
             session.clear()  # a fresh session (and CSRF token) at every login
             login_user(_SessionUser(user, login.id))
-            return redirect(_safe_next(url_for("main.home")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     return render_template("auth/login.html", form=form)
 
 
@@ -142,7 +138,11 @@ def me():
         ok, _result = run_service(
             form,
             lambda: services.change_password(
-                db.session, current_user, form.old_password.data, form.new_password.data
+                db.session,
+                current_user,
+                form.old_password.data,
+                form.new_password.data,
+                keep_session=session.get("_user_id"),
             ),
         )
         if ok:

@@ -197,6 +197,26 @@ def create_bank(
     return bank
 
 
+def bank_named_in_file(session: Session, parsed: ParsedBank, actor: Actor) -> Bank | None:
+    """The existing bank whose key the file's metadata names, when the actor may change it.
+    Another unit's bank is refused without a word of its title or content (its key is taken,
+    which the file's author must know to choose another)."""
+    if parsed.meta is None:
+        return None
+    bank = session.scalar(select(Bank).where(Bank.key == parsed.meta.key))
+    if bank is not None and not can_manage(actor, bank.owner_unit.path):
+        raise Invalid(
+            {
+                "file": N_(
+                    "The key “%(key)s” in the file belongs to a bank you cannot change; "
+                    "give the bank another key."
+                )
+            },
+            key=parsed.meta.key,
+        )
+    return bank
+
+
 def import_bank(
     session: Session,
     parsed: ParsedBank,
@@ -209,8 +229,8 @@ def import_bank(
 ) -> BankImport:
     """Load a parsed file into `bank` (or the bank its metadata names, created if new) in
     one unit of work: raises Invalid, writing nothing, when the file has any error."""
-    if bank is None and parsed.meta is not None:
-        bank = session.scalar(select(Bank).where(Bank.key == parsed.meta.key))
+    if bank is None:
+        bank = bank_named_in_file(session, parsed, actor)
     if bank is not None and not can_manage(actor, bank.owner_unit.path):
         raise NotFound(N_("Question bank not found."))
     plan = plan_bank_import(session, parsed, bank)

@@ -34,13 +34,14 @@ from quizapp.banks.parsers.native import dump_native
 from quizapp.banks.parsers.xlsx import dump_xlsx, template_xlsx
 from quizapp.banks.serial import from_dict
 from quizapp.clock import utcnow
+from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.forms import to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import PendingImport
 from quizapp.orgs.views import _unit_choices
 from quizapp.timeutil import local_today
-from quizapp.web import actor, now, organiser_required, paginate, run_service, t
+from quizapp.web import actor, copy_errors, now, organiser_required, paginate, run_service, t
 
 bp = Blueprint("banks", __name__, url_prefix="/org/banks")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,10 +132,12 @@ def import_file():
         if bank is None and parsed.meta is None:
             form.bank_id.errors = [_("Choose the bank to import into.")]
             return render_template("banks/import.html", form=form)
-        if bank is None and parsed.meta is not None:
-            bank = db.session.scalar(
-                select(services.Bank).where(services.Bank.key == parsed.meta.key)
-            )
+        if bank is None:
+            try:
+                bank = services.bank_named_in_file(db.session, parsed, actor())
+            except Invalid as exc:
+                copy_errors(form, exc)
+                return render_template("banks/import.html", form=form)
         plan = services.plan_bank_import(db.session, parsed, bank)
         db.session.rollback()
         confirm = None

@@ -36,6 +36,7 @@ from quizapp.errors import DomainError
 from quizapp.extensions import db, limited, limiter
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
+from quizapp.redirects import same_site_referrer
 from quizapp.web import actor, actor_only, now, organiser_required, paginate, run_service, t
 
 bp = Blueprint("certificates", __name__)
@@ -226,6 +227,7 @@ def index():
 @bp.post("/org/certificates/<int:cert_id>/revoke")
 @organiser_required
 def revoke(cert_id: int):
+    services.get_managed_certificate(db.session, cert_id, actor())  # 404 outside the subtree
     form = RevokeForm()
     if not form.validate_on_submit():
         flash(_("Give the reason for revoking."), "error")
@@ -239,12 +241,15 @@ def revoke(cert_id: int):
             if exc.status == 404:
                 raise
             flash(t(exc.message, exc.params), "error")
-    return redirect(request.referrer or url_for("certificates.index"))
+    return redirect(
+        same_site_referrer(request.referrer, request.host, url_for("certificates.index"))
+    )
 
 
 @bp.post("/org/certificates/<int:cert_id>/reissue")
 @organiser_required
 def reissue(cert_id: int):
+    services.get_managed_certificate(db.session, cert_id, actor())  # 404 outside the subtree
     form = ReissueForm()
     if form.validate_on_submit():
         try:
@@ -258,7 +263,9 @@ def reissue(cert_id: int):
             if exc.status == 404:
                 raise
             flash(t(exc.message, exc.params), "error")
-    return redirect(request.referrer or url_for("certificates.index"))
+    return redirect(
+        same_site_referrer(request.referrer, request.host, url_for("certificates.index"))
+    )
 
 
 @bp.get("/org/certificates/export.zip")

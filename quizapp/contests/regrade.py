@@ -81,13 +81,26 @@ def _regrade_one(aq: AttemptQuestion, q: Question, mode: str) -> tuple[Decimal, 
     return g.fraction, g.score
 
 
+def round_version(session: Session, rnd, version_id: int) -> QuestionVersion:
+    """A question version that was drawn in this round (its key may be read and corrected
+    by the round's organisers); any other id is not found, whichever bank it is in."""
+    drawn = session.scalar(
+        select(AttemptQuestion.version_id)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.round_id == rnd.id, AttemptQuestion.version_id == version_id)
+        .limit(1)
+    )
+    version = session.get(QuestionVersion, version_id) if drawn is not None else None
+    if version is None:
+        raise NotFound(N_("Question not found."))
+    return version
+
+
 def preview(session: Session, rnd, version_id: int, mode: str, correct: list) -> list[Change]:
     """Every submitted attempt whose score would change (nothing is written)."""
     if mode not in ("rekey", "void"):
         raise Invalid({"mode": N_("Choose how to correct the key.")})
-    version = session.get(QuestionVersion, version_id)
-    if version is None:
-        raise NotFound(N_("Question not found."))
+    version = round_version(session, rnd, version_id)
     try:
         q = rekeyed(from_dict(version.content), mode, correct)
     except ValueError:

@@ -148,15 +148,14 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
 @organiser_required
 def correct_key(contest_id: int, round_id: int, version_id: int):
     """Fix a question's key for this round: preview every changed score, then regrade."""
-    from quizapp.banks.models import QuestionVersion
     from quizapp.banks.serial import from_dict
     from quizapp.contests import regrade
     from quizapp.contests import results as R
 
     rnd = R.get_managed_round(db.session, round_id, actor())
-    version = db.session.get(QuestionVersion, version_id)
-    if rnd.contest_id != contest_id or version is None:
+    if rnd.contest_id != contest_id:
         abort(404)
+    version = regrade.round_version(db.session, rnd, version_id)
     q = from_dict(version.content)
     fix = regrade.round_corrections(db.session, rnd.id).get(version_id)
     mode = request.form.get("mode", "rekey")

@@ -28,6 +28,7 @@ from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
 from quizapp.extensions import db, limited, limiter
 from quizapp.orgs.forms import ConfirmForm
+from quizapp.policy import can_manage
 from quizapp.web import (
     actor,
     actor_only,
@@ -89,7 +90,7 @@ def landing(slug: str):
     if (
         contest is None
         or contest.status == "draft"
-        and not (current_user.is_authenticated and actor().is_organiser)
+        and not (current_user.is_authenticated and can_manage(actor(), contest.owner_unit.path))
     ):
         abort(404)
     if contest.kind == "programme":  # a study programme's checks live on its lesson pages

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import time as clock
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from quizapp.audit.services import record
-from quizapp.errors import Forbidden, Invalid, NotFound
+from quizapp.errors import Conflict, Forbidden, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.indicators import compute as C
 from quizapp.indicators.core import DefinitionError, Entry, Indicator, Kind, Plan
@@ -153,6 +153,36 @@ def unit_types_of(row: PlanDefinition, ind: Indicator) -> tuple[str, ...]:
 
 def current_year(plan: Plan, now: datetime) -> int:
     return plan.period_of(local_today(now)).year
+
+
+def refresh_snapshot(
+    session: Session, key: str, year: int, *, actor: Actor, now: datetime
+) -> Snapshot:
+    """A snapshot of the whole tree asked for from the dashboard: by admins and provincial
+    organisers only (it recomputes every unit of the province), at most one a minute, audited
+    with who asked and when."""
+    if not (actor.is_admin or any(p.count("/") == 2 for p in actor.managed_paths)):
+        raise Forbidden(N_("Only administrators and provincial organisers can update the figures."))
+    last = session.scalar(
+        select(Snapshot.taken_at)
+        .where(Snapshot.plan_key == key, Snapshot.year == year)
+        .order_by(Snapshot.taken_at.desc())
+        .limit(1)
+    )
+    if last is not None and last > now - timedelta(minutes=1):
+        raise Conflict(N_("The figures were updated less than a minute ago."))
+    snap = take_snapshot(session, key, year, now)
+    record(
+        session,
+        actor=actor,
+        action="indicators.snapshot",
+        object_type="plan",
+        object_id=key,
+        unit_path=actor.managed_paths[0] if actor.managed_paths else "/",
+        summary=f"{key} {year}",
+        now=now,
+    )
+    return snap
 
 
 def take_snapshot(

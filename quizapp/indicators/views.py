@@ -179,7 +179,7 @@ def refresh():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     _available, _row, plan, unit, year = _context()
-    snap = I.take_snapshot(db.session, plan.key, year, now())
+    snap = I.refresh_snapshot(db.session, plan.key, year, actor=actor(), now=now())
     db.session.commit()
     flash(_("Figures updated (%(s)s s).", s=f"{snap.seconds:.2f}"), "success")
     return redirect(url_for(".dashboard", plan=plan.key, unit=unit.id, year=year))

@@ -189,6 +189,7 @@ def reset_code(member_id: int):
 @bp.post("/org/members/<int:member_id>/guardian")
 @organiser_required
 def guardian(member_id: int):
+    roster.get_managed_member(db.session, member_id, actor())  # 404 outside the subtree
     form = GuardianForm()
     if not form.validate_on_submit():
         flash(_("Enter the name of the parent or guardian."), "error")

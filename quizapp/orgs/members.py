@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.audit.services import record
@@ -22,7 +22,7 @@ from quizapp.orgs.services import (
     _move_member_row,
     get_managed_unit,
 )
-from quizapp.policy import Actor, can_manage
+from quizapp.policy import Actor, can_act_on_account, can_manage
 from quizapp.textutil import clean_name, fold, normalise_email, normalise_phone
 from quizapp.timeutil import format_date
 
@@ -76,6 +76,38 @@ def get_managed_member(session: Session, member_id: int, actor: Actor) -> Member
     if member is None or not can_manage(actor, member.unit.path):
         raise NotFound(N_("Member not found."))
     return member
+
+
+def end_member_sessions(session: Session, member_id: int, *, keep: str | None = None) -> None:
+    """End every login session of the member's account (but `keep`, the one in use)."""
+    from quizapp.auth.models import LoginSession, User  # avoid an import cycle at module load
+
+    users = select(User.id).where(User.member_id == member_id).scalar_subquery()
+    stmt = delete(LoginSession).where(LoginSession.user_id.in_(users))
+    if keep is not None:
+        stmt = stmt.where(LoginSession.id != keep)
+    session.execute(stmt)
+
+
+def require_authority_over_account(session: Session, member: Member, actor: Actor) -> None:
+    """Raise Forbidden when the member's login account holds a role the actor may not touch
+    (`policy.can_act_on_account`): a branch organiser never resets, deactivates or edits the
+    account of the ward organiser or admin who is also on the branch's roster."""
+    from quizapp.auth.models import OrganiserRole, User  # avoid an import cycle at module load
+
+    rows = session.execute(
+        select(User.is_admin, Unit.path)
+        .outerjoin(OrganiserRole, OrganiserRole.user_id == User.id)
+        .outerjoin(Unit, Unit.id == OrganiserRole.unit_id)
+        .where(User.member_id == member.id)
+    ).all()
+    if not rows:
+        return
+    paths = tuple(r.path for r in rows if r.path is not None)
+    if not can_act_on_account(actor, is_admin=rows[0].is_admin, role_paths=paths):
+        raise Forbidden(
+            N_("This person's account holds a role at or above your level; ask a higher level.")
+        )
 
 
 def _validate(session: Session, data: MemberData, *, pii_key: str, exclude_id: int | None):
@@ -172,6 +204,7 @@ def update_member(
 ) -> Member:
     """Edit a member; a changed unit is a move (kept in the unit history)."""
     member = get_managed_member(session, member_id, actor)
+    require_authority_over_account(session, member, actor)
     before = member_snapshot(member)
     name, cats, phone, email, hashed = _validate(
         session, data, pii_key=pii_key, exclude_id=member.id
@@ -211,10 +244,13 @@ def set_member_active(
     session: Session, member_id: int, active: bool, *, actor: Actor, now: datetime
 ) -> Member:
     member = get_managed_member(session, member_id, actor)
+    require_authority_over_account(session, member, actor)
     if member.active == active:
         return member
     before = member_snapshot(member)
     member.active = active
+    if not active:  # a deactivated member's open sessions end now
+        end_member_sessions(session, member.id)
     member.updated_at = now
     session.flush()
     record(

@@ -164,10 +164,17 @@ def update_unit(
     name = clean_name(name)
     if not name:
         raise Invalid({"name": N_("Enter the unit's name.")})
-    unit.code = _check_code(session, code, exclude_id=unit.id)
+    new_code = _check_code(session, code, exclude_id=unit.id)
+    new_type = _check_type(session, type_key)
+    if (new_code, new_type) != (unit.code, unit.type_key) and not can_manage_strictly_below(
+        actor, unit.path
+    ):
+        # The code and type of the unit an organiser heads are part of its identity above
+        # (the province counts its units by type): the level above or an admin changes them.
+        raise Forbidden(N_("The code and type of the unit you organise are changed above it."))
+    unit.code, unit.type_key = new_code, new_type
     unit.name = name
     unit.name_folded = fold(name)
-    unit.type_key = _check_type(session, type_key)
     session.flush()
     _audit(session, unit, "unit.update", actor=actor, now=now, before=before)
     return unit
