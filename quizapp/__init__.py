@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from quizapp.clock import SYSTEM_CLOCK, Clock
-from quizapp.config import check_production, load_config
+from quizapp.config import check_production, instance_secret, load_config
 from quizapp.templating import LocalizedEnvironment
 from quizapp.web import App
 
@@ -30,10 +30,17 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
     app.config.update(load_config(app.instance_path))
     if overrides:
         app.config.update(overrides)
-    check_production(app.config)
-    if not app.config["PII_HASH_KEY"]:
-        app.config["PII_HASH_KEY"] = "pii:" + app.config["SECRET_KEY"]
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["PII_HASH_KEY"]:
+        # Never derived from the session secret (whose development default is public): a
+        # random key in the instance folder, made on first run.
+        app.config["PII_HASH_KEY"] = instance_secret(app.instance_path, "pii_hash_key")
+    check_production(app.config)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.extensions["quizapp_clock"] = clock or SYSTEM_CLOCK
 
     from quizapp import models  # noqa: F401  (register every table on the metadata)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import secrets
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production
@@ -42,6 +44,12 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "RATELIMIT_ENABLED": _bool(env.get("QUIZAPP_RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("QUIZAPP_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed or not, logins to one account from any number of addresses.
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("QUIZAPP_LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
+        # How many reverse proxies (nginx, a load balancer) stand in front of the app and
+        # set X-Forwarded-For/-Proto/-Host: the client address of rate limits and the audit
+        # log is read through them (0: use the connection's address).
+        "TRUSTED_PROXIES": int(env.get("QUIZAPP_TRUSTED_PROXIES", "0")),
         "REGISTER_RATE_LIMIT": env.get("QUIZAPP_REGISTER_RATE_LIMIT", "5 per minute"),
         "START_RATE_LIMIT": env.get("QUIZAPP_START_RATE_LIMIT", "20 per minute"),
         "SAVE_RATE_LIMIT": env.get("QUIZAPP_SAVE_RATE_LIMIT", "240 per minute"),
@@ -67,15 +75,42 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     }
 
 
+def estimated_bits(secret: str) -> float:
+    """A generous estimate of a secret's entropy: its length times log2 of the number of
+    distinct characters it uses ("a" * 32 has 0 bits, a 64-digit hex string 256)."""
+    distinct = len(set(secret))
+    return len(secret) * math.log2(distinct) if distinct > 1 else 0.0
+
+
+MIN_SECRET_BITS = 128
+
+
+def instance_secret(instance_path: str, name: str) -> str:
+    """A random secret kept in the instance folder (created, readable by its owner only, on
+    first use), like the signing keys: every process of a deployment sharing the folder reads
+    the same one. Set the environment variable instead when the folder is not shared."""
+    path = Path(instance_path) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def check_production(config: dict) -> None:
-    """Refuse to start in production with a default or weak secret."""
+    """Refuse to start in production with a default or weak secret (by entropy, not only
+    length: "a" * 32 is refused)."""
     if config["ENV_NAME"] != "production":
         return
     secret = config.get("SECRET_KEY") or ""
-    if secret == DEFAULT_SECRET or len(secret) < 32:
+    if secret == DEFAULT_SECRET or len(secret) < 32 or estimated_bits(secret) < MIN_SECRET_BITS:
         raise ConfigError(
             "QUIZAPP_SECRET_KEY must be set to a random value of at least 32 characters "
             "in production (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
         )
-    if not config.get("PII_HASH_KEY"):
-        raise ConfigError("QUIZAPP_PII_HASH_KEY must be set in production.")
+    if estimated_bits(config.get("PII_HASH_KEY") or "") < MIN_SECRET_BITS:
+        raise ConfigError(
+            "QUIZAPP_PII_HASH_KEY is too weak: leave it unset (a random key is kept in the "
+            "instance folder) or set a random value of at least 32 characters."
+        )

@@ -23,6 +23,7 @@ from quizapp.clock import utcnow
 from quizapp.db import write_intent
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
+from quizapp.forms import db_int
 from quizapp.policy import Actor
 from quizapp.templating import format_translated, remembered_url_for
 from quizapp.timeutil import format_date, format_datetime
@@ -231,7 +232,7 @@ def paginate(stmt, *, per_page: int | None = None) -> Page:
     from sqlalchemy import func, select
 
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = max(1, request.args.get("page", 1, type=db_int) or 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items, total or 0, page, per_page)

@@ -20,6 +20,7 @@ from quizapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, Rese
 from quizapp.extensions import db, limited, limiter
 from quizapp.orgs.services import ancestors
 from quizapp.redirects import safe_next
+from quizapp.textutil import normalise_email, normalise_phone
 from quizapp.web import now, run_service
 
 bp = Blueprint("auth", __name__)
@@ -44,8 +45,23 @@ def _register_rate():
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
+def _login_account_rate():
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _login_account_key():
+    """The account tried (phone or e-mail as typed, normalised): guessing one person's
+    password from many addresses hits this limit as guessing from one address hits the
+    other."""
+    typed = request.form.get("identifier", "")
+    return "login-account:" + (normalise_phone(typed) or normalise_email(typed) or typed[:100])
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limited(limiter.limit(_login_rate, methods=["POST"]))
+@limited(
+    limiter.limit(_login_rate, methods=["POST"]),
+    limiter.limit(_login_account_rate, key_func=_login_account_key, methods=["POST"]),
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

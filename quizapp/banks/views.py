@@ -36,7 +36,7 @@ from quizapp.banks.serial import from_dict
 from quizapp.clock import utcnow
 from quizapp.errors import Invalid
 from quizapp.extensions import db
-from quizapp.forms import to_choices
+from quizapp.forms import db_int, to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import PendingImport
 from quizapp.orgs.views import _unit_choices
@@ -119,7 +119,7 @@ def import_file():
     )
     form.owner_unit_id.choices = _unit_choices()
     if request.method == "GET" and request.args.get("bank"):
-        form.bank_id.data = request.args.get("bank", type=int)
+        form.bank_id.data = request.args.get("bank", type=db_int)
     if form.validate_on_submit():
         upload = form.file.data
         content, filename = upload.read(), upload.filename or "bank"
@@ -223,7 +223,7 @@ def _filters() -> questions.QuestionFilter:
     a = request.args
     return questions.QuestionFilter(
         text=a.get("q", ""),
-        category_id=a.get("category", type=int),
+        category_id=a.get("category", type=db_int),
         tag=a.get("tag", ""),
         difficulty=a.get("difficulty", ""),
         type=a.get("type", ""),
@@ -240,7 +240,7 @@ def show(bank_id: int):
     bulk = BulkForm()
     bulk.category_id.choices = to_choices([(c.id, c.title) for c in categories])
     if request.method == "POST":
-        ids = request.form.getlist("question_id", type=int)
+        ids = request.form.getlist("question_id", type=db_int)
         if bulk.validate_on_submit() and ids:
             _bulk(bulk, ids)
             db.session.commit()

@@ -425,3 +425,45 @@ def issue_for_completion(
         member_id=member.id,
         recipient_unit_id=member.unit_id,
     )
+
+
+REVOCATION_LIST_TYPE = "QuizappRevocationList"
+
+
+def revocation_list(session: Session, *, issuer: Issuer, now: datetime) -> str:
+    """Every revoked certificate of this site, as a JWS signed with the current key: the
+    offline checker (`flask verify-certificate --revocations`) and other verifiers read it
+    from /.well-known/revocations.json. Entries carry the credential's id and the day it was
+    revoked, nothing about the person (like the status lists of Open Badges 3.0)."""
+    base = issuer.base_url.rstrip("/")
+    rows = session.execute(
+        select(Certificate.code, Certificate.revoked_at)
+        .where(Certificate.status == "revoked")
+        .order_by(Certificate.id)
+    ).all()
+    payload = {
+        "type": REVOCATION_LIST_TYPE,
+        "issuer": base,
+        "validFrom": now.isoformat(timespec="seconds"),
+        "revoked": [
+            {
+                "id": f"{base}/v/{r.code}",
+                "revokedOn": local_today(r.revoked_at).isoformat() if r.revoked_at else None,
+            }
+            for r in rows
+        ],
+    }
+    return sign_jws(payload, issuer.keys.current())
+
+
+def revoked_on(list_payload: dict, credential_id: str) -> str | None:
+    """The day (ISO) a verified revocation list says the credential was revoked, or None
+    when it is not on it. ValueError when the payload is not a revocation list."""
+    if list_payload.get("type") != REVOCATION_LIST_TYPE or not isinstance(
+        list_payload.get("revoked"), list
+    ):
+        raise ValueError("not a revocation list")
+    for entry in list_payload["revoked"]:
+        if isinstance(entry, dict) and entry.get("id") == credential_id:
+            return entry.get("revokedOn") or "?"
+    return None

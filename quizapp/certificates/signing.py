@@ -123,19 +123,24 @@ def verify_jws(token: str, jwks: dict) -> dict:
         head_b64, body_b64, sig_b64 = token.strip().split(".")
         header = json.loads(b64url_decode(head_b64))
         signature = b64url_decode(sig_b64)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:  # binascii and JSON errors too
         raise VerificationError("malformed token") from exc
+    if not isinstance(header, dict) or not isinstance(header.get("kid", ""), str):
+        raise VerificationError("malformed token header")
     if header.get("alg") != "EdDSA":
         raise VerificationError("unexpected algorithm")
     jwk = next((k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid")), None)
     if jwk is None or jwk.get("crv") != "Ed25519":
         raise VerificationError("unknown key")
-    public = Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
     try:
+        public = Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
         public.verify(signature, f"{head_b64}.{body_b64}".encode("ascii"))
-    except InvalidSignature as exc:
+    except (InvalidSignature, ValueError, KeyError, TypeError) as exc:
         raise VerificationError("bad signature") from exc
     try:
-        return json.loads(b64url_decode(body_b64))
+        payload = json.loads(b64url_decode(body_b64))
     except ValueError as exc:
         raise VerificationError("malformed payload") from exc
+    if not isinstance(payload, dict):
+        raise VerificationError("malformed payload")
+    return payload

@@ -34,6 +34,7 @@ from quizapp.certificates.render import cached_certificate, verification_url
 from quizapp.contests.services import get_managed_contest
 from quizapp.errors import DomainError
 from quizapp.extensions import db, limited, limiter
+from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
 from quizapp.redirects import same_site_referrer
@@ -97,7 +98,10 @@ def verify_json(code: str):
 
 
 @bp.get("/v/<code>/credential.json")
-@limited(limiter.limit(_verify_rate))
+@limited(
+    limiter.limit(_verify_rate),
+    limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404),
+)
 def credential(code: str):
     from quizapp.certificates.signing import b64url_decode
 
@@ -119,6 +123,17 @@ def credential(code: str):
 def jwks():
     issuer().keys.current()  # generated on first use
     return jsonify(issuer().keys.jwks())
+
+
+@bp.get("/.well-known/revocations.json")
+@limited(limiter.limit(_verify_rate))
+def revocations():
+    """The signed list of revoked certificates (for offline and third-party verifiers)."""
+    jws = services.revocation_list(db.session, issuer=issuer(), now=now())
+    response = jsonify({"jws": jws})
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
 
 
 # --- participants ----------------------------------------------------------------------------
@@ -204,11 +219,11 @@ def issue_now(contest_id: int):
 
 def _filters():
     a = request.args
-    unit_id = a.get("unit", type=int)
+    unit_id = a.get("unit", type=db_int)
     return dict(
         q=a.get("q", ""),
-        contest_id=a.get("contest", type=int),
-        round_id=a.get("round", type=int),
+        contest_id=a.get("contest", type=db_int),
+        round_id=a.get("round", type=db_int),
         status=a.get("status", ""),
         unit=get_managed_unit(db.session, unit_id, actor()) if unit_id else None,
     )

@@ -84,30 +84,48 @@ def register(app: Flask) -> None:
         type=click.Path(exists=True, dir_okay=False),
         help="Published keys (/.well-known/jwks.json); default: this site's keys.",
     )
+    @click.option(
+        "--revocations",
+        "revocations_path",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Signed revocation list (/.well-known/revocations.json); default: this site's.",
+    )
     @with_appcontext
-    def verify_certificate(source, jwks_path):
-        """Check a certificate PDF's embedded credential, or a JWS, without the database."""
+    def verify_certificate(source, jwks_path, revocations_path):
+        """Check a certificate PDF's embedded credential, or a JWS: its signature, and whether
+        it was revoked. Exit 0 valid, 1 not valid or unreadable, 2 revoked."""
         import json
 
+        from quizapp.certificates.glue import issuer
         from quizapp.certificates.offline import read_token
+        from quizapp.certificates.services import revocation_list, revoked_on
         from quizapp.certificates.signing import KeyStore, VerificationError, verify_jws
 
-        if jwks_path:
-            with open(jwks_path, encoding="utf-8") as fh:
-                keys = json.load(fh)
-        else:
-            keys = KeyStore(current_app.config["SIGNING_KEY_DIR"], now=utcnow).jwks()
         try:
+            if jwks_path:
+                with open(jwks_path, encoding="utf-8") as fh:
+                    keys = json.load(fh)
+            else:
+                keys = KeyStore(current_app.config["SIGNING_KEY_DIR"], now=utcnow).jwks()
             payload = verify_jws(read_token(source), keys)
-        except (VerificationError, ValueError) as exc:
-            click.echo(f"NOT VALID: {exc}")
+            subject = payload["credentialSubject"]
+            summary = (
+                f"{subject['name']} — {payload['name']} "
+                f"({payload['serial']}, {payload['validFrom'][:10]})"
+            )
+            if revocations_path:
+                with open(revocations_path, encoding="utf-8") as fh:
+                    listed = json.load(fh)["jws"]
+            else:
+                listed = revocation_list(db.session, issuer=issuer(), now=utcnow())
+            revoked = revoked_on(verify_jws(listed, keys), payload["id"])
+        except (VerificationError, ValueError, KeyError, TypeError, OSError) as exc:
+            click.echo(f"NOT VALID: {type(exc).__name__}: {exc}")
             sys.exit(1)
-        subject = payload["credentialSubject"]
-        click.echo(
-            f"VALID signature: {subject['name']} — {payload['name']} "
-            f"({payload['serial']}, {payload['validFrom'][:10]})"
-        )
-        click.echo(f"Revocation status: {payload['id']}.json")
+        if revoked:
+            click.echo(f"REVOKED on {revoked}: {summary}")
+            sys.exit(2)
+        click.echo(f"VALID signature, not revoked: {summary}")
 
     @app.cli.command("rotate-signing-key")
     @with_appcontext

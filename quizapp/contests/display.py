@@ -70,7 +70,7 @@ def to_stored(q: Question, option_order: Sequence[int], posted: dict) -> dict | 
             raw = [raw]
         try:
             shown = sorted({int(x) for x in raw if str(x) != ""})
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # 1e999 parses as inf
             raise BadAnswer("choices") from None
         if any(not 0 <= d < len(order) for d in shown) or (
             q.type == QType.SINGLE and len(shown) > 1
@@ -91,7 +91,13 @@ def to_stored(q: Question, option_order: Sequence[int], posted: dict) -> dict | 
         allowed = {p.right for p in q.pairs} | set(q.distractors)
         clean = {}
         for k, v in pairs.items():
-            if not str(k).isdigit() or int(k) >= len(q.pairs) or (v and v not in allowed):
+            if v and not isinstance(v, str):
+                raise BadAnswer("pairs")
+            if (
+                not (k.isascii() and k.isdigit())
+                or int(k) >= len(q.pairs)
+                or (v and v not in allowed)
+            ):
                 raise BadAnswer("pairs")
             if v:
                 clean[str(int(k))] = v

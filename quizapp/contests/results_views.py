@@ -20,6 +20,7 @@ from quizapp.contests import services
 from quizapp.contests.views import bp
 from quizapp.errors import Invalid
 from quizapp.extensions import db
+from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.views import _unit_choices
 from quizapp.web import actor, actor_only, now, organiser_required, select_locale, t
@@ -43,7 +44,7 @@ def results(contest_id: int, round_id: int):
                 R.publish_prizes(db.session, rnd.id, actor=actor(), now=now())
                 flash(_("Prize list published."), "success")
             else:
-                counts = {p: request.form.get(p, 0, type=int) or 0 for p in R.PRIZES}
+                counts = {p: request.form.get(p, 0, type=db_int) or 0 for p in R.PRIZES}
                 R.set_prize_counts(db.session, rnd.id, counts, actor=actor(), now=now())
                 flash(_("Prize counts saved."), "success")
             db.session.commit()
@@ -52,7 +53,7 @@ def results(contest_id: int, round_id: int):
             db.session.rollback()
             flash(t(exc.message, exc.params), "error")
         return redirect(url_for("contests.results", contest_id=contest_id, round_id=round_id))
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=db_int)
     from quizapp.orgs.services import get_managed_unit
 
     unit = get_managed_unit(db.session, unit_id, actor()) if unit_id else None
@@ -297,7 +298,7 @@ def contest_results(contest_id: int):
                 R.publish_contest_prizes(db.session, contest, actor=actor(), now=now())
                 flash(_("Prize list published."), "success")
             else:
-                counts = {p: request.form.get(p, 0, type=int) or 0 for p in R.PRIZES}
+                counts = {p: request.form.get(p, 0, type=db_int) or 0 for p in R.PRIZES}
                 R.set_contest_prize_counts(db.session, contest, counts, actor=actor(), now=now())
                 flash(_("Prize counts saved."), "success")
             db.session.commit()

@@ -27,6 +27,7 @@ from quizapp.contests import starting as S
 from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
 from quizapp.extensions import db, limited, limiter
+from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.policy import can_manage
 from quizapp.web import (
@@ -222,7 +223,7 @@ def attempt(attempt_id: int):
     writes_done()
     slots = A.attempt_view(db.session, attempt)
     one_page = attempt.round.contest.one_page or request.args.get("all") == "1"
-    current = max(1, min(request.args.get("q", 1, type=int) or 1, len(slots)))
+    current = max(1, min(request.args.get("q", 1, type=db_int) or 1, len(slots)))
     response = make_response(
         render_template(
             "contests/attempt.html",
@@ -276,6 +277,32 @@ def _save_posted_page(attempt) -> None:
         )
 
 
+MAX_SAVE_BODY = 64 * 1024  # an essay of MAX_TEXT * 20 characters with room to spare
+
+
+def _save_body() -> dict | None:
+    """The autosave's JSON object, or None for anything else: too long, not JSON, nested
+    past the parser's depth, or not an object."""
+    if (request.content_length or 0) > MAX_SAVE_BODY:
+        return None
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _whole_number(value) -> int | None:
+    """A whole number between 0 and 10⁹ as JSON sends it (a number or a string of digits)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    if isinstance(value, int) and 0 <= value <= 10**9:
+        return value
+    return None
+
+
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
 @limited(limiter.limit(_save_rate, key_func=_user_key))
@@ -290,12 +317,13 @@ def save(attempt_id: int):
     again what may have changed (`attempts.apply_quick_save`). Any other case (a prediction,
     a flag alone, time up, another phone, a bad answer) is decided under the lock by
     `attempts.save_answer`, as before."""
-    data = request.get_json(silent=True) or {}
-    try:
-        position = int(data.get("position") or 0)
-        prediction = data.get("prediction")
-        prediction = int(prediction) if prediction not in (None, "") else None
-    except (TypeError, ValueError):
+    data = _save_body()
+    if data is None:
+        return jsonify({"ok": False, "error": _("Bad request.")}), 400
+    position = _whole_number(data.get("position") or 0)
+    prediction = data.get("prediction")
+    prediction = _whole_number(prediction) if prediction not in (None, "") else None
+    if position is None or (prediction is None and data.get("prediction") not in (None, "")):
         return jsonify({"ok": False, "error": _("Bad request.")}), 400
     flagged = data.get("flagged")
     args = (db.session, attempt_id, position, data.get("answer"))

@@ -24,7 +24,7 @@ from quizapp.contests.forms import ContestForm, RoundForm
 from quizapp.contests.models import Contest, Round
 from quizapp.errors import DomainError, Invalid
 from quizapp.extensions import db
-from quizapp.forms import to_choices
+from quizapp.forms import db_int, to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import Unit
 from quizapp.orgs.views import _unit_choices
@@ -150,7 +150,7 @@ def _round_form(rnd: Round | None, contest: Contest) -> RoundForm:
             form.opens_at.data = start + timedelta(hours=1)
             form.closes_at.data = start + timedelta(days=7, hours=1)
             form.title.data = _("Round %(n)s", n=len(contest.rounds) + 1)
-            form.bank_id.data = request.args.get("bank", type=int) or (
+            form.bank_id.data = request.args.get("bank", type=db_int) or (
                 banks[0].id if banks else None
             )
     bank_id = form.bank_id.data or (banks[0].id if banks else None)

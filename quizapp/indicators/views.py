@@ -10,6 +10,7 @@ from sqlalchemy import select
 from quizapp.charts import line_chart, target_bar
 from quizapp.errors import DomainError
 from quizapp.extensions import db
+from quizapp.forms import db_int
 from quizapp.indicators import compute as C
 from quizapp.indicators import dashboard as D
 from quizapp.indicators import services as I
@@ -47,14 +48,16 @@ def _context():
     if match is None:
         abort(404)
     row, plan = match
-    unit_id = request.values.get("unit", type=int)
+    unit_id = request.values.get("unit", type=db_int)
     unit = db.session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         mine = _managed_units()
         unit = min(mine, key=lambda u: u.depth) if mine else None
     if unit is None or not can_manage(actor(), unit.path):
         abort(404)
-    year = request.values.get("year", type=int) or I.current_year(plan, now())
+    year = request.values.get("year", type=db_int) or I.current_year(plan, now())
+    if not 2000 <= year <= 2100:  # no plan reports outside these years
+        abort(404)
     return available, row, plan, unit, year
 
 
@@ -152,7 +155,7 @@ def units_below():
         ind = plan.indicator(request.values.get("code", ""))
     except KeyError:
         abort(404)
-    index = request.values.get("line", 0, type=int)
+    index = request.values.get("line", 0, type=db_int)
     snap = I.latest_snapshot(db.session, plan.key, year)
     if snap is None:
         return redirect(url_for(".dashboard", plan=plan.key, unit=unit.id, year=year))
@@ -248,7 +251,7 @@ def entry():
 def _line(plan):
     try:
         ind = plan.indicator(request.values.get("code", ""))
-        line = ind.lines[request.values.get("line", 0, type=int)]
+        line = ind.lines[request.values.get("line", 0, type=db_int)]
     except (KeyError, IndexError):
         abort(404)
     return ind, line
@@ -270,7 +273,7 @@ def followup():
         unit=unit,
         year=year,
         page=page,
-        line_index=request.values.get("line", 0, type=int),
+        line_index=request.values.get("line", 0, type=db_int),
         counted=counted,
     )
 

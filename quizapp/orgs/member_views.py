@@ -23,8 +23,10 @@ from quizapp.auth.models import OrganiserRole, User
 from quizapp.clock import utcnow
 from quizapp.errors import Conflict, DomainError, Invalid, NotFound
 from quizapp.extensions import db
+from quizapp.forms import db_int
 from quizapp.orgs import importing, services
 from quizapp.orgs import members as roster
+from quizapp.orgs import pending as pending_files
 from quizapp.orgs.forms import (
     ConfirmForm,
     ConfirmImportForm,
@@ -45,7 +47,7 @@ from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 @bp.get("/org/members")
 @organiser_required
 def members():
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=db_int)
     unit = services.get_managed_unit(db.session, unit_id, actor()) if unit_id else None
     q = request.args.get("q", "")
     category = request.args.get("category", "")
@@ -69,7 +71,7 @@ def members():
 @bp.get("/org/members/export.xlsx")
 @organiser_required
 def export_members():
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=db_int)
     unit = services.get_managed_unit(db.session, unit_id, actor()) if unit_id else None
     stmt = roster.members_query(
         actor(), unit=unit, q=request.args.get("q", ""), category=request.args.get("category", "")
@@ -87,7 +89,7 @@ def _member_form(member: Member | None = None) -> MemberForm:
     if request.method == "GET" and member is not None:
         form.categories.data = sorted(member.population)
     if request.method == "GET" and member is None and request.args.get("unit"):
-        form.unit_id.data = request.args.get("unit", type=int)
+        form.unit_id.data = request.args.get("unit", type=db_int)
     return form
 
 
@@ -251,7 +253,7 @@ def import_roster():
                 user_id=actor().user_id,
                 kind=form.kind.data,
                 filename=filename,
-                content=content,
+                content=pending_files.seal(current_app.config["PII_HASH_KEY"], content),
                 created_at=utcnow(),
             )
             db.session.add(pending)
@@ -274,9 +276,14 @@ def confirm_import():
             PendingImport.token == form.token.data, PendingImport.user_id == actor().user_id
         )
     )
-    if pending is None:
+    content = (
+        pending_files.unseal(current_app.config["PII_HASH_KEY"], pending.content)
+        if pending is not None
+        else None
+    )
+    if content is None:
         raise NotFound("This import has expired. Upload the file again.")
-    kind, filename, content = pending.kind, pending.filename, pending.content
+    kind, filename = pending.kind, pending.filename
     try:
         plan = importing.apply_import(
             db.session,

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from quizapp.audit.services import visible_entries
 from quizapp.errors import Conflict, Forbidden
 from quizapp.extensions import db
-from quizapp.forms import to_choices
+from quizapp.forms import db_int, to_choices
 from quizapp.orgs import services
 from quizapp.orgs.forms import (
     ConfirmForm,
@@ -83,7 +83,7 @@ def new_unit():
         choices = to_choices([(0, _("(top level)"))]) + choices
     form.parent_id.choices = choices
     if request.method == "GET" and request.args.get("parent"):
-        form.parent_id.data = request.args.get("parent", type=int)
+        form.parent_id.data = request.args.get("parent", type=db_int)
     if form.validate_on_submit():
         ok, unit = run_service(
             form,
@@ -211,7 +211,7 @@ def _unit_json(u: Unit) -> dict:
 
 @bp.get("/api/units/children")
 def api_children():
-    parent = request.args.get("parent", type=int)
+    parent = request.args.get("parent", type=db_int)
     return jsonify([_unit_json(u) for u in services.children_of(db.session, parent)])
 
 

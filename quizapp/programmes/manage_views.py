@@ -14,7 +14,7 @@ from quizapp.banks.services import visible_banks
 from quizapp.charts import line_chart
 from quizapp.errors import DomainError
 from quizapp.extensions import db
-from quizapp.forms import to_choices
+from quizapp.forms import db_int, to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import Unit
 from quizapp.orgs.population import LABELS as POPULATION_LABELS
@@ -264,7 +264,7 @@ def status(programme_id: int):
 def _scope(programme: Programme) -> Unit:
     """The unit whose subtree the organiser looks at (their own, or one they choose)."""
     a = actor()
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=db_int)
     unit = db.session.get(Unit, unit_id) if unit_id else None
     if (
         unit is not None
@@ -308,7 +308,7 @@ def progress(programme_id: int):
     members = R.member_progress(
         db.session, programme, scope, moment, status=status_filter, population=population
     )
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = max(1, request.args.get("page", 1, type=db_int) or 1)
     per_page = 50
     series = R.completions_over_time(db.session, programme, scope, moment)
     chart = line_chart(

@@ -25,18 +25,51 @@ def test_environment_overrides(tmp_path):
     assert cfg["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
 
 
-@pytest.mark.parametrize("secret", [DEFAULT_SECRET, "short"])
+STRONG = "3f9a0c6e1b7d24c58e0f19a7b3d6c2e4" * 2
+
+
+@pytest.mark.parametrize("secret", [DEFAULT_SECRET, "short", "a" * 32, "ab" * 20])
 def test_production_refuses_weak_secret(tmp_path, secret):
     cfg = load_config(
         str(tmp_path),
         environ={
             "QUIZAPP_ENV": "production",
             "QUIZAPP_SECRET_KEY": secret,
-            "QUIZAPP_PII_HASH_KEY": "k",
+            "QUIZAPP_PII_HASH_KEY": STRONG,
         },
     )
     with pytest.raises(ConfigError):
         check_production(cfg)
+
+
+@pytest.mark.parametrize("key", ["k", "k" * 40, "x"])
+def test_production_refuses_weak_pii_key(tmp_path, key):
+    cfg = load_config(
+        str(tmp_path),
+        environ={
+            "QUIZAPP_ENV": "production",
+            "QUIZAPP_SECRET_KEY": STRONG,
+            "QUIZAPP_PII_HASH_KEY": key,
+        },
+    )
+    with pytest.raises(ConfigError):
+        check_production(cfg)
+
+
+def test_pii_key_is_random_and_kept_in_the_instance(tmp_path, monkeypatch):
+    """Outside tests the citizen-ID key is never derived from the (public) default secret:
+    a random key is made in the instance folder on first run and read back after."""
+    monkeypatch.setenv("QUIZAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("QUIZAPP_PII_HASH_KEY", raising=False)
+    first = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    key = first.config["PII_HASH_KEY"]
+    assert len(key) == 64 and DEFAULT_SECRET not in key
+    assert (tmp_path / "pii_hash_key").stat().st_mode & 0o077 == 0
+    again = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert again.config["PII_HASH_KEY"] == key
+    other = tmp_path / "other"
+    monkeypatch.setenv("QUIZAPP_INSTANCE_PATH", str(other))
+    assert create_app({"DATABASE_URL": f"sqlite:///{other / 'x.db'}"}).config["PII_HASH_KEY"] != key
 
 
 def test_production_accepts_strong_settings_and_secures_cookies(tmp_path):
@@ -44,8 +77,8 @@ def test_production_accepts_strong_settings_and_secures_cookies(tmp_path):
         str(tmp_path),
         environ={
             "QUIZAPP_ENV": "production",
-            "QUIZAPP_SECRET_KEY": "x" * 40,
-            "QUIZAPP_PII_HASH_KEY": "k" * 40,
+            "QUIZAPP_SECRET_KEY": STRONG,
+            "QUIZAPP_PII_HASH_KEY": STRONG[::-1],
         },
     )
     check_production(cfg)

@@ -424,3 +424,69 @@ def test_prize_certificates_follow_the_published_prize_list(app, session, world,
     assert session.get(Certificate, prize.id).status == "revoked"
     valid = sorted(c.recipient_name for c in prizes if c.status == "valid")
     assert valid == ["Phạm Minh Châu", "Võ Thị Sáu"]
+
+
+def test_offline_verify_reports_revoked_and_malformed(
+    app, client, runner, session, world, now, tmp_path, files_dir
+):
+    """A revoked certificate is reported (exit 2) from this site's list or from the signed
+    list published at /.well-known/revocations.json; malformed tokens give a clear error."""
+    from quizapp.certificates.signing import b64url
+
+    take(session, world, now, "Đặng Hữu Phước")
+    cert = session.scalar(select(Certificate))
+    published_before = client.get("/.well-known/revocations.json").get_json()
+    before = tmp_path / "before.json"
+    before.write_text(json.dumps(published_before))
+    with app.app_context():
+        services.revoke(session, cert.id, "Sai tên", actor=SYSTEM, now=now)
+    session.commit()
+    result = runner.invoke(args=["verify-certificate", cert.jws])
+    assert result.exit_code == 2 and "REVOKED" in result.output, result.output
+    published = client.get("/.well-known/revocations.json")
+    assert published.status_code == 200 and "max-age=300" in published.headers["Cache-Control"]
+    listed = tmp_path / "revocations.json"
+    listed.write_text(published.get_data(as_text=True))
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(client.get("/.well-known/jwks.json").get_data(as_text=True))
+    args = ["verify-certificate", cert.jws, "--jwks", str(jwks)]
+    result = runner.invoke(args=[*args, "--revocations", str(listed)])
+    assert result.exit_code == 2 and "REVOKED" in result.output
+    assert runner.invoke(args=[*args, "--revocations", str(before)]).exit_code == 0
+    # A list whose signature does not verify is not believed.
+    forged = json.loads(listed.read_text())
+    forged["jws"] = forged["jws"][:-4] + "AAAA"
+    listed.write_text(json.dumps(forged))
+    result = runner.invoke(args=[*args, "--revocations", str(listed)])
+    assert result.exit_code == 1 and "NOT VALID" in result.output
+    for token in (
+        b64url(b"[1, 2]") + "." + b64url(b"{}") + ".AAAA",  # a header that is a list
+        b64url(b'{"alg": "EdDSA", "kid": ["x"]}') + ".e30.AAAA",
+        "not-a-token",
+        "a.b.c.d",
+        b64url(b"\xff\xfe") + ".e30.AAAA",
+    ):
+        result = runner.invoke(args=["verify-certificate", token])
+        assert result.exit_code == 1 and "NOT VALID" in result.output, (token, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_credential_download_counts_unknown_codes(engine, connection, session, clock):
+    from quizapp import create_app
+    from quizapp.extensions import db
+    from tests.conftest import TEST_SETTINGS
+
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "ENGINE": engine,
+            "RATELIMIT_ENABLED": True,
+            "VERIFY_MISS_RATE_LIMIT": "2 per minute",
+        },
+        clock=clock,
+    )
+    db.rebind(connection)
+    client = app.test_client()
+    codes = [client.get(f"/v/{'x' * 25}{n}/credential.json").status_code for n in range(3)]
+    assert codes == [404, 404, 429]
+    db.session.remove()

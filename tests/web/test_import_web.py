@@ -70,3 +70,30 @@ def test_export_roundtrips_through_import(client, login_as, session):
     assert names == ["Lê Minh Khoa", "Nguyễn Thị Lan", "Trần Văn Hùng"]
     again = upload(client, exported.data, "export.xlsx").get_data(as_text=True)
     assert "Không thay đổi: 3" in again
+
+
+def test_pending_roster_keeps_no_citizen_id_in_plain_text(client, login_as, session):
+    """Between preview and confirmation the upload is kept sealed (AES-GCM): the 12-digit
+    citizen ID of the file is nowhere in the database, and confirming still imports it."""
+    import csv
+
+    from quizapp.orgs.models import PendingImport
+    from tests.services.test_roster_import import HEADERS
+
+    province = make_unit(session, "Tỉnh Đoàn", code="TD")
+    ward = make_unit(
+        session, "Đoàn phường Long Xuyên", parent=province, code="LX", type_key="commune"
+    )
+    make_unit(session, "Chi đoàn Mỹ Long", parent=ward, code="LX-ML")
+    session.commit()
+    login_as("organiser", ward)
+    buf = io.StringIO()
+    csv.writer(buf).writerows([HEADERS, *GOOD])
+    page = upload(client, buf.getvalue().encode(), "ds.csv").get_data(as_text=True)
+    assert "Tạo mới: 3" in page
+    stored = session.scalar(select(PendingImport.content))
+    assert b"012345678901" not in stored and b"Tr\xe1\xba\xa7n" not in stored
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    assert client.post("/org/import/confirm", data={"token": token}).status_code == 302
+    hung = session.scalar(select(Member).where(Member.code == "DV002"))
+    assert hung.cccd_hash and "012345678901" not in hung.cccd_hash

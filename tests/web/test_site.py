@@ -188,3 +188,36 @@ def test_template_translations_follow_force_locale(app):
         with force_locale("vi"):
             assert render_template_string(page) == "Đăng nhập"
         assert render_template_string(page) == "Log in"
+
+
+def test_login_is_limited_per_account_across_addresses(engine, connection, session, clock):
+    """Guessing one account's password from many addresses (behind a trusted proxy that
+    names them in X-Forwarded-For) hits the per-account limit."""
+    from quizapp import create_app
+    from tests.conftest import TEST_SETTINGS
+
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "ENGINE": engine,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+            "LOGIN_ACCOUNT_RATE_LIMIT": "5 per hour",
+            "TRUSTED_PROXIES": 1,
+        },
+        clock=clock,
+    )
+    db.rebind(connection)
+    client = app.test_client()
+
+    def attempt(n, identifier="0912 000 111"):
+        headers = {"X-Forwarded-For": f"203.0.113.{n}"}
+        data = {"identifier": identifier, "password": "x"}
+        return client.post("/login", data=data, headers=headers).status_code
+
+    assert [attempt(n) for n in range(6)] == [200] * 5 + [429]
+    assert attempt(7, "0912000111") == 429  # the same account, written differently
+    assert attempt(8, "0912 000 222") == 200  # another account from a fresh address
+    # The per-address limit still counts each forwarded address on its own.
+    assert [attempt(9, f"09120003{n:02d}") for n in range(4)] == [200] * 3 + [429]
+    db.session.remove()
