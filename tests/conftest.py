@@ -114,6 +114,21 @@ def csrf_app(engine, connection, files_dir, clock):
 
 
 @pytest.fixture()
+def app_with(engine, connection, files_dir, clock):
+    """Build an app with extra settings (e.g. rate limits on): `app_with(LOGIN_RATE_LIMIT=…)`."""
+
+    def build(**settings):
+        application = create_app(
+            {**TEST_SETTINGS, **files_dir, "ENGINE": engine, **settings}, clock=clock
+        )
+        app_db.rebind(connection)
+        return application
+
+    yield build
+    app_db.session.remove()
+
+
+@pytest.fixture()
 def session(connection):
     """The test's own session on the test transaction (commits never reach the database)."""
     s = Session(bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False)

@@ -471,22 +471,7 @@ def test_offline_verify_reports_revoked_and_malformed(
         assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-def test_credential_download_counts_unknown_codes(engine, connection, session, clock):
-    from quizapp import create_app
-    from quizapp.extensions import db
-    from tests.conftest import TEST_SETTINGS
-
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "ENGINE": engine,
-            "RATELIMIT_ENABLED": True,
-            "VERIFY_MISS_RATE_LIMIT": "2 per minute",
-        },
-        clock=clock,
-    )
-    db.rebind(connection)
-    client = app.test_client()
+def test_credential_download_counts_unknown_codes(app_with):
+    client = app_with(RATELIMIT_ENABLED=True, VERIFY_MISS_RATE_LIMIT="2 per minute").test_client()
     codes = [client.get(f"/v/{'x' * 25}{n}/credential.json").status_code for n in range(3)]
     assert codes == [404, 404, 429]
-    db.session.remove()

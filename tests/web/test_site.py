@@ -111,27 +111,13 @@ def test_wrong_password_is_refused(client, session):
     assert resp.status_code == 200 and "Sai số điện thoại" in resp.get_data(as_text=True)
 
 
-def test_login_rate_limit(engine, connection, session, clock):
-    from quizapp import create_app
-    from tests.conftest import TEST_SETTINGS
-
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "ENGINE": engine,
-            "RATELIMIT_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "3 per minute",
-        },
-        clock=clock,
-    )
-    db.rebind(connection)
-    client = app.test_client()
+def test_login_rate_limit(app_with):
+    client = app_with(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute").test_client()
     codes = [
         client.post("/login", data={"identifier": "a@b.vn", "password": "x"}).status_code
         for _ in range(4)
     ]
     assert codes == [200, 200, 200, 429]
-    db.session.remove()
 
 
 def test_register_form_creates_member_and_account(client, session):
@@ -190,25 +176,15 @@ def test_template_translations_follow_force_locale(app):
         assert render_template_string(page) == "Log in"
 
 
-def test_login_is_limited_per_account_across_addresses(engine, connection, session, clock):
+def test_login_is_limited_per_account_across_addresses(app_with):
     """Guessing one account's password from many addresses (behind a trusted proxy that
     names them in X-Forwarded-For) hits the per-account limit."""
-    from quizapp import create_app
-    from tests.conftest import TEST_SETTINGS
-
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "ENGINE": engine,
-            "RATELIMIT_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "3 per minute",
-            "LOGIN_ACCOUNT_RATE_LIMIT": "5 per hour",
-            "TRUSTED_PROXIES": 1,
-        },
-        clock=clock,
-    )
-    db.rebind(connection)
-    client = app.test_client()
+    client = app_with(
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="3 per minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="5 per hour",
+        TRUSTED_PROXIES=1,
+    ).test_client()
 
     def attempt(n, identifier="0912 000 111"):
         headers = {"X-Forwarded-For": f"203.0.113.{n}"}
@@ -220,4 +196,3 @@ def test_login_is_limited_per_account_across_addresses(engine, connection, sessi
     assert attempt(8, "0912 000 222") == 200  # another account from a fresh address
     # The per-address limit still counts each forwarded address on its own.
     assert [attempt(9, f"09120003{n:02d}") for n in range(4)] == [200] * 3 + [429]
-    db.session.remove()
