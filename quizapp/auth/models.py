@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -110,3 +110,25 @@ class ResetCode(Base):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class RosterClaim(Base):
+    """A new account whose phone number is already on a roster: it is linked to that member
+    only when an organiser of the member's unit confirms it is the same person. What the
+    registrant typed is kept beside the roster's record for the organiser to compare; nothing
+    of the roster is overwritten."""
+
+    __tablename__ = "roster_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date]
+    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    consent_version: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -11,21 +11,26 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from quizapp.audit.services import record
-from quizapp.auth.models import Consent, LoginSession, OrganiserRole, ResetCode, User
+from quizapp.auth.models import (
+    Consent,
+    LoginSession,
+    OrganiserRole,
+    ResetCode,
+    RosterClaim,
+    User,
+)
 from quizapp.auth.sessions import SessionUser
 from quizapp.errors import Conflict, Forbidden, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.members import (
     MemberData,
-    _validate,
     create_member,
     get_managed_member,
     require_authority_over_account,
-    set_categories,
 )
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import SYSTEM, Actor, can_act_on_account, can_manage
-from quizapp.textutil import normalise_email, normalise_phone
+from quizapp.textutil import clean_name, normalise_email, normalise_phone
 from quizapp.timeutil import age_on, local_today
 
 GUARDIAN_AGE = 16  # under this age a parent's or guardian's consent is required
@@ -162,7 +167,7 @@ def register_member(
         errors["email"] = N_("An account with this e-mail address already exists.")
     if errors:
         raise Invalid(errors)
-    # A roster entry with this phone and no account yet is the same person: claim it.
+    # A roster entry with this phone and no account yet: ask to be linked to it.
     member = session.scalar(select(Member).where(Member.phone == phone))
     data = MemberData(
         full_name=reg.full_name,
@@ -174,15 +179,12 @@ def register_member(
         cccd=reg.cccd,
     )
     if member is not None:
+        # The phone is on a roster: the account is linked to that member only when an
+        # organiser confirms it is the same person (`confirm_claim`); nothing is overwritten.
         if session.scalar(select(User.id).where(User.member_id == member.id)):
             raise Invalid({"phone": N_("An account with this phone number already exists.")})
-        name, cats, _p, _e, hashed = _validate(session, data, pii_key=pii_key, exclude_id=member.id)
-        member.full_name, member.birth_date = name, reg.birth_date
-        member.email = member.email or email
-        member.cccd_hash = member.cccd_hash or hashed
-        set_categories(member, member.population | set(cats))
-    else:
-        member = create_member(session, data, actor=SYSTEM, pii_key=pii_key, now=now, audit=False)
+        return _claim_roster_entry(session, reg, member, phone, email, consent_version, now)
+    member = create_member(session, data, actor=SYSTEM, pii_key=pii_key, now=now, audit=False)
     user = User(
         phone=phone,
         email=email,
@@ -215,6 +217,120 @@ def register_member(
         )
     session.flush()
     return user
+
+
+def _claim_roster_entry(
+    session: Session,
+    reg: Registration,
+    member: Member,
+    phone: str,
+    email: str | None,
+    consent_version: str,
+    now: datetime,
+) -> User:
+    user = User(
+        phone=phone,
+        email=email,
+        display_name=clean_name(reg.full_name) or member.full_name,
+        password_hash=hash_password(reg.password),
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    session.add(
+        RosterClaim(
+            user_id=user.id,
+            member_id=member.id,
+            full_name=clean_name(reg.full_name)[:200],
+            birth_date=reg.birth_date,
+            guardian_name=(reg.guardian_name or "").strip()[:200] or None
+            if age_on(reg.birth_date, local_today(now)) < GUARDIAN_AGE
+            else None,
+            consent_version=consent_version,
+            created_at=now,
+        )
+    )
+    record(
+        session,
+        actor=Actor(user_id=user.id, name=user.display_name),
+        action="member.claim",
+        object_type="member",
+        object_id=member.id,
+        unit_path=member.unit.path,
+        summary=user.display_name,
+        now=now,
+    )
+    session.flush()
+    return user
+
+
+def pending_claim(session: Session, user_id: int) -> RosterClaim | None:
+    return session.scalar(select(RosterClaim).where(RosterClaim.user_id == user_id))
+
+
+def claims_for_member(session: Session, member_id: int) -> list[RosterClaim]:
+    return list(
+        session.scalars(
+            select(RosterClaim).where(RosterClaim.member_id == member_id).order_by(RosterClaim.id)
+        )
+    )
+
+
+def decide_claim(
+    session: Session, claim_id: int, *, accept: bool, actor: Actor, now: datetime
+) -> RosterClaim:
+    """An organiser of the member's unit links the account to the roster entry (the
+    registrant's consents are recorded then) or refuses it (the account stays, unlinked)."""
+    claim = session.get(RosterClaim, claim_id)
+    if claim is None:
+        raise NotFound(N_("Request not found."))
+    member = get_managed_member(session, claim.member_id, actor)
+    require_authority_over_account(session, member, actor)
+    summary = f"{claim.full_name} ({claim.birth_date.isoformat()}) → {member.full_name}"
+    if accept:
+        if session.scalar(select(User.id).where(User.member_id == member.id)):
+            raise Conflict(N_("This member already has an account."))
+        claim.user.member_id = member.id
+        member.email = member.email or claim.user.email
+        _record_consents(session, member, claim.full_name, claim.guardian_name, claim, now)
+    record(
+        session,
+        actor=actor,
+        action="member.claim_confirm" if accept else "member.claim_refuse",
+        object_type="member",
+        object_id=member.id,
+        unit_path=member.unit.path,
+        summary=summary,
+        now=now,
+    )
+    session.delete(claim)
+    session.flush()
+    return claim
+
+
+def _record_consents(session, member, given_by, guardian_name, claim, now) -> None:
+    session.add(
+        Consent(
+            member_id=member.id,
+            kind="self",
+            text_version=claim.consent_version,
+            given_by=given_by,
+            given_at=claim.created_at,
+            recorded_by_id=None,
+        )
+    )
+    if guardian_name:
+        member.guardian_name = guardian_name
+        member.guardian_consent_at = claim.created_at
+        session.add(
+            Consent(
+                member_id=member.id,
+                kind="guardian",
+                text_version=claim.consent_version,
+                given_by=guardian_name,
+                given_at=claim.created_at,
+            )
+        )
 
 
 def needs_guardian_consent(member: Member | None, now: datetime) -> bool:

@@ -113,7 +113,7 @@ def register():
             guardian_name=form.guardian_name.data or None,
             guardian_consent=form.guardian_consent.data,
         )
-        ok, _result = run_service(
+        ok, user = run_service(
             form,
             lambda: services.register_member(
                 db.session,
@@ -123,6 +123,16 @@ def register():
                 now=now(),
             ),
         )
+        if ok and services.pending_claim(db.session, user.id):
+            flash(
+                _(
+                    "Your account is ready. Your phone number is already on a unit's roster: "
+                    "your organiser will confirm that this roster entry is you before you can "
+                    "take part."
+                ),
+                "info",
+            )
+            return redirect(url_for("auth.login"))
         if ok:
             flash(_("Your account is ready. Log in with your phone number."), "success")
             return redirect(url_for("auth.login"))

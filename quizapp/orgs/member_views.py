@@ -154,6 +154,7 @@ def member(member_id: int):
         form=form,
         member=m,
         account=account,
+        claims=auth_services.claims_for_member(db.session, m.id),
         confirm=ConfirmForm(),
         guardian_form=GuardianForm(),
         needs_guardian=auth_services.needs_guardian_consent(m, now()),
@@ -169,6 +170,25 @@ def set_active(member_id: int):
     roster.set_member_active(db.session, member_id, active, actor=actor(), now=now())
     db.session.commit()
     flash(_("Member reactivated.") if active else _("Member deactivated."), "success")
+    return redirect(url_for("orgs.member", member_id=member_id))
+
+
+@bp.post("/org/members/<int:member_id>/claims/<int:claim_id>")
+@organiser_required
+def decide_claim(member_id: int, claim_id: int):
+    """Confirm (or refuse) that a new account whose phone is on the roster is this member."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    accept = request.form.get("accept") == "1"
+    claim = auth_services.decide_claim(
+        db.session, claim_id, accept=accept, actor=actor(), now=now()
+    )
+    if claim.member_id != member_id:
+        abort(404)
+    db.session.commit()
+    flash(
+        _("The account is linked to this member.") if accept else _("Request refused."), "success"
+    )
     return redirect(url_for("orgs.member", member_id=member_id))
 
 

@@ -5,10 +5,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from quizapp.audit.models import AuditEntry
 from quizapp.auth import services, sessions
 from quizapp.auth.models import Consent, LoginSession, User
-from quizapp.errors import Conflict, Invalid
-from quizapp.orgs.models import Member
+from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.policy import Actor
 from tests.factories import make_member, make_unit, make_user
 
@@ -86,15 +86,47 @@ def test_under_16_on_roster_needs_guardian_until_recorded(session, now):
     assert not services.needs_guardian_consent(child, now)
 
 
-def test_register_claims_roster_entry_with_same_phone(session, now):
+def test_register_with_a_roster_phone_waits_for_the_organiser(session, now):
+    """Registering with a phone already on a roster never overwrites that member: the new
+    account is linked only when an organiser of the member's unit confirms (audited), and the
+    registrant's consent is recorded then; a refusal leaves the roster untouched too."""
     unit = make_unit(session)
     existing = make_member(session, unit, "Nguyễn Thị Hoa", phone="0987654321", code="DV9")
-    user = services.register_member(session, reg(unit), consent_version="v", pii_key="k", now=now)
-    assert user.member_id == existing.id
-    assert session.scalar(select(Member).where(Member.phone == "0987654321")).code == "DV9"
-    with pytest.raises(Invalid) as exc:
+    existing.birth_date = date(1990, 1, 1)
+    user = services.register_member(
+        session, reg(unit, full_name="Kẻ Mạo Danh"), consent_version="v", pii_key="k", now=now
+    )
+    assert user.member_id is None
+    assert (existing.full_name, existing.birth_date) == ("Nguyễn Thị Hoa", date(1990, 1, 1))
+    claim = services.pending_claim(session, user.id)
+    assert claim.member_id == existing.id and claim.full_name == "Kẻ Mạo Danh"
+    with pytest.raises(Invalid) as exc:  # the phone has an account now
         services.register_member(session, reg(unit), consent_version="v", pii_key="k", now=now)
     assert "phone" in exc.value.field_errors
+    outsider = Actor(user_id=None, managed_paths=("/999/",))
+    with pytest.raises(NotFound):
+        services.decide_claim(session, claim.id, accept=True, actor=outsider, now=now)
+    organiser = Actor(user_id=None, managed_paths=(unit.path,))
+    services.decide_claim(session, claim.id, accept=True, actor=organiser, now=now)
+    assert user.member_id == existing.id and existing.full_name == "Nguyễn Thị Hoa"
+    assert services.pending_claim(session, user.id) is None
+    kinds = {
+        c.kind for c in session.scalars(select(Consent).where(Consent.member_id == existing.id))
+    }
+    assert kinds == {"self"}
+    actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-2:] == ["member.claim", "member.claim_confirm"]
+
+
+def test_refused_claim_leaves_the_account_unlinked(session, now):
+    unit = make_unit(session)
+    existing = make_member(session, unit, "Nguyễn Thị Hoa", phone="0987654321")
+    user = services.register_member(session, reg(unit), consent_version="v", pii_key="k", now=now)
+    claim = services.pending_claim(session, user.id)
+    organiser = Actor(user_id=None, managed_paths=(unit.path,))
+    services.decide_claim(session, claim.id, accept=False, actor=organiser, now=now)
+    assert user.member_id is None and services.pending_claim(session, user.id) is None
+    assert existing.full_name == "Nguyễn Thị Hoa"
 
 
 def test_login_sessions_are_new_each_time_and_closable(session, now):

@@ -322,3 +322,33 @@ def test_province_wide_snapshot_is_for_the_province_limited_and_audited(
         select(AuditEntry.action).where(AuditEntry.action == "indicators.snapshot")
     ).all()
     assert len(actions) == 2
+
+
+def test_registration_on_a_roster_phone_is_confirmed_by_the_organiser(
+    client, login_as, session, tree
+):
+    member = make_member(session, tree["branch"], "Trần Thị Thật", phone="0911000222")
+    session.commit()
+    data = {
+        "full_name": "Người Khác",
+        "birth_date": "2001-03-02",
+        "phone": "0911000222",
+        "password": "mật khẩu dài",
+        "unit_id": str(tree["branch"].id),
+        "categories": ["youth"],
+        "consent": "y",
+    }
+    resp = client.post("/register", data=data, follow_redirects=True)
+    assert "cán bộ phụ trách sẽ xác nhận" in resp.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Member, member.id).full_name == "Trần Thị Thật"
+    login_as("organiser", tree["ward"])
+    page = client.get(f"/org/members/{member.id}").get_data(as_text=True)
+    assert "Người Khác" in page and "Xác nhận: cùng một người" in page
+    claim_url = page.split(f'action="/org/members/{member.id}/claims/')[1].split('"')[0]
+    resp = client.post(f"/org/members/{member.id}/claims/{claim_url}", data={"accept": "1"})
+    assert resp.status_code == 302
+    session.expire_all()
+    from quizapp.auth.models import User
+
+    assert session.scalar(select(User.member_id).where(User.phone == "0911000222")) == member.id
