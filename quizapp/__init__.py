@@ -9,8 +9,6 @@ from flask import Flask
 
 from quizapp.clock import SYSTEM_CLOCK, Clock
 from quizapp.config import check_production, instance_secret, load_config
-from quizapp.templating import LocalizedEnvironment
-from quizapp.web import App
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,13 +18,12 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
 
     `clock` is the one source of the current time (default: the system clock); tests and
     benchmarks pass a `quizapp.clock.SettableClock` they control."""
-    app = App(
+    app = Flask(
         __name__,
         instance_path=os.environ.get("QUIZAPP_INSTANCE_PATH", os.path.join(ROOT, "instance")),
         template_folder=os.path.join(ROOT, "templates"),
         static_folder="static",
     )
-    app.jinja_environment = LocalizedEnvironment  # before the first use of app.jinja_env
     app.config.update(load_config(app.instance_path))
     if overrides:
         app.config.update(overrides)
@@ -95,22 +92,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
         app.register_blueprint(bp)
 
     glue.init_app(app)
-    _run_default_context_processor_once(app)
 
     from quizapp.cli import register_cli
 
     register_cli(app)
     return app
-
-
-def _run_default_context_processor_once(app) -> None:
-    """Flask registers its default template context processor (`g`, `request`) on every
-    blueprint as well as on the app, so each page of a blueprint ran it twice. Same context,
-    once."""
-    from flask.templating import _default_template_ctx_processor
-
-    processors = app.template_context_processors
-    for name in [n for n in processors if n is not None]:
-        processors[name] = [f for f in processors[name] if f is not _default_template_ctx_processor]
-        if not processors[name]:
-            del processors[name]

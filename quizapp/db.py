@@ -1,27 +1,19 @@
-"""Declarative base with a naming convention, a UTC datetime type and the session holder."""
+"""Declarative base with a naming convention, a UTC datetime type, the engine's tuning and
+the session of each app context (a request, a CLI command)."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-import sqlite3
-import sys
 import threading
 import time
-from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask.globals import _cv_app
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
-if TYPE_CHECKING:
-    from quizapp.prepared import Prepared
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,12 +22,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-# Set by requests that write (and by CLI commands): on SQLite their transactions start with
-# BEGIN IMMEDIATE, taking the write lock at once, so that a read lock is never upgraded (an
-# upgrade can fail at once with "database is locked" instead of waiting busy_timeout).
-write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 
 class UTCDateTime(TypeDecorator):
@@ -85,99 +71,28 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
-class _WriterFirst:
-    """While a thread of this process holds or waits for a write gate, the interpreter hands
-    the GIL over every half millisecond instead of every five (`sys.setswitchinterval`).
-
-    The holder of SQLite's write lock releases the GIL inside each driver call and must take
-    it back between them (BEGIN, UPDATE, COMMIT), and a waiter must take it back to see the
-    lock free. With four request threads per worker, another thread running Python keeps the
-    GIL for up to the switch interval each time: the write lock, which every writer of the
-    machine queues on, was held for milliseconds of waiting on the GIL. Only writes change the
-    interval; pages that only read keep Python's default."""
-
-    fast = 0.0005
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._count = 0
-        self._saved = 0.0
-
-    def enter(self) -> None:
-        with self._lock:
-            if self._count == 0:
-                self._saved = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._saved, self.fast))
-            self._count += 1
-
-    def exit(self) -> None:
-        with self._lock:
-            self._count -= 1
-            if self._count == 0:
-                sys.setswitchinterval(self._saved)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+IMMEDIATE = "quizapp_sqlite_immediate"  # the execution option of `Database.write_now`
 
 
-writer_first = _WriterFirst()
-
-
-class WriteGate:
-    """Lets one SQLite write transaction of this machine run at a time: a thread lock inside
-    the process, and an flock on a file beside the database across processes (gunicorn
-    workers, CLI commands). A waiter wakes the moment the holder commits, where SQLite's own
-    busy handler polls with sleeps that grow to 100 ms: under a burst of saves that polling
-    made p95 pass a second and served writers unfairly (measured by `make bench`)."""
-
-    def __init__(self, path: str, timeout: float) -> None:
-        self.path, self.timeout = path + "-writelock", timeout
-        self._lock = threading.Lock()
-        self._fd: int | None = None
-        self._pid = 0
-
-    def _file(self) -> int:
-        if self._pid != os.getpid():  # a forked worker opens its own descriptor
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        return self._fd
-
-    def acquire(self) -> None:
-        deadline = time.monotonic() + self.timeout
-        writer_first.enter()
-        if not self._lock.acquire(timeout=self.timeout):
-            writer_first.exit()
-            raise sqlite3.OperationalError("database is locked (write gate)")
-        try:
-            fd = self._file()
-            while True:  # only one thread per process waits here
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise sqlite3.OperationalError("database is locked (write gate)") from None
-                    time.sleep(0.0005)
-        except BaseException:
-            self._lock.release()
-            writer_first.exit()
-            raise
-
-    def release(self) -> None:
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            self._lock.release()
-        finally:
-            writer_first.exit()
-
-
-def _sqlite_path(engine: Engine) -> str | None:
-    name = engine.url.database
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return name
+def _starts_writing(conn) -> bool:
+    """Whether a SQLite transaction takes the write lock at once (BEGIN IMMEDIATE): in a
+    request, chosen by its HTTP method (a GET that must write asks with `Database.write_now`);
+    outside requests (CLI commands, scripts), always: they write."""
+    if conn.get_execution_options().get(IMMEDIATE):
+        return True
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    return True
 
 
 def _tune_sqlite(engine: Engine, foreign_keys: bool = True) -> None:
-    # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take control
-    # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
+    """The pysqlite recipe of SQLAlchemy's documentation ("Serializable isolation /
+    Savepoints / Transactional DDL"): the driver's own transaction handling is turned off and
+    SQLAlchemy's "begin" event emits BEGIN itself; here BEGIN IMMEDIATE for transactions that
+    write, so that a read lock is never upgraded (an upgrade fails at once with "database is
+    locked" when another writer committed meanwhile; BEGIN IMMEDIATE waits `busy_timeout`)."""
+
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):  # pragma: no cover - driver hook
         dbapi_connection.isolation_level = None
@@ -190,49 +105,9 @@ def _tune_sqlite(engine: Engine, foreign_keys: bool = True) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
-    path = _sqlite_path(engine)
-    gate = WriteGate(path, timeout=10) if path else None
-
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover - driver hook
-        if not write_intent.get():
-            conn.exec_driver_sql("BEGIN")
-            return
-        if gate is not None:
-            gate.acquire()
-            conn.info["write_gate"] = True
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            _release(conn.info)
-            raise
-
-    def _release(info) -> None:
-        if info.pop("write_gate", False):
-            gate.release()
-
-    # SQLAlchemy fires these before the driver's COMMIT/ROLLBACK: end the transaction here
-    # so that the gate opens only once the write lock of SQLite is free (the driver's own
-    # call then finds no transaction and does nothing).
-    @event.listens_for(engine, "commit")
-    def _commit(conn):  # pragma: no cover - driver hook
-        if conn.info.get("write_gate"):
-            try:
-                conn.connection.dbapi_connection.execute("COMMIT")
-            finally:
-                _release(conn.info)
-
-    @event.listens_for(engine, "rollback")
-    def _rollback(conn):  # pragma: no cover - driver hook
-        if conn.info.get("write_gate"):
-            try:
-                conn.connection.dbapi_connection.execute("ROLLBACK")
-            finally:
-                _release(conn.info)
-
-    @event.listens_for(engine.pool, "reset")
-    def _reset(_dbapi_connection, record, _state):  # pragma: no cover - driver hook
-        _release(record.info)  # a connection returned without commit or rollback
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _starts_writing(conn) else "BEGIN")
 
 
 IDLE_PING_SECONDS = 30.0
@@ -288,53 +163,24 @@ def make_engine(
         _tune_sqlite(engine, foreign_keys)
     else:
         _ping_when_idle(engine, idle_ping)
-        if engine.dialect.driver == "psycopg":
-            _keep_prepared_statements(engine)
     return engine
 
 
-def _keep_prepared_statements(engine: Engine) -> None:
-    """End a transaction that only read with COMMIT instead of ROLLBACK (the same for a
-    transaction that wrote nothing), because psycopg forgets every prepared statement of the
-    connection at each ROLLBACK. psycopg prepares a statement after its fifth execution on a
-    connection; with every read-only request ending in a rollback, nothing ever stayed
-    prepared and PostgreSQL planned every statement again: `pg_stat_statements` measured 0.41 ms
-    of planning against 0.07 ms of execution for the dashboard's round query (a dashboard
-    request on `--quick` data: 3.6 -> 2.4 ms in process). A transaction that ran anything but
-    a statement starting with SELECT (or one in error) is rolled back as before; a SELECT
-    that changes data (a function with side effects) would be committed: the app runs none."""
-    from psycopg.pq import TransactionStatus
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):  # pragma: no cover - driver hook
-        conn.info.pop("wrote", None)
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _note_writes(conn, _cursor, statement, _params, _context, _many):
-        if not statement.lstrip()[:6].upper().startswith("SELECT"):
-            conn.info["wrote"] = True
-
-    @event.listens_for(engine, "rollback")
-    def _rollback(conn):
-        if conn.invalidated:  # the connection is gone: SQLAlchemy's rollback deals with it
-            return
-        wrote = conn.info.pop("wrote", False)
-        driver = conn.connection.dbapi_connection
-        if wrote or driver is None or driver.info.transaction_status != TransactionStatus.INTRANS:
-            return
-        with contextlib.suppress(Exception):  # if it fails, the rollback that follows runs
-            driver.commit()  # nothing to undo; the rollback that follows finds no transaction
+def _app_context_scope() -> Any:
+    """One session per app context (each request, each CLI command has its own): a token
+    kept in `g`; outside any context (tests' set-up, scripts) one per thread."""
+    if has_app_context():
+        return g.setdefault("_quizapp_db_scope", object())
+    return threading.get_ident()
 
 
-def _app_context_scope() -> int:
-    """One session per pushed app context (each request has its own); outside any context
-    (CLI set-up, tests) one per thread."""
-    ctx = _cv_app.get(None)
-    return id(ctx) if ctx is not None else threading.get_ident()
+_AFTER_COMMIT = "quizapp_after_commit"
 
 
 class Database:
-    """Engine and a session scoped to the Flask app context (removed at teardown)."""
+    """Engine and a session scoped to the Flask app context (removed at teardown). A request
+    is one unit of work: `quizapp.web` commits the session after every request that ends
+    without an exception, and the error handlers roll back."""
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
@@ -348,6 +194,16 @@ class Database:
             pool_size=app.config.get("DB_POOL_SIZE"),
         )
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+        @event.listens_for(self._factory, "after_commit")
+        def _after_commit(session):
+            for action in session.info.pop(_AFTER_COMMIT, ()):
+                action()
+
+        @event.listens_for(self._factory, "after_rollback")
+        def _after_rollback(session):
+            session.info.pop(_AFTER_COMMIT, None)
+
         self.session = scoped_session(self._factory, scopefunc=_app_context_scope)
         app.extensions["quizapp_db"] = self
 
@@ -355,19 +211,21 @@ class Database:
         def _remove_session(_exc):
             self.session.remove()
 
-    def read_once(self, prepared: Prepared, params: dict) -> list:
-        """The rows of one prepared read-only SELECT, outside the request's ORM session, on a
-        pooled connection's driver directly: no SQLAlchemy Connection, no transaction. On
-        SQLite the statement runs outside a transaction (it reads one snapshot of its own);
-        on PostgreSQL in autocommit (one round trip instead of BEGIN, SELECT, ROLLBACK; for one
-        statement the same result under READ COMMITTED). For the hottest reads: the QR
-        verification and a page's login (`auth.sessions.load_session_actor`), where
-        SQLAlchemy's execution cost three times the query (0.15 against 0.04 ms on SQLite).
-        When the session is bound to a connection (tests), the statement runs on it."""
-        bind = self._factory.kw.get("bind")
-        if not isinstance(bind, Engine):
-            return self.session.connection().execute(prepared.statement, params).all()
-        return prepared.run(bind, params)
+    def after_commit(self, action) -> None:
+        """Run `action()` once the request's changes are committed (dropping a cached ranking
+        they change: dropped earlier, another request could cache the old figures again);
+        never if they are rolled back."""
+        self.session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+    def write_now(self) -> None:
+        """A request that only reads by its method (a GET) must write after all (an attempt
+        whose time is up is submitted when its page is opened): its read transaction ends and
+        the next one takes SQLite's write lock at once. What was loaded is read again
+        (a rollback expires it). On PostgreSQL the same transaction goes on."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        self.session.rollback()
+        self.session.connection(execution_options={IMMEDIATE: True})
 
     def rebind(self, bind) -> None:
         """Point new sessions at another bind (tests wrap each test in a transaction)."""

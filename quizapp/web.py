@@ -14,18 +14,17 @@ from flask import (
     jsonify,
     render_template,
     request,
+    session,
 )
-from flask_babel import get_locale, get_translations, gettext
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from quizapp.clock import utcnow
-from quizapp.db import write_intent
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.forms import db_int
 from quizapp.policy import Actor
-from quizapp.templating import format_translated, remembered_url_for
 from quizapp.timeutil import format_date, format_datetime
 
 CSP = (
@@ -33,21 +32,6 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-
-
-class App(Flask):
-    """Flask, remembering which hooks and views are plain functions: Flask asks
-    `inspect.iscoroutinefunction` of each of them on every request (fourteen times a page)."""
-
-    def ensure_sync(self, func):
-        known = self.__dict__.setdefault("_quizapp_sync", {})
-        try:
-            found = known.get(func)
-        except TypeError:  # an unhashable callable: asked every time, as Flask does
-            return super().ensure_sync(func)
-        if found is None:
-            found = known[func] = super().ensure_sync(func)
-        return found
 
 
 def select_locale() -> str:
@@ -99,68 +83,6 @@ def actor() -> Actor:
     return g.actor
 
 
-def writes_on_get(view):
-    """Mark a GET view that may write (e.g. submitting an expired attempt lazily); put it
-    innermost, functools.wraps carries the mark to the outer decorators."""
-    view.writes_on_get = True
-    return view
-
-
-def user_id_only(view):
-    """Mark a view that reads nothing of the logged-in user but its id (the answer save):
-    `current_user` is then an `auth.sessions.SessionUser`, loaded with one Core query. Put
-    it innermost, like `writes_on_get`."""
-    view.user_id_only = True
-    return view
-
-
-def actor_only(view):
-    """Mark a page that reads of the logged-in user only its id, its name and what
-    authorisation needs (`actor()`, the menu): `current_user` is then an
-    `auth.sessions.SessionUser` holding the `Actor`, loaded with one Core query. Reading
-    anything else of it loads the whole user, so the mark is about speed, never about
-    correctness; but a service must not be handed `current_user` as a mapped object (a
-    relationship or a comparison in a query). Put it innermost, like `writes_on_get`."""
-    view.actor_only = True
-    return view
-
-
-def reads_first(view):
-    """Mark a POST view that reads (checks, computes) before it writes: its first
-    transaction takes no write lock; it calls `begin_writes()` when it is ready to write.
-    Put it innermost, like `writes_on_get`."""
-    view.reads_first = True
-    return view
-
-
-def begin_writes() -> None:
-    """The request found it must write after all (a GET that reads first): its next
-    transaction starts with the write intent (on SQLite, BEGIN IMMEDIATE). End the current
-    read transaction first (commit or rollback) and read again what the writes depend on."""
-    if "write_token" not in g:
-        g.write_token = write_intent.set(True)
-
-
-def switch_to_writes() -> None:
-    """The request has read what it needs that may wait (the logged-in user) and writes from
-    here. On SQLite the read transaction is committed (what it loaded stays loaded: the
-    session does not expire on commit) so that the next one starts with BEGIN IMMEDIATE and
-    the write lock is held only from here on; on PostgreSQL, which has no lock to upgrade,
-    the same transaction goes on (no extra round trips)."""
-    if db.engine.dialect.name == "sqlite" and db.session().in_transaction():
-        db.session.commit()  # (an answer save reads with `Database.read_once`: nothing to end)
-    begin_writes()
-
-
-def writes_done() -> None:
-    """The request's writes are committed: what it does next only reads, so its next
-    transaction starts without the write intent (on SQLite, a plain BEGIN that takes no write
-    lock, so that rendering a page never holds other writers up)."""
-    token = g.pop("write_token", None)
-    if token is not None:
-        write_intent.reset(token)
-
-
 def organiser_required(view):
     """Organisers and admins only: 401 (login) for guests, 403 for members."""
 
@@ -199,11 +121,11 @@ def copy_errors(form, exc: Invalid) -> None:
 
 
 def run_service(form, call):
-    """Run a service call for a submitted form and commit once; when the service refuses
-    (Invalid), roll back and put its field errors on the form. Returns (ok, result)."""
+    """Run a service call for a submitted form (the request commits it at its end); when the
+    service refuses (Invalid), roll back what it flushed and put its field errors on the
+    form. Returns (ok, result)."""
     try:
         result = call()
-        db.session.commit()
     except Invalid as exc:
         db.session.rollback()
         copy_errors(form, exc)
@@ -249,7 +171,7 @@ def _error_response(status: int, message: str):
 
 
 def init_web(app: Flask) -> None:
-    from quizapp.auth.sessions import load_session, load_session_actor, load_session_user_id
+    from quizapp.auth.sessions import load_session
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -257,11 +179,6 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(session_id: str):
-        view = app.view_functions.get(request.endpoint)
-        if getattr(view, "user_id_only", False):
-            return load_session_user_id(db.read_once, db.session, session_id)
-        if getattr(view, "actor_only", False):
-            return load_session_actor(db.read_once, db.session, session_id)
         # GET renders a page whose menu reads the roles; other requests (form posts that
         # redirect) rarely do, and load them lazily if they do.
         return load_session(db.session, session_id, with_roles=request.method == "GET")
@@ -292,25 +209,16 @@ def init_web(app: Flask) -> None:
     session_cookie = app.config["SESSION_COOKIE_NAME"]
 
     @app.before_request
-    def _touch_session():
+    def _request_time():
         g.now = utcnow()
-        if session_cookie not in request.cookies:
-            # No session, no login (there is no remember-me cookie nor request loader):
-            # Flask-Login need not look for one when a page asks for `current_user`.
-            g._login_user = login_manager.anonymous_user()
-        view = app.view_functions.get(request.endpoint)
-        if getattr(view, "reads_first", False):
-            return
-        if request.method not in ("GET", "HEAD", "OPTIONS") or getattr(
-            view, "writes_on_get", False
-        ):
-            g.write_token = write_intent.set(True)
 
-    @app.teardown_request
-    def _reset_write_intent(_exc):
-        token = g.pop("write_token", None)
-        if token is not None:
-            write_intent.reset(token)
+    @app.after_request
+    def _commit(response):
+        """One unit of work per request: whatever the request changed is committed here,
+        once, when it ends without an exception (a read-only request ends its transaction
+        with COMMIT too); an exception rolls back (the error handlers, the teardown)."""
+        db.session.commit()
+        return response
 
     security = [
         ("Content-Security-Policy", CSP),
@@ -329,11 +237,10 @@ def init_web(app: Flask) -> None:
         h = response.headers
         present = {key.lower() for key, _value in h.items()}
         h.extend([(k, v) for k, v in security if k.lower() not in present])
-        # Pages of a logged-in browser are private. Asked of the cookie, not of current_user,
-        # which would load the login session on requests that never needed it.
+        # Pages of a browser with a session are private. Asked of the cookie, not of
+        # current_user, which would load the login session on requests that never needed it.
         if "cache-control" not in present and (
-            session_cookie in request.cookies
-            or getattr(g.get("_login_user"), "is_authenticated", False)
+            session_cookie in request.cookies or session.modified
         ):
             h["Cache-Control"] = "no-store"
         return response
@@ -350,36 +257,11 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["vnisodate"] = _iso_date
     app.jinja_env.filters["vndatetime"] = format_datetime
     app.jinja_env.globals["t"] = t
-    app.jinja_env.globals["_fmt"] = format_translated  # see templating.fold_translations
-    app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.globals["actor"] = actor
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
 
     @app.context_processor
     def _ctx():
         return {"lang": select_locale()}
-
-
-def _translations():
-    """Flask-Babel's translations for the current locale, found once per request and locale.
-
-    Flask-Babel resolves the domain, the locale and its identifier on every string (20 per
-    page, a fifth of a small page's time). The memo is keyed on the identity of the locale
-    object Flask-Babel returns, so a `force_locale` block (certificate PDFs in the recipient's
-    language) gets its own translations and the page around it gets its own back."""
-    if not g:
-        return get_translations()
-    locale = get_locale()
-    memo = g.get("_quizapp_translations")
-    if memo is None or memo[0] is not locale:
-        memo = g._quizapp_translations = (locale, get_translations())
-    return memo[1]
 
 
 def _iso_date(iso: str | None) -> str:

@@ -19,7 +19,6 @@ from quizapp.auth.models import (
     RosterClaim,
     User,
 )
-from quizapp.auth.sessions import SessionUser
 from quizapp.errors import Conflict, Forbidden, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.members import (
@@ -38,13 +37,11 @@ MIN_PASSWORD = 8
 RESET_CODE_TTL = timedelta(hours=24)
 
 
-def actor_for(user: User | SessionUser | None) -> Actor:
+def actor_for(user: User | None) -> Actor:
     """The user reduced to what policy needs; managed subtrees sorted (an ancestor before
-    its descendants), the same whichever way the user was loaded."""
+    its descendants)."""
     if user is None:
         return Actor(user_id=None)
-    if isinstance(user, SessionUser) and user.actor is not None:
-        return user.actor
     return Actor(
         user_id=user.id,
         is_admin=user.is_admin,

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from quizapp.auth import services
 from quizapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetForm
-from quizapp.extensions import db, limited, limiter
+from quizapp.extensions import db, limiter
 from quizapp.orgs.services import ancestors
 from quizapp.redirects import safe_next
 from quizapp.textutil import normalise_email, normalise_phone
@@ -58,10 +58,8 @@ def _login_account_key():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limited(
-    limiter.limit(_login_rate, methods=["POST"]),
-    limiter.limit(_login_account_rate, key_func=_login_account_key, methods=["POST"]),
-)
+@limiter.limit(_login_rate, methods=["POST"])
+@limiter.limit(_login_account_rate, key_func=_login_account_key, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -74,7 +72,6 @@ def login():
             login = services.open_session(
                 db.session, user, user_agent=request.user_agent.string, now=now()
             )
-            db.session.commit()
             session.clear()  # a fresh session (and CSRF token) at every login
             login_user(_SessionUser(user, login.id))
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
@@ -86,7 +83,6 @@ def logout():
     sid = session.get("_user_id")
     if sid:
         services.close_session(db.session, sid)
-        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -94,7 +90,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limited(limiter.limit(_register_rate, methods=["POST"]))
+@limiter.limit(_register_rate, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -140,7 +136,7 @@ def register():
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
-@limited(limiter.limit(_login_rate, methods=["POST"]))
+@limiter.limit(_login_rate, methods=["POST"])
 def password_reset():
     form = ResetForm()
     if form.validate_on_submit():

@@ -159,7 +159,6 @@ def import_file():
                 },
             )
             db.session.add(pending)
-            db.session.commit()
             confirm = ConfirmBankImportForm(token=pending.token)
         return render_template(
             "banks/import_preview.html",
@@ -206,7 +205,6 @@ def confirm_import():
         filename=pending.filename,
     )
     db.session.delete(pending)
-    db.session.commit()
     flash(
         _(
             "Import finished: %(c)s new questions, %(v)s new versions, %(n)s unchanged.",
@@ -243,7 +241,6 @@ def show(bank_id: int):
         ids = request.form.getlist("question_id", type=db_int)
         if bulk.validate_on_submit() and ids:
             _bulk(bulk, ids)
-            db.session.commit()
         return redirect(request.full_path)
     today = local_today(now())
     f = _filters()
@@ -309,7 +306,6 @@ def _editor(bank, row=None):
                     )
                     is not None
                 )
-            db.session.commit()
         except EditorError as exc:
             errors = {k: t(v) for k, v in exc.errors.items()}
         except questions.QuestionInvalid as exc:

@@ -33,12 +33,12 @@ from quizapp.certificates.models import Certificate, CertificateRule
 from quizapp.certificates.render import cached_certificate, verification_url
 from quizapp.contests.services import get_managed_contest
 from quizapp.errors import DomainError
-from quizapp.extensions import db, limited, limiter
+from quizapp.extensions import db, limiter
 from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
 from quizapp.redirects import same_site_referrer
-from quizapp.web import actor, actor_only, now, organiser_required, paginate, run_service, t
+from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
 bp = Blueprint("certificates", __name__)
 
@@ -70,13 +70,10 @@ def _lookup_or_404(code: str) -> Certificate:
 
 
 @bp.get("/v/<code>")
-@limited(
-    limiter.limit(_verify_rate),
-    limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404),
-)
-@actor_only
+@limiter.limit(_verify_rate)
+@limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def verify(code: str):
-    facts = lookup.public_facts_by_code(db.read_once, code)
+    facts = lookup.public_facts(db.session, code)
     if facts is None:
         time.sleep(0.3)
         return render_template("certificates/verify.html", facts=None), 404
@@ -84,12 +81,10 @@ def verify(code: str):
 
 
 @bp.get("/v/<code>.json")
-@limited(
-    limiter.limit(_verify_rate),
-    limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404),
-)
+@limiter.limit(_verify_rate)
+@limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def verify_json(code: str):
-    facts = lookup.public_facts_by_code(db.read_once, code)
+    facts = lookup.public_facts(db.session, code)
     if facts is None:
         time.sleep(0.3)
         return jsonify({"status": "unknown"}), 404
@@ -98,10 +93,8 @@ def verify_json(code: str):
 
 
 @bp.get("/v/<code>/credential.json")
-@limited(
-    limiter.limit(_verify_rate),
-    limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404),
-)
+@limiter.limit(_verify_rate)
+@limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
 def credential(code: str):
     from quizapp.certificates.signing import b64url_decode
 
@@ -126,7 +119,7 @@ def jwks():
 
 
 @bp.get("/.well-known/revocations.json")
-@limited(limiter.limit(_verify_rate))
+@limiter.limit(_verify_rate)
 def revocations():
     """The signed list of revoked certificates (for offline and third-party verifiers)."""
     jws = services.revocation_list(db.session, issuer=issuer(), now=now())
@@ -212,7 +205,6 @@ def issue_now(contest_id: int):
         abort(400)
     get_managed_contest(db.session, contest_id, actor())
     count = services.issue_for_contest(db.session, contest_id, issuer=issuer(), now=now())
-    db.session.commit()
     flash(_("%(n)s certificates issued.", n=count), "success")
     return redirect(url_for("certificates.rules", contest_id=contest_id))
 
@@ -249,7 +241,6 @@ def revoke(cert_id: int):
     else:
         try:
             services.revoke(db.session, cert_id, form.reason.data, actor=actor(), now=now())
-            db.session.commit()
             flash(_("Certificate revoked."), "success")
         except DomainError as exc:
             db.session.rollback()
@@ -271,7 +262,6 @@ def reissue(cert_id: int):
             new = services.reissue(
                 db.session, cert_id, form.name.data, actor=actor(), issuer=issuer(), now=now()
             )
-            db.session.commit()
             flash(_("Re-issued as %(serial)s.", serial=new.serial), "success")
         except DomainError as exc:
             db.session.rollback()

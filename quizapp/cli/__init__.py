@@ -13,23 +13,6 @@ from quizapp.clock import utcnow
 from quizapp.extensions import db
 
 
-def writes(command):
-    """CLI commands write: their SQLite transactions take the write lock at once."""
-    import functools
-
-    from quizapp.db import write_intent
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        token = write_intent.set(True)
-        try:
-            return command(*args, **kwargs)
-        finally:
-            write_intent.reset(token)
-
-    return wrapper
-
-
 def alembic_config():
     from alembic.config import Config
 
@@ -58,7 +41,6 @@ def register_cli(app: Flask) -> None:
 
     @db_group.command("upgrade")
     @with_appcontext
-    @writes
     def db_upgrade():
         """Apply every migration up to the newest."""
         upgrade_database()
@@ -67,7 +49,6 @@ def register_cli(app: Flask) -> None:
     @db_group.command("revision")
     @click.option("-m", "--message", required=True)
     @with_appcontext
-    @writes
     def db_revision(message):
         """Autogenerate a migration from the models."""
         from alembic import command
@@ -76,7 +57,6 @@ def register_cli(app: Flask) -> None:
 
     @db_group.command("current")
     @with_appcontext
-    @writes
     def db_current():
         from alembic import command
 
@@ -84,7 +64,6 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("sweep-attempts")
     @with_appcontext
-    @writes
     def sweep_attempts():
         """Submit every attempt whose time is over (safe to run from cron every minute)."""
         from quizapp.contests.attempts import sweep

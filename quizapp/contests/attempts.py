@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from quizapp.auth.models import User
@@ -31,7 +31,6 @@ from quizapp.contests.grading import Grade, grade
 from quizapp.contests.models import Attempt, AttemptQuestion, Round
 from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.i18n import N_
-from quizapp.prepared import Prepared, session_reader
 
 MAX_PREDICTION = 10_000_000
 
@@ -168,136 +167,6 @@ def save_answer(
             aq.flagged = flagged
     session.flush()
     return aq
-
-
-# The common save (an answer at a position of one's own attempt, in progress, in time, from
-# its phone) in Core statements: no ORM object is loaded or flushed. Built once.
-_QUICK = Prepared(
-    select(
-        AttemptQuestion.id,
-        AttemptQuestion.option_order,
-        QuestionVersion.content,
-        Attempt.user_id,
-        Attempt.status,
-        Attempt.device,
-        Attempt.deadline_at,
-        Round.grace_s,
-    )
-    .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-    .join(Round, Round.id == Attempt.round_id)
-    .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
-    .where(
-        AttemptQuestion.attempt_id == bindparam("attempt"),
-        AttemptQuestion.position == bindparam("position"),
-    )
-)
-_AQ = AttemptQuestion.__table__
-
-
-@dataclass(frozen=True)
-class QuickSave:
-    """A save checked and computed before the write transaction (`plan_quick_save`), and
-    what the write must still find true of the attempt (`apply_quick_save`)."""
-
-    attempt_id: int
-    row_id: int
-    user_id: int
-    device: str
-    not_due_before: datetime  # the deadline may not be earlier (now minus the grace)
-    values: dict
-
-
-def plan_quick_save(
-    session: Session,
-    attempt_id: int,
-    position: int,
-    posted: dict | None,
-    *,
-    user_id: int,
-    now: datetime,
-    device: str = "",
-    flagged: bool | None = None,
-    read=None,
-) -> QuickSave | None:
-    """The plain case of `save_answer`, read and computed outside the write lock: None when
-    the case is not plain (no answer, not found, not the user's, submitted, time up, another
-    phone, an answer that does not fit), and `save_answer` then decides and refuses as it
-    does for any save. `read(prepared, params)`: `Database.read_once` (no transaction at all
-    before the write's), by default the session's transaction."""
-    if not position or posted is None:
-        return None
-    rows = (read or session_reader(session))(_QUICK, {"attempt": attempt_id, "position": position})
-    row = rows[0] if rows else None
-    if (
-        row is None
-        or row.user_id != user_id
-        or row.status != "in_progress"
-        or now > row.deadline_at + timedelta(seconds=row.grace_s)
-        or (device and row.device and device != row.device)
-    ):
-        return None
-    try:
-        response = to_stored(from_dict(row.content), row.option_order, posted)
-    except BadAnswer:
-        return None
-    values = {"response": response, "choice_mask": choice_mask(response), "saved_at": now}
-    if flagged is not None:
-        values["flagged"] = flagged
-    return QuickSave(
-        attempt_id,
-        row.id,
-        user_id,
-        device,
-        now - timedelta(seconds=row.grace_s),
-        values,
-    )
-
-
-def _apply_statement(flagged: bool, device: bool):
-    still = select(Attempt.id).where(
-        Attempt.id == bindparam("attempt"),
-        Attempt.user_id == bindparam("user"),
-        Attempt.status == "in_progress",
-        Attempt.deadline_at >= bindparam("not_due_before"),
-    )
-    if device:
-        still = still.where(or_(Attempt.device.is_(None), Attempt.device == bindparam("device")))
-    values = {c: bindparam(f"v_{c}") for c in ("response", "choice_mask", "saved_at")}
-    if flagged:
-        values["flagged"] = bindparam("v_flagged")
-    return (
-        _AQ.update()
-        .where(_AQ.c.id == bindparam("row"), _AQ.c.attempt_id == bindparam("attempt"))
-        .where(still.exists())
-        .values(values)
-    )
-
-
-_APPLY = {(f, d): _apply_statement(f, d) for f in (False, True) for d in (False, True)}
-
-
-def apply_quick_save(session: Session, plan: QuickSave) -> bool:
-    """One UPDATE, in the write transaction, that stores the planned answer only if the
-    attempt is still the user's, in progress, in time and on this phone (another request may
-    have submitted it or moved it since the plan was read). True when stored; False when
-    not, and nothing was written (`save_answer` then decides)."""
-    stmt = _APPLY["flagged" in plan.values, bool(plan.device)]
-    params = {
-        "attempt": plan.attempt_id,
-        "user": plan.user_id,
-        "not_due_before": plan.not_due_before,
-        "device": plan.device,
-        "row": plan.row_id,
-        **{f"v_{k}": v for k, v in plan.values.items()},
-    }
-    return session.connection().execute(stmt, params).rowcount == 1
-
-
-def save_answer_quickly(session: Session, attempt_id: int, position: int, posted, **kw) -> bool:
-    """`plan_quick_save` then `apply_quick_save` (the save endpoint calls the two on either
-    side of taking the write lock). True when saved."""
-    plan = plan_quick_save(session, attempt_id, position, posted, **kw)
-    return plan is not None and apply_quick_save(session, plan)
 
 
 def submit_attempt(

@@ -19,7 +19,7 @@ from quizapp.contests import results as R
 from quizapp.contests.models import Contest, Round
 from quizapp.contests.take import bp
 from quizapp.extensions import db
-from quizapp.web import actor_only, now, select_locale
+from quizapp.web import now, select_locale
 
 
 class _RankingPage(NamedTuple):
@@ -49,7 +49,6 @@ def _ranking_page(round_id: int) -> _RankingPage | None:
 
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/ranking")
-@actor_only
 def ranking(slug: str, round_id: int):
     """The public ranking: the top 20 (names masked if the contest says so), the published
     prize list, and the viewer's own rank. The ranking is computed at most every 30 s

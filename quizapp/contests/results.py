@@ -213,6 +213,11 @@ def ranking_changed(cache, round_id: int) -> None:
         cache.delete(key)
 
 
+def ranking_changed_on_commit(db, cache, round_id: int) -> None:
+    """`ranking_changed` once the request's changes are committed (`Database.after_commit`)."""
+    db.after_commit(lambda: ranking_changed(cache, round_id))
+
+
 def cached_item_analysis(session: Session, rnd: Round, *, cache):
     """`item_analysis`, cached: seconds at 100,000 attempts."""
     from quizapp.cache import cached

@@ -23,7 +23,7 @@ from quizapp.extensions import db
 from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.views import _unit_choices
-from quizapp.web import actor, actor_only, now, organiser_required, select_locale, t
+from quizapp.web import actor, now, organiser_required, select_locale, t
 
 
 @bp.route("/<int:contest_id>/rounds/<int:round_id>/results", methods=["GET", "POST"])
@@ -47,8 +47,9 @@ def results(contest_id: int, round_id: int):
                 counts = {p: request.form.get(p, 0, type=db_int) or 0 for p in R.PRIZES}
                 R.set_prize_counts(db.session, rnd.id, counts, actor=actor(), now=now())
                 flash(_("Prize counts saved."), "success")
-            db.session.commit()
-            R.ranking_changed(current_app.extensions["quizapp_cache"], rnd.id)  # new prizes
+            R.ranking_changed_on_commit(
+                db, current_app.extensions["quizapp_cache"], rnd.id
+            )  # new prizes
         except Invalid as exc:
             db.session.rollback()
             flash(t(exc.message, exc.params), "error")
@@ -174,8 +175,9 @@ def correct_key(contest_id: int, round_id: int, version_id: int):
                 done = regrade.apply(
                     db.session, rnd, version_id, mode, correct, reason, actor=actor(), now=now()
                 )
-                db.session.commit()
-                R.ranking_changed(current_app.extensions["quizapp_cache"], rnd.id)  # new scores
+                R.ranking_changed_on_commit(
+                    db, current_app.extensions["quizapp_cache"], rnd.id
+                )  # new scores
                 flash(
                     _("Regraded: %(n)s scores changed. Publish the prize list again.", n=len(done)),
                     "success",
@@ -204,7 +206,6 @@ def correct_key(contest_id: int, round_id: int, version_id: int):
 
 @bp.get("/<int:contest_id>/rounds/<int:round_id>/dashboard")
 @organiser_required
-@actor_only
 def dashboard(contest_id: int, round_id: int):
     """Live figures of a round, refreshed every 30 s (cached as long)."""
     from markupsafe import Markup
@@ -301,7 +302,6 @@ def contest_results(contest_id: int):
                 counts = {p: request.form.get(p, 0, type=db_int) or 0 for p in R.PRIZES}
                 R.set_contest_prize_counts(db.session, contest, counts, actor=actor(), now=now())
                 flash(_("Prize counts saved."), "success")
-            db.session.commit()
         except Invalid as exc:
             db.session.rollback()
             flash(t(exc.message, exc.params), "error")

@@ -26,22 +26,11 @@ from quizapp.contests import attempts as A
 from quizapp.contests import starting as S
 from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
-from quizapp.extensions import db, limited, limiter
+from quizapp.extensions import db, limiter
 from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.policy import can_manage
-from quizapp.web import (
-    actor,
-    actor_only,
-    begin_writes,
-    now,
-    reads_first,
-    switch_to_writes,
-    t,
-    user_id_only,
-    writes_done,
-    writes_on_get,
-)
+from quizapp.web import actor, now, t
 
 bp = Blueprint("take", __name__)
 DEVICE_COOKIE = "quizapp_device"
@@ -130,27 +119,22 @@ def landing(slug: str):
 
 @bp.post("/rounds/<int:round_id>/start")
 @login_required
-@limited(limiter.limit(_start_rate, key_func=_user_key))
-@reads_first
+@limiter.limit(_start_rate, key_func=_user_key)
 def start(round_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     preview = request.form.get("preview") == "1"
-    options = dict(actor=actor(), now=now(), device=_new_device(), preview=preview)
     try:
-        # Checks and draw in a read transaction; then only the inserts hold the write lock
-        # (on SQLite, 2,000 phones starting within a minute queue on it). A start that must
-        # resume an attempt in progress does everything in the write transaction.
-        plan = S.plan_start(db.session, round_id, user=current_user, resume=False, **options)
-        db.session.rollback()
-        begin_writes()
-        if plan is None:
-            attempt = S.start_attempt(db.session, round_id, user=current_user, **options)
-        else:
-            attempt = S.insert_planned(db.session, plan)
-        db.session.commit()
-        writes_done()  # what follows (the redirect, the headers) only reads
-    except (Conflict, DomainError) as exc:
+        attempt = S.start_attempt(
+            db.session,
+            round_id,
+            user=current_user,
+            actor=actor(),
+            now=now(),
+            device=_new_device(),
+            preview=preview,
+        )
+    except DomainError as exc:
         db.session.rollback()
         if exc.status == 404:
             raise
@@ -168,9 +152,13 @@ def _round_page(rnd) -> str:
 
 
 def _load(attempt_id: int):
+    """The user's attempt, submitted first if its time is up (a GET then writes: it asks for
+    the write lock before reading the attempt again)."""
     attempt = A.get_attempt(db.session, attempt_id, current_user)
-    if A.expire_if_due(db.session, attempt, now()):
-        db.session.commit()
+    if A.is_due(attempt, now()):
+        db.write_now()
+        attempt = A.get_attempt(db.session, attempt_id, current_user)
+        A.expire_if_due(db.session, attempt, now())
     return attempt
 
 
@@ -180,47 +168,31 @@ def _remaining(attempt) -> int:
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
-@actor_only
 def attempt(attempt_id: int):
     device = _device()
-    if request.method == "GET":
-        # Most views of the quiz page only read: they take no write lock (on SQLite a start
-        # spike would queue every page behind every start). Only a page that must submit an
-        # expired attempt or move it to this device writes, in a transaction of its own.
-        attempt = A.get_attempt(db.session, attempt_id, current_user)
-        if A.is_due(attempt, now()) or (
-            attempt.status == "in_progress" and device and attempt.device != device
-        ):
-            db.session.rollback()
-            begin_writes()
-            attempt = _load(attempt_id)
-    else:
-        attempt = _load(attempt_id)
+    attempt = _load(attempt_id)
     if attempt.status != "in_progress":
-        db.session.commit()
         return redirect(url_for("take.result", attempt_id=attempt.id))
     if device and attempt.device != device:  # this device takes the attempt over
+        if request.method == "GET":
+            db.write_now()
+            attempt = _load(attempt_id)
         attempt.device = device
     if request.method == "POST":  # the page without JavaScript posts its answers
         if not ConfirmForm().validate_on_submit():
             abort(400)
         try:
             _save_posted_page(attempt)
-        except Conflict as exc:
-            db.session.commit()
+        except Conflict as exc:  # time up: the automatic submission is kept
             flash(t(exc.message, exc.params), "error")
             return redirect(url_for("take.result", attempt_id=attempt.id))
         except Invalid as exc:
             db.session.rollback()
             flash(t(exc.message, exc.params), "error")
-        else:
-            db.session.commit()
         target = request.form.get("go", "next")
         if target == "review":
             return redirect(url_for("take.review", attempt_id=attempt.id))
         return redirect(url_for("take.attempt", attempt_id=attempt.id, q=target))
-    db.session.commit()
-    writes_done()
     slots = A.attempt_view(db.session, attempt)
     one_page = attempt.round.contest.one_page or request.args.get("all") == "1"
     current = max(1, min(request.args.get("q", 1, type=db_int) or 1, len(slots)))
@@ -305,18 +277,10 @@ def _whole_number(value) -> int | None:
 
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
-@limited(limiter.limit(_save_rate, key_func=_user_key))
-@reads_first
-@user_id_only
+@limiter.limit(_save_rate, key_func=_user_key)
 def save(attempt_id: int):
     """JSON autosave: {"position": 3, "answer": {...}, "flagged": bool, "prediction": int}.
-
-    Everything that can be is read before the write transaction: on SQLite every save queues
-    on one write lock. The user's id (`user_id_only`) and, in the plain case, the attempt's
-    state and the computed answer are read first; the lock then covers one UPDATE that checks
-    again what may have changed (`attempts.apply_quick_save`). Any other case (a prediction,
-    a flag alone, time up, another phone, a bad answer) is decided under the lock by
-    `attempts.save_answer`, as before."""
+    One `attempts.save_answer` in the request's transaction (committed by the request)."""
     data = _save_body()
     if data is None:
         return jsonify({"ok": False, "error": _("Bad request.")}), 400
@@ -326,22 +290,19 @@ def save(attempt_id: int):
     if position is None or (prediction is None and data.get("prediction") not in (None, "")):
         return jsonify({"ok": False, "error": _("Bad request.")}), 400
     flagged = data.get("flagged")
-    args = (db.session, attempt_id, position, data.get("answer"))
-    kwargs = dict(
-        now=now(), device=_device(), flagged=flagged if isinstance(flagged, bool) else None
-    )
-    # The plain case is read and computed before the write lock, which then covers one
-    # UPDATE (that checks again what may have changed); any other case is decided in it.
-    plan = None
-    if prediction is None:
-        plan = A.plan_quick_save(*args, user_id=current_user.id, read=db.read_once, **kwargs)
-    switch_to_writes()
     try:
-        if plan is None or not A.apply_quick_save(db.session, plan):
-            A.save_answer(*args, user=current_user, prediction=prediction, **kwargs)
-        db.session.commit()
-    except Conflict as exc:
-        db.session.commit()  # keeps an automatic submission made while refusing
+        A.save_answer(
+            db.session,
+            attempt_id,
+            position,
+            data.get("answer"),
+            user=current_user,
+            now=now(),
+            device=_device(),
+            flagged=flagged if isinstance(flagged, bool) else None,
+            prediction=prediction,
+        )
+    except Conflict as exc:  # time up: the automatic submission made while refusing is kept
         return jsonify(
             {
                 "ok": False,
@@ -357,7 +318,6 @@ def save(attempt_id: int):
 
 @bp.get("/attempts/<int:attempt_id>/review")
 @login_required
-@writes_on_get
 def review(attempt_id: int):
     attempt = _load(attempt_id)
     if attempt.status != "in_progress":
@@ -384,18 +344,13 @@ def submit(attempt_id: int):
     raw = request.form.get("prediction", "").strip()
     prediction = int(raw) if raw.isdigit() else None
     A.submit_attempt(db.session, attempt_id, user=current_user, now=now(), prediction=prediction)
-    db.session.commit()
     return redirect(url_for("take.result", attempt_id=attempt_id))
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
-@writes_on_get
-@actor_only
 def result(attempt_id: int):
     attempt = _load(attempt_id)
-    db.session.commit()
-    writes_done()
     if attempt.status == "in_progress":
         return redirect(url_for("take.attempt", attempt_id=attempt.id))
     if attempt.round.contest.kind == "programme":

@@ -108,7 +108,7 @@ def edit(contest_id: int):
             from quizapp.contests import results as R
 
             for rnd in contest.rounds:  # masked names and ranking order show at once
-                R.ranking_changed(current_app.extensions["quizapp_cache"], rnd.id)
+                R.ranking_changed_on_commit(db, current_app.extensions["quizapp_cache"], rnd.id)
             flash(_("Changes saved."), "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
     return render_template("contests/contest_form.html", form=form, contest=contest)
@@ -204,7 +204,6 @@ def _round_page(contest: Contest, rnd: Round | None):
                 now=now(),
                 round_id=rnd.id if rnd else None,
             )
-            db.session.commit()
         except Invalid as exc:
             db.session.rollback()
             copy_errors(form, exc)
@@ -215,7 +214,7 @@ def _round_page(contest: Contest, rnd: Round | None):
             from quizapp.contests import results as R
 
             # closing time, prediction and prizes change the ranking; the title shows on it
-            R.ranking_changed(current_app.extensions["quizapp_cache"], saved.id)
+            R.ranking_changed_on_commit(db, current_app.extensions["quizapp_cache"], saved.id)
             flash(_("%(title)s saved.", title=saved.title), "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
     return render_template(
@@ -248,7 +247,6 @@ def status(contest_id: int):
         services.set_status(
             db.session, contest_id, request.form.get("status", ""), actor=actor(), now=now()
         )
-        db.session.commit()
     except (Invalid, DomainError) as exc:
         db.session.rollback()
         if exc.status == 404:

@@ -30,7 +30,6 @@ from quizapp.web import (
     organiser_required,
     paginate,
     t,
-    writes_on_get,
 )
 
 bp = Blueprint("indicators", __name__, url_prefix="/org/indicators")
@@ -63,13 +62,12 @@ def _context():
 
 @bp.get("")
 @organiser_required
-@writes_on_get
 def dashboard():
+    db.write_now()  # it may load the shipped plan definitions or store a snapshot
     available, _row, plan, unit, year = _context()
     snap = I.latest_snapshot(db.session, plan.key, year)
     if snap is None:  # the first visit of the year: compute once, then serve from it
         snap = I.take_snapshot(db.session, plan.key, year, now())
-        db.session.commit()
     today = local_today(now())
     lines = D.dashboard(db.session, plan, snap, unit, today)
     children = sorted({c for line in lines for c, *_rest in line.children}, key=lambda u: u.name)
@@ -183,7 +181,6 @@ def refresh():
         abort(400)
     _available, _row, plan, unit, year = _context()
     snap = I.refresh_snapshot(db.session, plan.key, year, actor=actor(), now=now())
-    db.session.commit()
     flash(_("Figures updated (%(s)s s).", s=f"{snap.seconds:.2f}"), "success")
     return redirect(url_for(".dashboard", plan=plan.key, unit=unit.id, year=year))
 
@@ -195,7 +192,6 @@ def confirm():
         abort(400)
     _available, _row, plan, unit, year = _context()
     I.confirm(db.session, plan.key, year, unit.id, actor=actor(), now=now())
-    db.session.commit()
     flash(_("The figures of %(unit)s are confirmed.", unit=unit.name), "success")
     return redirect(url_for(".dashboard", plan=plan.key, unit=unit.id, year=year))
 
@@ -227,7 +223,6 @@ def entry():
             I.save_entry(
                 db.session, plan.key, ind.code, year, unit.id, data, actor=actor(), now=now()
             )
-            db.session.commit()
         except I.Invalid as exc:
             db.session.rollback()
             copy_errors(form, exc)
@@ -312,10 +307,10 @@ def followup_export():
 
 @bp.get("/report.<fmt>")
 @organiser_required
-@writes_on_get
 def report(fmt: str):
     """The annual report of the unit (this plan, or every plan with plan=all) as XLSX or
     PDF, from the year's report snapshot (taken on first request)."""
+    db.write_now()  # it may load the shipped plan definitions or store a snapshot
     from quizapp.indicators import report as R
 
     if fmt not in ("xlsx", "pdf"):
@@ -331,7 +326,6 @@ def report(fmt: str):
         keys=keys,
         refresh=request.args.get("refresh") == "1",
     )
-    db.session.commit()
     data = R.render_report(reports, fmt)
     mimetype = (
         "application/pdf"
@@ -348,7 +342,6 @@ def report(fmt: str):
 @organiser_required
 def definitions():
     I.load_shipped(db.session, now())
-    db.session.commit()
     from quizapp.orgs.models import UnitType
 
     a = actor()
@@ -377,7 +370,6 @@ def unit_types(key: str):
             actor=actor(),
             now=now(),
         )
-        db.session.commit()
         flash(_("Saved. The next update of the figures counts over these units."), "success")
     except DomainError as exc:
         db.session.rollback()
@@ -393,7 +385,6 @@ def edit_definition(key: str):
     if form.validate_on_submit():
         try:
             I.save_definition(db.session, key, form.source.data, actor=actor(), now=now())
-            db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             if isinstance(exc, I.Invalid):

@@ -168,7 +168,6 @@ def set_active(member_id: int):
         abort(400)
     active = request.form.get("active") == "1"
     roster.set_member_active(db.session, member_id, active, actor=actor(), now=now())
-    db.session.commit()
     flash(_("Member reactivated.") if active else _("Member deactivated."), "success")
     return redirect(url_for("orgs.member", member_id=member_id))
 
@@ -185,7 +184,6 @@ def decide_claim(member_id: int, claim_id: int):
     )
     if claim.member_id != member_id:
         abort(404)
-    db.session.commit()
     flash(
         _("The account is linked to this member.") if accept else _("Request refused."), "success"
     )
@@ -199,7 +197,6 @@ def reset_code(member_id: int):
         abort(400)
     try:
         code = auth_services.issue_reset_code(db.session, member_id, actor=actor(), now=now())
-        db.session.commit()
     except Conflict as exc:
         db.session.rollback()
         flash(t(exc.message, exc.params), "error")
@@ -224,7 +221,6 @@ def guardian(member_id: int):
             consent_version=current_app.config["CONSENT_TEXT_VERSION"],
             now=now(),
         )
-        db.session.commit()
         flash(_("Guardian consent recorded."), "success")
     return redirect(url_for("orgs.member", member_id=member_id))
 
@@ -277,7 +273,6 @@ def import_roster():
                 created_at=utcnow(),
             )
             db.session.add(pending)
-            db.session.commit()
         confirm = ConfirmImportForm(token=pending.token) if pending else None
         return render_template(
             "orgs/import_preview.html", plan=plan, filename=filename, confirm=confirm
@@ -315,7 +310,6 @@ def confirm_import():
             now=now(),
         )
         db.session.delete(pending)
-        db.session.commit()
     except Invalid:
         db.session.rollback()
         plan = importing.plan_import(
@@ -358,7 +352,6 @@ def organisers():
                 auth_services.grant_organiser(
                     db.session, user.id, form.unit_id.data, actor=actor(), now=now()
                 )
-                db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
                 form.form_errors.append(t(exc.message, exc.params))
@@ -380,6 +373,5 @@ def revoke(role_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     auth_services.revoke_organiser(db.session, role_id, actor=actor(), now=now())
-    db.session.commit()
     flash(_("Role removed."), "success")
     return redirect(url_for("orgs.organisers"))

@@ -151,7 +151,6 @@ def move_unit(unit_id: int):
     if not form.validate_on_submit():
         abort(400)
     services.move_unit(db.session, unit_id, form.parent_id.data, actor=actor(), now=now())
-    db.session.commit()
     flash(_("Unit moved."), "success")
     return redirect(url_for("orgs.unit", unit_id=unit_id))
 
@@ -163,7 +162,6 @@ def archive_unit(unit_id: int):
         abort(400)
     try:
         services.archive_unit(db.session, unit_id, actor=actor(), now=now())
-        db.session.commit()
     except (Conflict, Forbidden) as exc:
         db.session.rollback()
         flash(t(exc.message, exc.params), "error")

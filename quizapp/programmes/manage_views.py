@@ -217,7 +217,6 @@ def _act(programme_id: int, call, done: str):
         abort(400)
     try:
         call()
-        db.session.commit()
         flash(done, "success")
     except DomainError as exc:
         db.session.rollback()

@@ -15,7 +15,7 @@ from quizapp.i18n import N_
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.programmes import study as ST
 from quizapp.programmes.models import Lesson, Programme
-from quizapp.web import now, t, writes_on_get
+from quizapp.web import now, t
 
 bp = Blueprint("programmes", __name__)
 
@@ -39,10 +39,9 @@ def _member():
 
 @bp.get("/me/programmes")
 @login_required
-@writes_on_get
 def mine():
+    db.write_now()  # it may enrol the member or record a completion
     views = ST.my_programmes(db.session, _member(), now())
-    db.session.commit()  # enrolments made on the way
     return render_template("programmes/mine.html", views=views, has_member=_member() is not None)
 
 
@@ -55,14 +54,13 @@ def _published(programme_id: int) -> Programme:
 
 @bp.get("/programmes/<int:programme_id>")
 @login_required
-@writes_on_get
 def show(programme_id: int):
+    db.write_now()  # it may enrol the member or record a completion
     programme = _published(programme_id)
     member = _member()
     view = None
     if member is not None:
         ST.enrol_member(db.session, [member.id], now())
-        db.session.commit()
         view = ST.overview(db.session, programme, member, now())
     return render_template(
         "programmes/programme.html", programme=programme, view=view, form=ConfirmForm()
@@ -76,7 +74,6 @@ def enrol(programme_id: int):
         abort(400)
     try:
         ST.self_enrol(db.session, programme_id, member=_member(), now=now())
-        db.session.commit()
         flash(_("You are enrolled. Start with the first lesson."), "success")
     except DomainError as exc:
         db.session.rollback()
@@ -88,8 +85,8 @@ def enrol(programme_id: int):
 
 @bp.get("/programmes/<int:programme_id>/lessons/<int:lesson_id>")
 @login_required
-@writes_on_get
 def lesson(programme_id: int, lesson_id: int):
+    db.write_now()  # it may enrol the member or record a completion
     programme = _published(programme_id)
     item = db.session.get(Lesson, lesson_id)
     if item is None or item.programme_id != programme.id:
@@ -100,7 +97,6 @@ def lesson(programme_id: int, lesson_id: int):
     if member is not None:
         running = S._in_progress(db.session, item.round_id, current_user.id)
         if running is not None and A.expire_if_due(db.session, running, now()):
-            db.session.commit()
             running = None
     state = view.states[item.id] if view else None
     if state is not None and state.state == "locked":
@@ -131,11 +127,10 @@ def lesson_for_round(round_id: int):
 
 @bp.get("/programmes/checks/<int:attempt_id>")
 @login_required
-@writes_on_get
 def check_result(attempt_id: int):
+    db.write_now()  # it may enrol the member or record a completion
     attempt = A.get_attempt(db.session, attempt_id, current_user)
-    if A.expire_if_due(db.session, attempt, now()):
-        db.session.commit()
+    A.expire_if_due(db.session, attempt, now())
     if attempt.status == "in_progress":
         return redirect(url_for("take.attempt", attempt_id=attempt.id))
     item = ST.lesson_of_round(db.session, attempt.round_id)

@@ -14,7 +14,7 @@ from quizapp.auth.models import User
 from quizapp.auth.services import actor_for
 from quizapp.contests.models import Attempt, AttemptQuestion
 from quizapp.contests.starting import start_attempt
-from quizapp.db import Base, make_engine, write_intent
+from quizapp.db import Base, make_engine
 from tests.conftest import NOW
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit, make_user
@@ -58,8 +58,7 @@ def test_fifty_parallel_starts_make_one_attempt(tmp_path, worker_id):
             u = s.get(User, user_id)
             _ = (u.member.unit.path, u.organiser_roles)
             s.rollback()  # hold no connection (nor lock) while waiting at the barrier
-            barrier.wait()
-            write_intent.set(True)  # as a POST request would
+            barrier.wait()  # outside a request, every SQLite transaction begins IMMEDIATE
             try:
                 attempt = start_attempt(s, round_id, user=u, actor=actor_for(u), now=NOW)
                 s.commit()
@@ -82,28 +81,26 @@ def test_fifty_parallel_starts_make_one_attempt(tmp_path, worker_id):
     assert served == attempts[0].question_count == 5
 
 
-def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files_dir, monkeypatch):
-    """On SQLite every save queues on one write lock: the login session and the attempt's
-    state are read outside any transaction (`Database.read_once`), and BEGIN IMMEDIATE comes
-    only for the update. On PostgreSQL (no lock to upgrade) there is no BEGIN IMMEDIATE.
-    SQLite's statements are seen as the driver runs them (its trace callback)."""
+def test_one_transaction_per_request_begun_by_its_method(tmp_path, files_dir):
+    """A request is one unit of work: on SQLite a POST (an answer save) begins with BEGIN
+    IMMEDIATE before its first read and ends with one COMMIT; a GET page begins with a plain
+    BEGIN and ends with COMMIT too. On PostgreSQL there is no BEGIN IMMEDIATE. The statements
+    are seen as the driver runs them (SQLite's trace callback)."""
     from sqlalchemy import event
 
     from quizapp import create_app
     from quizapp.clock import SettableClock
     from quizapp.contests.starting import start_attempt as start
     from quizapp.extensions import db as app_db
-    from quizapp.prepared import Prepared
     from tests.conftest import TEST_SETTINGS
 
-    now = NOW  # the app's clock below: the request's own clock decides whether time is up
-    engine = make_engine(_fresh_url(tmp_path, "save"))
+    engine = make_engine(_fresh_url(tmp_path, "uow"))
     seen: list[str] = []
     recording = threading.Event()
 
     def _record(statement: str) -> None:
         if recording.is_set():
-            seen.append(" ".join(statement.split()[:4]))
+            seen.append(" ".join(statement.split()[:3]))
 
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
@@ -113,40 +110,34 @@ def test_answer_save_reads_the_user_before_taking_the_write_lock(tmp_path, files
             dbapi_connection.set_trace_callback(_record)
     else:
         event.listen(engine, "before_cursor_execute", lambda _c, _k, sql, *_a: _record(sql))
-        run = Prepared.run
-        monkeypatch.setattr(
-            Prepared,
-            "run",
-            lambda self, e, p: (_record(self._compiled(e.dialect)[1]), run(self, e, p))[1],
-        )
+        event.listen(engine, "commit", lambda _c: _record("COMMIT"))
     Base.metadata.create_all(engine)
     app = create_app({**TEST_SETTINGS, **files_dir, "ENGINE": engine}, clock=SettableClock(NOW))
     with Session(engine, expire_on_commit=False) as s:
-        contest, user = _contest_and_member(s, now)
-        write_intent.set(True)
-        attempt = start(s, contest.rounds[0].id, user=user, actor=actor_for(user), now=now)
+        contest, user = _contest_and_member(s, NOW)
+        attempt = start(s, contest.rounds[0].id, user=user, actor=actor_for(user), now=NOW)
         s.commit()
-        write_intent.set(False)
         login = user.email or user.phone
     client = app.test_client()
-    assert (
-        client.post("/login", data={"identifier": login, "password": "correct horse"}).status_code
-        == 302
-    )
+    resp = client.post("/login", data={"identifier": login, "password": "correct horse"})
+    assert resp.status_code == 302
     recording.set()
     resp = client.post(
         f"/attempts/{attempt.id}/save", json={"position": 1, "answer": {"choices": [0]}}
     )
+    save, seen[:] = list(seen), []
+    page = client.get(f"/attempts/{attempt.id}")
     recording.clear()
     app_db.session.remove()
     engine.dispose()
     assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_data(as_text=True)
-    login_read = next(i for i, s in enumerate(seen) if "login_session" in s)
-    plan_read = next(i for i, s in enumerate(seen) if "attempt_question" in s)
-    update = next(i for i, s in enumerate(seen) if s.startswith("UPDATE attempt_question"))
+    assert page.status_code == 200
+    update = next(i for i, s in enumerate(save) if s.startswith("UPDATE attempt_question"))
+    assert save[-1] == "COMMIT" and save.count("COMMIT") == 1, save
+    assert seen[-1] == "COMMIT" and seen.count("COMMIT") == 1, seen
+    assert not any(s.startswith(("UPDATE", "INSERT", "DELETE")) for s in seen), seen
     if sqlite:
-        immediate = seen.index("BEGIN IMMEDIATE")
-        assert login_read < plan_read < immediate < update, seen
-        assert not any(s.startswith("BEGIN") for s in seen[:immediate]), seen  # no read txn
+        assert save[0] == "BEGIN IMMEDIATE" and update > 0, save
+        assert seen[0] == "BEGIN" and "BEGIN IMMEDIATE" not in seen, seen
     else:
-        assert login_read < plan_read < update and "BEGIN IMMEDIATE" not in seen
+        assert "BEGIN IMMEDIATE" not in save + seen

@@ -125,38 +125,3 @@ def test_no_state_change_on_get(client, login_as, world):
         f"/org/members/{world['ma'].id}/active",
     ):
         assert client.get(path).status_code == 405, path
-
-
-def test_marked_pages_read_the_login_with_one_core_query(app, client, login_as, world, session):
-    """A page marked `actor_only` (here the verification page) builds the menu's Actor from
-    one Core query, never loading the user through the ORM; a deactivated account is a guest
-    there as everywhere."""
-    from sqlalchemy import event
-
-    from quizapp.extensions import db
-
-    login_as("organiser", world["a"])
-    sent = []
-
-    def record_sql(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record_sql)
-    try:
-        page = client.get("/v/" + "c" * 26).get_data(as_text=True)
-        assert "/org/units" in page and "Đăng xuất" in page  # the organiser's menu
-        assert not any("password_hash" in s for s in sent)  # no ORM load of the user
-        assert any("organiser_role" in s for s in sent)
-        sent.clear()
-        assert "/org/units" in client.get("/org/units").get_data(as_text=True)
-        assert any("password_hash" in s for s in sent)  # an unmarked page: the ORM user
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record_sql)
-    client.post("/logout")
-    member = login_as("member", world["a1"])
-    page = client.get("/v/" + "c" * 26).get_data(as_text=True)
-    assert "/org/units" not in page and "Đăng xuất" in page
-    member.active = False
-    session.commit()
-    page = client.get("/v/" + "c" * 26).get_data(as_text=True)
-    assert "Đăng xuất" not in page and "/login" in page
