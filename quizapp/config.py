@@ -66,6 +66,12 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LANGUAGES": ("vi", "en"),
         "CONSENT_TEXT_VERSION": env.get("QUIZAPP_CONSENT_VERSION", "2026-01"),
         "PAGE_SIZE": 50,
+        # Static addresses carry a hash of the file (quizapp.web): cacheable for a year.
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
+        # How long anonymous visitors' browsers and the reverse proxy may keep a public page
+        # (QR verification, public ranking, contest landing page): a revocation or a
+        # published prize list shows within this many seconds.
+        "PUBLIC_CACHE_SECONDS": int(env.get("QUIZAPP_PUBLIC_CACHE_SECONDS", "30")),
         "SQL_ECHO": _bool(env.get("QUIZAPP_SQL_ECHO"), False),
         # Database connections per process: one per gunicorn thread (see gunicorn.conf.py).
         "DB_POOL_SIZE": int(env.get("QUIZAPP_DB_POOL_SIZE") or env.get("QUIZAPP_THREADS") or 4),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import os
+from datetime import date, datetime
 from functools import wraps
 from math import ceil
 
@@ -10,8 +12,10 @@ from babel import Locale
 from flask import (
     Flask,
     abort,
+    current_app,
     g,
     jsonify,
+    make_response,
     render_template,
     request,
     session,
@@ -81,6 +85,25 @@ def actor() -> Actor:
     if "actor" not in g:
         g.actor = actor_for(current_user if current_user.is_authenticated else None)
     return g.actor
+
+
+def public_page(body, *, max_age: int, last_modified: datetime | None = None):
+    """A page that anonymous visitors share (a QR verification, a public ranking, a contest's
+    landing page): `Cache-Control: public, max-age` for browsers and the reverse proxy's
+    micro-cache (deploy/nginx.conf), an ETag of the body and, when known, Last-Modified; a
+    revalidation that matches gets 304 without the body. `max_age` is how long a change (a
+    revocation, a published prize list) may take to show. A browser with a session gets the
+    page privately (`no-store`, set for every response to such a browser)."""
+    response = make_response(body)
+    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return response
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.vary.add("Cookie")  # the language is a cookie
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def organiser_required(view):
@@ -244,6 +267,26 @@ def init_web(app: Flask) -> None:
         ):
             h["Cache-Control"] = "no-store"
         return response
+
+    static_versions: dict[tuple[str, float], str] = {}
+
+    @app.url_defaults
+    def _static_version(endpoint, values):
+        """Static addresses carry a hash of the file's content (`?v=…`): browsers and nginx
+        keep them for a year (SEND_FILE_MAX_AGE_DEFAULT, deploy/nginx.conf), and a changed
+        file gets a new address."""
+        if endpoint != "static" or "filename" not in values:
+            return
+        path = os.path.join(app.static_folder, values["filename"])
+        try:
+            key = (path, os.path.getmtime(path))
+        except OSError:
+            return
+        version = static_versions.get(key)
+        if version is None:
+            with open(path, "rb") as fh:
+                version = static_versions[key] = hashlib.sha256(fh.read()).hexdigest()[:12]
+        values["v"] = version
 
     from markupsafe import Markup
 

@@ -36,6 +36,7 @@ export QUIZAPP_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/qui
 export QUIZAPP_INSTANCE_PATH="$DIR/shared"
 export QUIZAPP_BASE_URL="http://127.0.0.1:$PROXY"
 export QUIZAPP_RATELIMIT_ENABLED=0
+export QUIZAPP_TRUSTED_PROXIES=1  # nginx below
 .venv/bin/python bench/load/multi.py prepare "$DIR/fixture.json" >/dev/null
 
 for port in $A $B; do
@@ -62,19 +63,18 @@ http {
     server 127.0.0.1:$B;
     keepalive 16;
   }
+  proxy_cache_path $DIR/nginx-cache levels=1:2 keys_zone=quizapp_public:10m max_size=64m
+                   inactive=10m use_temp_path=off;
   server {
     listen 127.0.0.1:$PROXY;
-    location / {
-      proxy_pass http://quizapp;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$remote_addr;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-    }
+    include $DIR/quizapp-locations.conf;  # the shipped deploy/ configuration
   }
 }
 CONF
+# The locations and proxy settings a deployment uses (deploy/), with its placeholders filled.
+for f in quizapp-locations.conf quizapp-proxy.conf; do
+  sed -e "s#@STATIC_ROOT@#$PWD/quizapp/static#g" -e "s#@DEPLOY_DIR@#$DIR#g" "deploy/$f" >"$DIR/$f"
+done
 nginx -p "$DIR" -c "$DIR/nginx.conf" &
 PIDS+=($!)
 

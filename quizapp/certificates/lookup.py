@@ -38,6 +38,7 @@ _PUBLIC = (
         Certificate.achievement,
         Certificate.revoked_reason,
         Certificate.revoked_at,
+        Certificate.issued_at,
         Unit.name.label("issuer"),
     )
     .join(Unit, Unit.id == Certificate.issuer_unit_id)
@@ -74,6 +75,7 @@ def _facts(c, issuer: str) -> dict:
         "issued_on": a.get("date"),
         "revoked_reason": c.revoked_reason if revoked else None,
         "revoked_on": local_today(c.revoked_at).isoformat() if c.revoked_at else None,
+        "changed_at": max(d for d in (c.issued_at, c.revoked_at) if d is not None),
     }
 
 

@@ -38,7 +38,7 @@ from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
 from quizapp.redirects import same_site_referrer
-from quizapp.web import actor, now, organiser_required, paginate, run_service, t
+from quizapp.web import actor, now, organiser_required, paginate, public_page, run_service, t
 
 bp = Blueprint("certificates", __name__)
 
@@ -77,7 +77,12 @@ def verify(code: str):
     if facts is None:
         time.sleep(0.3)
         return render_template("certificates/verify.html", facts=None), 404
-    return render_template("certificates/verify.html", facts=facts)
+    changed = facts.pop("changed_at")
+    return public_page(
+        render_template("certificates/verify.html", facts=facts),
+        max_age=current_app.config["PUBLIC_CACHE_SECONDS"],
+        last_modified=changed,
+    )
 
 
 @bp.get("/v/<code>.json")
@@ -89,7 +94,10 @@ def verify_json(code: str):
         time.sleep(0.3)
         return jsonify({"status": "unknown"}), 404
     del facts["code"]
-    return jsonify(facts)
+    changed = facts.pop("changed_at")
+    return public_page(
+        jsonify(facts), max_age=current_app.config["PUBLIC_CACHE_SECONDS"], last_modified=changed
+    )
 
 
 @bp.get("/v/<code>/credential.json")

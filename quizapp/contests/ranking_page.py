@@ -19,7 +19,7 @@ from quizapp.contests import results as R
 from quizapp.contests.models import Contest, Round
 from quizapp.contests.take import bp
 from quizapp.extensions import db
-from quizapp.web import now, select_locale
+from quizapp.web import now, public_page, select_locale
 
 
 class _RankingPage(NamedTuple):
@@ -68,9 +68,10 @@ def ranking(slug: str, round_id: int):
     anonymous = current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
     if anonymous and not request.query_string:
         key = f"ranking-html:{round_id}:{ranking.stamp}:{select_locale()}"
-        return cached(
+        html = cached(
             cache, key, R.RANKING_SECONDS, lambda: _render_ranking(page, ranking, None, cache)
         )
+        return public_page(html, max_age=current_app.config["PUBLIC_CACHE_SECONDS"])
     mine = None
     if current_user.is_authenticated:
         found = R.own_rank(cache, round_id, current_user.id)

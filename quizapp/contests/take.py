@@ -30,7 +30,7 @@ from quizapp.extensions import db, limiter
 from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.policy import can_manage
-from quizapp.web import actor, now, t
+from quizapp.web import actor, now, public_page, t
 
 bp = Blueprint("take", __name__)
 DEVICE_COOKIE = "quizapp_device"
@@ -104,17 +104,18 @@ def landing(slug: str):
     reason = None
     if current_user.is_authenticated:
         reason = S.ineligible_reason(db.session, contest, current_user)
-    response = make_response(
-        render_template(
-            "contests/landing.html",
-            contest=contest,
-            rounds=rounds,
-            now=moment,
-            reason=reason,
-            start_form=ConfirmForm(),
-        )
+    html = render_template(
+        "contests/landing.html",
+        contest=contest,
+        rounds=rounds,
+        now=moment,
+        reason=reason,
+        start_form=ConfirmForm(),
     )
-    return _with_device(response)
+    if not current_user.is_authenticated:  # the same page for every visitor: shared
+        # briefly: its countdowns and the moment a round opens must not lag
+        return public_page(html, max_age=min(5, current_app.config["PUBLIC_CACHE_SECONDS"]))
+    return _with_device(make_response(html))
 
 
 @bp.post("/rounds/<int:round_id>/start")

@@ -475,3 +475,46 @@ def test_credential_download_counts_unknown_codes(app_with):
     client = app_with(RATELIMIT_ENABLED=True, VERIFY_MISS_RATE_LIMIT="2 per minute").test_client()
     codes = [client.get(f"/v/{'x' * 25}{n}/credential.json").status_code for n in range(3)]
     assert codes == [404, 404, 429]
+
+
+def test_public_pages_are_cacheable_and_revalidate(client, session, world, now):
+    """Anonymous QR scans share one cacheable answer (public, max-age, ETag, Last-Modified)
+    and a revalidation gets 304; a logged-in browser's copy stays private."""
+    take(session, world, now, "Đặng Hữu Phước")
+    cert = session.scalar(select(Certificate))
+    for url in (f"/v/{cert.code}", f"/v/{cert.code}.json"):
+        first = client.get(url)
+        assert first.status_code == 200
+        assert (
+            "public" in first.headers["Cache-Control"]
+            and "max-age=30" in first.headers["Cache-Control"]
+        )
+        assert first.headers["ETag"] and first.headers["Last-Modified"]
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b""
+    contest = world["contest"]
+    landing = client.get(f"/c/{contest.slug}")
+    assert "max-age=5" in landing.headers["Cache-Control"] and "Set-Cookie" not in landing.headers
+    ranking = client.get(f"/c/{contest.slug}/rounds/{contest.rounds[0].id}/ranking")
+    assert "public" in ranking.headers["Cache-Control"]
+    assert (
+        client.get(
+            ranking.request.path, headers={"If-None-Match": ranking.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    client.set_cookie("quizapp_session", "x")
+    private = client.get(f"/v/{cert.code}")
+    assert private.headers["Cache-Control"] == "no-store" and "ETag" not in private.headers
+
+
+def test_revocation_changes_the_public_answer(app, client, session, world, now):
+    take(session, world, now, "Đặng Hữu Phước")
+    cert = session.scalar(select(Certificate))
+    before = client.get(f"/v/{cert.code}.json")
+    with app.app_context():
+        services.revoke(session, cert.id, "Sai tên", actor=SYSTEM, now=now + timedelta(hours=1))
+    session.commit()
+    after = client.get(f"/v/{cert.code}.json", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.get_json()["status"] == "revoked"
+    assert after.headers["Last-Modified"] != before.headers["Last-Modified"]
