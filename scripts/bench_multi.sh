@@ -86,3 +86,19 @@ for port in $A $B $PROXY; do
 done
 .venv/bin/python bench/load/multi.py check "$DIR/fixture.json" $A $B $PROXY \
   "$DIR/app-$A.log" "$DIR/app-$B.log"
+
+# The pages crowds read without logging in, from one app server alone and through nginx with
+# the shipped configuration (its micro-cache): requests per second and latency by wrk.
+CODE=$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['codes'][0])" "$DIR/fixture.json")
+RANKING=$(.venv/bin/python -c "import json,sys; f=json.load(open(sys.argv[1])); print(f'/c/{f[\"slug\"]}/rounds/{f[\"graded_round\"]}/ranking')" "$DIR/fixture.json")
+OUT=bench/results/multi-public.txt
+{
+  echo "# make bench-multi: public pages, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t2 -c64 -d10s"
+  for path in "/v/$CODE" "$RANKING"; do
+    for port in $A $PROXY; do
+      label=$([ "$port" = "$PROXY" ] && echo "through nginx" || echo "app server alone")
+      echo "## $path — $label"
+      wrk -t2 -c64 -d10s --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|Latency|99%|Non-2xx"
+    done
+  done
+} | tee "$OUT"
