@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from quizapp.audit.models import AuditEntry
 from quizapp.clock import utcnow
+from quizapp.orgs.scope import in_subtrees
 from quizapp.policy import Actor
 
 
@@ -65,7 +66,7 @@ def visible_entries(actor: Actor, *, q: str = "") -> Select:
     """Entries the actor may read: everything for admins, their subtrees for organisers."""
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if not actor.is_admin:
-        stmt = stmt.where(or_(*[AuditEntry.unit_path.startswith(p) for p in actor.managed_paths]))
+        stmt = stmt.where(in_subtrees(AuditEntry.unit_path, actor))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(AuditEntry.summary.ilike(like), AuditEntry.action.ilike(like)))

@@ -39,7 +39,7 @@ from quizapp.extensions import db
 from quizapp.forms import db_int, to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import PendingImport
-from quizapp.orgs.views import _unit_choices
+from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.timeutil import local_today
 from quizapp.web import actor, copy_errors, now, organiser_required, paginate, run_service, t
 
@@ -79,7 +79,7 @@ def index():
 @organiser_required
 def new():
     form = BankForm()
-    form.owner_unit_id.choices = _unit_choices()
+    form.owner_unit_id.choices = unit_choices(managed_units(actor()))
     if form.validate_on_submit():
         ok, bank = run_service(
             form,
@@ -117,7 +117,7 @@ def import_file():
     form.bank_id.choices = to_choices(
         [(0, _("A new bank (YAML files only)"))] + [(b.id, b.title) for b in banks]
     )
-    form.owner_unit_id.choices = _unit_choices()
+    form.owner_unit_id.choices = unit_choices(managed_units(actor()))
     if request.method == "GET" and request.args.get("bank"):
         form.bank_id.data = request.args.get("bank", type=db_int)
     if form.validate_on_submit():

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from quizapp.certificates.models import Certificate
 from quizapp.certificates.services import _describe
 from quizapp.orgs.models import Unit
+from quizapp.orgs.scope import in_subtrees
 from quizapp.policy import Actor
 from quizapp.timeutil import local_today
 
@@ -91,7 +92,7 @@ def certificates_query(
     """Certificates issued in the actor's subtree; `unit`: only recipients of that subtree."""
     stmt = select(Certificate).join(Unit, Unit.id == Certificate.issuer_unit_id)
     if not actor.is_admin:
-        stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in actor.managed_paths]))
+        stmt = stmt.where(in_subtrees(Unit.path, actor))
     if unit is not None:
         recipients = select(Unit.id).where(Unit.path.startswith(unit.path))
         stmt = stmt.where(Certificate.recipient_unit_id.in_(recipients))

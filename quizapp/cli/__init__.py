@@ -13,6 +13,21 @@ from quizapp.clock import utcnow
 from quizapp.extensions import db
 
 
+def writes(command):
+    """A CLI command that writes: its SQLite transactions take the write lock at once
+    (`Database.writes_outside_requests`), as a request that writes does."""
+    import functools
+
+    from quizapp.extensions import db
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        db.writes_outside_requests()
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
 def alembic_config():
     from alembic.config import Config
 
@@ -41,6 +56,7 @@ def register_cli(app: Flask) -> None:
 
     @db_group.command("upgrade")
     @with_appcontext
+    @writes
     def db_upgrade():
         """Apply every migration up to the newest."""
         upgrade_database()
@@ -49,6 +65,7 @@ def register_cli(app: Flask) -> None:
     @db_group.command("revision")
     @click.option("-m", "--message", required=True)
     @with_appcontext
+    @writes
     def db_revision(message):
         """Autogenerate a migration from the models."""
         from alembic import command
@@ -57,6 +74,7 @@ def register_cli(app: Flask) -> None:
 
     @db_group.command("current")
     @with_appcontext
+    @writes
     def db_current():
         from alembic import command
 
@@ -64,6 +82,7 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("sweep-attempts")
     @with_appcontext
+    @writes
     def sweep_attempts():
         """Submit every attempt whose time is over (safe to run from cron every minute)."""
         from quizapp.contests.attempts import sweep

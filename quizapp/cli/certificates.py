@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from quizapp.cli import writes
 from quizapp.clock import utcnow
 from quizapp.extensions import db
 
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
     @app.cli.command("issue-certificates")
     @click.option("--contest", "contest_id", type=int, required=True)
     @with_appcontext
+    @writes
     def issue_certificates(contest_id):
         """Issue every certificate the contest's submitted attempts have earned (idempotent)."""
         from quizapp.certificates.glue import issuer
@@ -32,6 +34,7 @@ def register(app: Flask) -> None:
     @click.option("--unit", "unit_code", help="Recipients of this unit and its subtree.")
     @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
     @with_appcontext
+    @writes
     def export_certificates(contest_id, round_id, unit_code, output):
         """Write the valid certificates of a contest, round or unit to one ZIP, with progress."""
         import zipfile

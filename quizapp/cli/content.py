@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from quizapp.cli import writes
 from quizapp.clock import utcnow
 from quizapp.extensions import db
 
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
         help="Code of the owner unit for new banks (default: the first top-level unit).",
     )
     @with_appcontext
+    @writes
     def import_bank_cmd(paths, unit_code):
         """Load or update banks from native YAML files (idempotent; edits become versions)."""
         from flask_babel import force_locale
@@ -97,6 +99,7 @@ def register(app: Flask) -> None:
     @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
     @click.option("--format", "fmt", type=click.Choice(["yaml", "gift", "xlsx"]), default="yaml")
     @with_appcontext
+    @writes
     def export_bank_cmd(key, output, fmt):
         """Write a bank back to a file (native YAML by default)."""
         from sqlalchemy import select
@@ -132,6 +135,7 @@ def register(app: Flask) -> None:
     @click.option("--to", "ends", default=None, help="Study period end, dd/mm/yyyy.")
     @click.option("--publish", is_flag=True, help="Publish (and enrol the audience).")
     @with_appcontext
+    @writes
     def import_programme_cmd(paths, unit_code, starts, ends, publish):
         """Load or update study programmes from programme files (idempotent, by key).
 

@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from quizapp.cli import writes
 from quizapp.clock import utcnow
 from quizapp.extensions import db
 
@@ -15,6 +16,7 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when units already exist.")
     @with_appcontext
+    @writes
     def seed_demo(if_empty):
         """Load the demo province (units, ~300 members, admin and organisers)."""
         from quizapp.demo import DEMO_PASSWORD, load_demo
@@ -36,6 +38,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("seed-demo-contest")
     @with_appcontext
+    @writes
     def seed_demo_contest():
         """A published two-round contest on the shipped Cybersecurity Law bank (demo)."""
         from quizapp.demo import load_demo_contest
@@ -47,6 +50,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("seed-demo-activity")
     @with_appcontext
+    @writes
     def seed_demo_activity():
         """Demo members study the programmes and take the open round (demo), then the
         indicators are snapshotted; skipped once anybody has taken part."""

@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from quizapp.cli import writes
 from quizapp.clock import utcnow
 from quizapp.extensions import db
 
@@ -15,6 +16,7 @@ def register(app: Flask) -> None:
     @app.cli.command("load-indicator-plans")
     @click.option("--replace", is_flag=True, help="Overwrite admins' edits with the shipped files.")
     @with_appcontext
+    @writes
     def load_indicator_plans_cmd(replace):
         """Store the shipped plan indicator definitions (quizapp/indicators/plans)."""
         from quizapp.indicators.services import load_shipped
@@ -28,6 +30,7 @@ def register(app: Flask) -> None:
     @click.option("--year", type=int, default=None, help="Reporting year (default: current).")
     @click.option("--reason", type=click.Choice(["monthly", "report", "manual"]), default="monthly")
     @with_appcontext
+    @writes
     def snapshot_indicators_cmd(plan_key, year, reason):
         """Snapshot every unit's indicator values (run monthly from cron, and for reports)."""
         from quizapp.indicators import services as I
@@ -51,6 +54,7 @@ def register(app: Flask) -> None:
     @click.option("--refresh", is_flag=True, help="Take a new report snapshot first.")
     @click.option("--place", default="", help="Place before the date (default: unit name).")
     @with_appcontext
+    @writes
     def indicators_report_cmd(unit_code, year, fmt, plan_keys, output, refresh, place):
         """Write a unit's annual indicator report (XLSX or PDF) from the year's report
         snapshot, taking one when the year has none."""

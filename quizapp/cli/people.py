@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from quizapp.cli import writes
 from quizapp.clock import utcnow
 from quizapp.extensions import db
 
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     @click.option("--phone", default=None)
     @click.password_option()
     @with_appcontext
+    @writes
     def create_admin(name, email, phone, password):
         """Create an administrator account."""
         from quizapp.auth.services import create_account
@@ -41,6 +43,7 @@ def register(app: Flask) -> None:
     @click.option("--kind", type=click.Choice(["members", "units"]), default="members")
     @click.option("--dry-run", is_flag=True, help="Only show what would change.")
     @with_appcontext
+    @writes
     def import_roster(path, kind, dry_run):
         """Import units or members from an XLSX/CSV roster file (all or nothing)."""
         from flask_babel import force_locale

@@ -22,7 +22,7 @@ from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
-from quizapp.orgs.views import _unit_choices
+from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.web import actor, now, organiser_required, select_locale, t
 
 
@@ -79,7 +79,7 @@ def results(contest_id: int, round_id: int):
         proposed=whole.proposed,
         published=R.published_prizes(db.session, rnd.id),
         confirm=ConfirmForm(),
-        units=_unit_choices(),
+        units=unit_choices(managed_units(actor())),
         unit=unit,
         population=population,
         labels=LABELS,

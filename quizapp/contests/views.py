@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from quizapp.banks.services import visible_banks
 from quizapp.contests import services
@@ -27,7 +27,7 @@ from quizapp.extensions import db
 from quizapp.forms import db_int, to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import Unit
-from quizapp.orgs.views import _unit_choices
+from quizapp.orgs.scope import in_subtrees, managed_units, unit_choices
 from quizapp.timeutil import from_local, local_input
 from quizapp.web import actor, copy_errors, now, organiser_required, run_service, t
 
@@ -45,14 +45,14 @@ def index():
         .order_by(Contest.created_at.desc())
     )
     if not a.is_admin:
-        stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in a.managed_paths]))
+        stmt = stmt.where(in_subtrees(Unit.path, a))
     return render_template("contests/index.html", contests=db.session.scalars(stmt).all())
 
 
 def _contest_form(contest=None) -> ContestForm:
     form = ContestForm(obj=contest)
-    form.owner_unit_id.choices = _unit_choices()
-    form.unit_ids.choices = _unit_choices()
+    form.owner_unit_id.choices = unit_choices(managed_units(actor()))
+    form.unit_ids.choices = unit_choices(managed_units(actor()))
     if request.method == "GET" and contest is not None:
         form.unit_ids.data = contest.unit_ids
         form.populations.data = contest.populations

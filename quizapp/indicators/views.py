@@ -19,7 +19,7 @@ from quizapp.indicators.forms import DefinitionForm, EntryForm
 from quizapp.indicators.maths import STATUS_LABELS
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import Unit
-from quizapp.orgs.views import _managed_units
+from quizapp.orgs.scope import managed_units
 from quizapp.policy import can_manage
 from quizapp.timeutil import local_today
 from quizapp.web import (
@@ -50,7 +50,7 @@ def _context():
     unit_id = request.values.get("unit", type=db_int)
     unit = db.session.get(Unit, unit_id) if unit_id else None
     if unit is None:
-        mine = _managed_units()
+        mine = managed_units(actor())
         unit = min(mine, key=lambda u: u.depth) if mine else None
     if unit is None or not can_manage(actor(), unit.path):
         abort(404)

@@ -38,7 +38,8 @@ from quizapp.orgs.forms import (
 from quizapp.orgs.models import Member, PendingImport
 from quizapp.orgs.population import LABELS
 from quizapp.orgs.roster import template_xlsx
-from quizapp.orgs.views import XLSX, _managed_units, _unit_choices, bp
+from quizapp.orgs.scope import managed_units, unit_choices
+from quizapp.orgs.views import XLSX, bp
 from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
 # --- members -----------------------------------------------------------------------------
@@ -64,7 +65,7 @@ def members():
         category=category,
         inactive=inactive,
         labels=LABELS,
-        units=_unit_choices(),
+        units=unit_choices(managed_units(actor())),
     )
 
 
@@ -85,7 +86,7 @@ def export_members():
 
 def _member_form(member: Member | None = None) -> MemberForm:
     form = MemberForm(obj=member)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices(managed_units(actor()))
     if request.method == "GET" and member is not None:
         form.categories.data = sorted(member.population)
     if request.method == "GET" and member is None and request.args.get("unit"):
@@ -342,7 +343,7 @@ def confirm_import():
 @organiser_required
 def organisers():
     form = OrganiserForm()
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices(managed_units(actor()))
     if form.validate_on_submit():
         user = auth_services.find_login(db.session, form.identifier.data)
         if user is None:
@@ -358,7 +359,7 @@ def organisers():
             else:
                 flash(_("%(name)s is now an organiser.", name=user.display_name), "success")
                 return redirect(url_for("orgs.organisers"))
-    unit_ids = [u.id for u in _managed_units()]
+    unit_ids = [u.id for u in managed_units(actor())]
     roles = db.session.scalars(
         select(OrganiserRole)
         .where(OrganiserRole.unit_id.in_(unit_ids))

@@ -18,6 +18,7 @@ from quizapp.orgs.population import VI_NAMES, Population
 from quizapp.orgs.roster import (
     rows_xlsx,
 )
+from quizapp.orgs.scope import in_subtrees
 from quizapp.orgs.services import (
     _move_member_row,
     get_managed_unit,
@@ -283,7 +284,7 @@ def members_query(
             raise Forbidden(N_("You cannot see this unit's members."))
         stmt = stmt.where(Unit.path.startswith(unit.path))
     elif not actor.is_admin:
-        stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in actor.managed_paths]))
+        stmt = stmt.where(in_subtrees(Unit.path, actor))
     if not include_inactive:
         stmt = stmt.where(Member.active.is_(True))
     if q.strip():

@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
 
 from quizapp.audit.services import visible_entries
 from quizapp.errors import Conflict, Forbidden
@@ -27,6 +26,7 @@ from quizapp.orgs.forms import (
     UnitForm,
 )
 from quizapp.orgs.models import Unit
+from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.web import actor, now, organiser_required, run_service, t
 
 bp = Blueprint("orgs", __name__)
@@ -34,18 +34,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _managed_units(include_archived: bool = False) -> list[Unit]:
-    a = actor()
-    stmt = select(Unit).order_by(Unit.path)
-    if not a.is_admin:
-        stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in a.managed_paths]))
-    if not include_archived:
-        stmt = stmt.where(Unit.archived_at.is_(None))
-    return list(db.session.scalars(stmt))
+    return managed_units(actor(), include_archived)
 
 
 def _unit_choices(units=None) -> list[tuple[int, str]]:
-    units = units if units is not None else _managed_units()
-    return to_choices((u.id, "— " * u.depth + f"{u.name} ({u.code})") for u in units)
+    return unit_choices(units if units is not None else managed_units(actor()))
 
 
 def _roots() -> list[Unit]:

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from quizapp.banks.services import visible_banks
 from quizapp.charts import line_chart
@@ -18,7 +18,7 @@ from quizapp.forms import db_int, to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import Unit
 from quizapp.orgs.population import LABELS as POPULATION_LABELS
-from quizapp.orgs.views import _managed_units, _unit_choices
+from quizapp.orgs.scope import in_subtrees, managed_units, unit_choices
 from quizapp.programmes import reports as R
 from quizapp.programmes import services as S
 from quizapp.programmes.forms import LessonForm, ProgrammeForm
@@ -40,14 +40,14 @@ def index():
         .order_by(Programme.created_at.desc())
     )
     if not a.is_admin:
-        stmt = stmt.where(or_(*[Unit.path.startswith(p) for p in a.managed_paths]))
+        stmt = stmt.where(in_subtrees(Unit.path, a))
     return render_template("programmes/index.html", programmes=db.session.scalars(stmt).all())
 
 
 def _programme_form(programme: Programme | None = None) -> ProgrammeForm:
     form = ProgrammeForm(obj=programme)
-    form.owner_unit_id.choices = _unit_choices()
-    form.unit_ids.choices = _unit_choices()
+    form.owner_unit_id.choices = unit_choices(managed_units(actor()))
+    form.unit_ids.choices = unit_choices(managed_units(actor()))
     if request.method == "GET":
         if programme is not None:
             form.starts_on.data = local_today(programme.starts_at)
@@ -274,7 +274,7 @@ def _scope(programme: Programme) -> Unit:
     if a.is_admin or any(programme.owner_unit.path.startswith(p) for p in a.managed_paths):
         return programme.owner_unit
     # An organiser below the owner sees their own part of the tree.
-    mine = [u for u in _managed_units() if u.path.startswith(programme.owner_unit.path)]
+    mine = [u for u in managed_units(actor()) if u.path.startswith(programme.owner_unit.path)]
     if not mine:
         abort(404)
     return min(mine, key=lambda u: u.depth)

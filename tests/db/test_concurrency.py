@@ -51,14 +51,16 @@ def test_fifty_parallel_starts_make_one_attempt(tmp_path, worker_id):
         round_id, user_id = contest.rounds[0].id, user.id
 
     barrier = threading.Barrier(50)
+    writing = engine.execution_options(quizapp_sqlite_immediate=True)  # as a POST's
+
     results, errors = [], []
 
     def worker():
-        with Session(engine, expire_on_commit=False) as s:
+        with Session(writing, expire_on_commit=False) as s:
             u = s.get(User, user_id)
             _ = (u.member.unit.path, u.organiser_roles)
             s.rollback()  # hold no connection (nor lock) while waiting at the barrier
-            barrier.wait()  # outside a request, every SQLite transaction begins IMMEDIATE
+            barrier.wait()
             try:
                 attempt = start_attempt(s, round_id, user=u, actor=actor_for(u), now=NOW)
                 s.commit()
