@@ -70,12 +70,21 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
     from quizapp.banks.views import bp as banks_bp
     from quizapp.certificates import glue
     from quizapp.certificates.views import bp as certificates_bp
-    from quizapp.contests.take import bp as take_bp
-    from quizapp.contests.views import bp as contests_bp
+
+    # Modules that add routes to a blueprint they share with another (blueprints.py,
+    # blueprint.py of their package) are imported here, before the blueprints are registered.
+    from quizapp.contests import ranking_page, results_views, take  # noqa: F401
+    from quizapp.contests import views as contest_views  # noqa: F401
+    from quizapp.contests.blueprints import contests as contests_bp
+    from quizapp.contests.blueprints import take as take_bp
     from quizapp.indicators.views import bp as indicators_bp
     from quizapp.main import bp as main_bp
-    from quizapp.orgs.views import bp as orgs_bp
-    from quizapp.programmes.views import bp as programmes_bp
+    from quizapp.orgs import member_views  # noqa: F401
+    from quizapp.orgs import views as org_views  # noqa: F401
+    from quizapp.orgs.blueprint import bp as orgs_bp
+    from quizapp.programmes import manage_views  # noqa: F401
+    from quizapp.programmes import views as programme_views  # noqa: F401
+    from quizapp.programmes.blueprint import bp as programmes_bp
 
     for bp in (
         main_bp,

@@ -16,8 +16,8 @@ from sqlalchemy.orm import lazyload
 
 from quizapp.cache import cached
 from quizapp.contests import results as R
+from quizapp.contests.blueprints import take as bp
 from quizapp.contests.models import Contest, Round
-from quizapp.contests.take import bp
 from quizapp.extensions import db
 from quizapp.web import now, public_page, select_locale
 

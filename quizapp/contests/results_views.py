@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from quizapp.cache import cached
 from quizapp.contests import services
-from quizapp.contests.views import bp
+from quizapp.contests.blueprints import contests as bp
 from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.forms import db_int

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -24,6 +23,7 @@ from sqlalchemy import select
 
 from quizapp.contests import attempts as A
 from quizapp.contests import starting as S
+from quizapp.contests.blueprints import take as take_blueprint
 from quizapp.contests.models import Contest
 from quizapp.errors import Conflict, DomainError, Invalid
 from quizapp.extensions import db, limiter
@@ -32,7 +32,7 @@ from quizapp.orgs.forms import ConfirmForm
 from quizapp.policy import can_manage
 from quizapp.web import actor, now, public_page, t
 
-bp = Blueprint("take", __name__)
+bp = take_blueprint
 DEVICE_COOKIE = "quizapp_device"
 
 
@@ -373,7 +373,3 @@ def result(attempt_id: int):
         passed=A.passed(attempt),
         certificates=certificates,
     )
-
-
-# The public ranking adds its route to this blueprint.
-from quizapp.contests import ranking_page  # noqa: E402, F401

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -20,6 +19,7 @@ from sqlalchemy import select
 
 from quizapp.banks.services import visible_banks
 from quizapp.contests import services
+from quizapp.contests.blueprints import contests as contests_blueprint
 from quizapp.contests.forms import ContestForm, RoundForm
 from quizapp.contests.models import Contest, Round
 from quizapp.errors import DomainError, Invalid
@@ -31,7 +31,7 @@ from quizapp.orgs.scope import in_subtrees, managed_units, unit_choices
 from quizapp.timeutil import from_local, local_input
 from quizapp.web import actor, copy_errors, now, organiser_required, run_service, t
 
-bp = Blueprint("contests", __name__, url_prefix="/org/contests")
+bp = contests_blueprint
 
 
 @bp.get("")
@@ -270,7 +270,3 @@ def poster(contest_id: int):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="poster-{contest.slug}.pdf"'},
     )
-
-
-# The results pages add their routes to this blueprint.
-from quizapp.contests import results_views  # noqa: E402, F401

@@ -27,6 +27,7 @@ from quizapp.forms import db_int
 from quizapp.orgs import importing, services
 from quizapp.orgs import members as roster
 from quizapp.orgs import pending as pending_files
+from quizapp.orgs.blueprint import bp
 from quizapp.orgs.forms import (
     ConfirmForm,
     ConfirmImportForm,
@@ -39,7 +40,7 @@ from quizapp.orgs.models import Member, PendingImport
 from quizapp.orgs.population import LABELS
 from quizapp.orgs.roster import template_xlsx
 from quizapp.orgs.scope import managed_units, unit_choices
-from quizapp.orgs.views import XLSX, bp
+from quizapp.orgs.views import XLSX
 from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
 # --- members -----------------------------------------------------------------------------

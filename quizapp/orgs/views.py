@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     jsonify,
@@ -19,6 +18,7 @@ from quizapp.errors import Conflict, Forbidden
 from quizapp.extensions import db
 from quizapp.forms import db_int, to_choices
 from quizapp.orgs import services
+from quizapp.orgs.blueprint import bp
 from quizapp.orgs.forms import (
     ConfirmForm,
     MergeForm,
@@ -29,7 +29,6 @@ from quizapp.orgs.models import Unit
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.web import actor, now, organiser_required, run_service, t
 
-bp = Blueprint("orgs", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -215,7 +214,3 @@ def api_search():
         item["path"] = " › ".join(a.name for a in services.ancestors(db.session, u))
         out.append(item)
     return jsonify(out)
-
-
-# The member pages add their routes to this blueprint.
-from quizapp.orgs import member_views  # noqa: E402, F401

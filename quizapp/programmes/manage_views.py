@@ -21,9 +21,10 @@ from quizapp.orgs.population import LABELS as POPULATION_LABELS
 from quizapp.orgs.scope import in_subtrees, managed_units, unit_choices
 from quizapp.programmes import reports as R
 from quizapp.programmes import services as S
+from quizapp.programmes.blueprint import bp
 from quizapp.programmes.forms import LessonForm, ProgrammeForm
 from quizapp.programmes.models import Lesson, Programme
-from quizapp.programmes.views import STATUS_LABELS, bp
+from quizapp.programmes.views import STATUS_LABELS
 from quizapp.timeutil import local_today
 from quizapp.web import actor, now, organiser_required, run_service, t
 

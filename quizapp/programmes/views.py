@@ -3,7 +3,7 @@ organiser's builder and progress (with the follow-up export and the completion c
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,10 +14,9 @@ from quizapp.extensions import db
 from quizapp.i18n import N_
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.programmes import study as ST
+from quizapp.programmes.blueprint import bp
 from quizapp.programmes.models import Lesson, Programme
 from quizapp.web import now, t
-
-bp = Blueprint("programmes", __name__)
 
 STATUS_LABELS = {
     "not_started": N_("Not started"),
@@ -157,6 +156,3 @@ def _certificate(view):
     from quizapp.certificates.models import Certificate
 
     return db.session.get(Certificate, view.completion.certificate_id)
-
-
-from quizapp.programmes import manage_views  # noqa: E402, F401  (organiser routes)
