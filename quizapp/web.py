@@ -235,6 +235,14 @@ def init_web(app: Flask) -> None:
     def _request_time():
         g.now = utcnow()
 
+    @app.before_request
+    def _refuse_nul():
+        """No text a person types holds a NUL character, and PostgreSQL refuses one in a text
+        value: a query string or form field with one is a bad request, not a 500."""
+        for values in (request.args, request.form):
+            if any("\x00" in v for _key, vs in values.lists() for v in vs):
+                abort(400)
+
     @app.after_request
     def _commit(response):
         """One unit of work per request: whatever the request changed is committed here,

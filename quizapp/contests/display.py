@@ -103,7 +103,7 @@ def to_stored(q: Question, option_order: Sequence[int], posted: dict) -> dict | 
                 clean[str(int(k))] = v
         return {"pairs": clean} if clean else None
     if q.type in (QType.SHORT, QType.NUMERIC, QType.ESSAY):
-        text = str(posted.get("text") or "")
+        text = str(posted.get("text") or "").replace("\x00", "")  # PostgreSQL refuses NUL
         limit = MAX_TEXT * 20 if q.type == QType.ESSAY else MAX_TEXT
         if len(text) > limit:
             raise BadAnswer("text")

@@ -140,3 +140,8 @@ def test_query_strings_never_fail(app, client, login_as, session, attempt):
                 if not isinstance(status, int) or status >= 500:
                     failures.append((url, name, value[:12], status))
     assert not failures
+
+
+def test_nul_characters_are_a_bad_request(client, logged_in, attempt):
+    assert client.get("/login", query_string={"next": "/\x00"}).status_code == 400
+    assert client.post("/login", data={"identifier": "a\x00b", "password": "x"}).status_code == 400
