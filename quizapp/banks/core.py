@@ -34,6 +34,16 @@ class Difficulty(StrEnum):
 TEXT_FORMATS = ("plain", "markdown", "html", "moodle")
 
 
+# A question's mark: finite, positive and bounded, so that sums over a round stay exact in
+# the database's NUMERIC(10, 4) and grading never overflows (1e308 or inf gave a 500).
+MAX_MARK = Decimal(1000)
+
+
+def mark_in_bounds(mark: object) -> bool:
+    """Whether `mark` is a usable question mark: a finite Decimal with 0 < mark <= MAX_MARK."""
+    return isinstance(mark, Decimal) and mark.is_finite() and Decimal(0) < mark <= MAX_MARK
+
+
 @dataclass(frozen=True)
 class Choice:
     text: str

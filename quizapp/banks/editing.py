@@ -17,6 +17,7 @@ from quizapp.banks.core import (
     QType,
     Question,
     Source,
+    mark_in_bounds,
 )
 from quizapp.i18n import N_
 
@@ -115,10 +116,10 @@ def to_question(d: EditorData, *, key: str | None = None) -> Question:
         difficulty = Difficulty.MEDIUM
     try:
         mark = _decimal(d.mark)
-        if mark <= 0:
+        if not mark_in_bounds(mark):
             raise InvalidOperation
     except InvalidOperation:
-        errors["mark"] = N_("The mark must be a positive number.")
+        errors["mark"] = N_("The mark must be a number greater than 0 and at most 1000.")
         mark = Decimal(1)
     if not d.text:
         errors["text"] = N_("Enter the question.")

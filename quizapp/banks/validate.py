@@ -3,7 +3,15 @@
 from collections.abc import Iterable
 from decimal import Decimal
 
-from quizapp.banks.core import Difficulty, Problem, QType, Question, question_label
+from quizapp.banks.core import (
+    MAX_MARK,
+    Difficulty,
+    Problem,
+    QType,
+    Question,
+    mark_in_bounds,
+    question_label,
+)
 from quizapp.banks.textnorm import duplicate_key
 from quizapp.i18n import N_
 
@@ -28,8 +36,15 @@ def check_question(q: Question) -> list[Problem]:
         problems.append(_problem(q, N_("The question text is empty.")))
     if q.difficulty not in tuple(Difficulty):
         problems.append(_problem(q, N_('Unknown difficulty "%(value)s".'), value=str(q.difficulty)))
-    if q.mark < 0:
-        problems.append(_problem(q, N_("The mark must not be negative.")))
+    if not mark_in_bounds(q.mark):
+        problems.append(
+            _problem(
+                q,
+                N_("The mark must be a number greater than 0 and at most %(max)s, not %(value)s."),
+                max=str(MAX_MARK),
+                value=str(q.mark),
+            )
+        )
     checker = _CHECKERS.get(q.type)
     if checker is not None:
         problems.extend(checker(q))

@@ -87,6 +87,6 @@ def register_cli(app: Flask) -> None:
         """Submit every attempt whose time is over (safe to run from cron every minute)."""
         from quizapp.contests.attempts import sweep
 
-        count = sweep(db.session, utcnow())
+        count = sweep(db.session, utcnow(), on_batch=db.session.commit)
         db.session.commit()
         click.echo(f"submitted {count} expired attempts")

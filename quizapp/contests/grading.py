@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from quizapp.banks.core import QType, Question
+from quizapp.banks.core import QType, Question, mark_in_bounds
 from quizapp.banks.textnorm import strip_accents
 
 ZERO, ONE, HUNDRED = Decimal(0), Decimal(1), Decimal(100)
@@ -125,6 +125,8 @@ def is_answered(q: Question, response: dict | None) -> bool:
 
 def grade(q: Question, response: dict | None) -> Grade:
     f = fraction(q, response)
-    if f is None:
+    if f is None or not mark_in_bounds(q.mark):
+        # A stored mark out of bounds (data from before validation) leaves the question
+        # ungraded rather than failing the whole submission.
         return Grade(ZERO, ZERO, graded=False, answered=is_answered(q, response))
     return Grade(f, (f * q.mark).quantize(Decimal("0.0001")), answered=is_answered(q, response))
