@@ -61,6 +61,12 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "WTF_CSRF_ENABLED": _bool(env.get("QUIZAPP_CSRF_ENABLED"), True),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session; a quiz can last longer than 1 h
         "MAX_CONTENT_LENGTH": int(env.get("QUIZAPP_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        # Uploaded workbooks and images: bounds checked before anything is decoded.
+        "IMPORT_MAX_UNCOMPRESSED_MB": int(env.get("QUIZAPP_IMPORT_MAX_UNCOMPRESSED_MB", "50")),
+        "IMPORT_MAX_RATIO": int(env.get("QUIZAPP_IMPORT_MAX_RATIO", "100")),
+        "IMPORT_MAX_ROWS": int(env.get("QUIZAPP_IMPORT_MAX_ROWS", "50000")),
+        "IMPORT_MAX_CELLS": int(env.get("QUIZAPP_IMPORT_MAX_CELLS", "1000000")),
+        "IMAGE_MAX_PIXELS": int(env.get("QUIZAPP_IMAGE_MAX_PIXELS", "25000000")),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),

@@ -1,33 +1,61 @@
-"""Tables as XLSX or CSV (UTF-8 with BOM, so that Excel shows Vietnamese correctly) (pure)."""
+"""Tables as XLSX or CSV (UTF-8 with BOM, so that Excel shows Vietnamese correctly) (pure),
+and the one rule every export applies to cells that came from user input."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+
+# OWASP "CSV injection": a spreadsheet reads a cell starting with one of these as a formula
+# (or, for TAB and CR, strips them and reads what follows).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+def neutralise(value: object) -> object:
+    """A text that a spreadsheet would read as a formula, prefixed with a single quote so it
+    stays text; every other value (numbers, dates, None, the empty string) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unneutralise(value: object) -> object:
+    """The inverse of `neutralise`, for imports that read our own exports back."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+def append_row(ws, values: Iterable[object]) -> None:
+    """Append a row to an openpyxl sheet with every text neutralised and stored as text."""
+    ws.append([neutralise(v) for v in values])
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":  # cannot happen after neutralise; belt and braces
+            cell.data_type = "s"
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Texts are quoted (a neutralised one included), numbers are not, so they stay numbers."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([neutralise(h) for h in headers])
+    writer.writerows([neutralise(v) for v in row] for row in rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str) -> bytes:
+def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], title: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
-    ws.append(list(headers))
+    append_row(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        # Text that starts like a formula stays text (no formula injection from names).
-        ws.append([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+        append_row(ws, row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -8,6 +8,7 @@ from quizapp.banks.parsers.gift import parse_gift
 from quizapp.banks.parsers.native import load_native
 from quizapp.banks.parsers.xlsx import parse_xlsx
 from quizapp.i18n import N_
+from quizapp.spreadsheets import XlsxLimits
 
 
 def detect_format(filename: str, content: bytes) -> str:
@@ -23,12 +24,14 @@ def detect_format(filename: str, content: bytes) -> str:
     return "gift"
 
 
-def parse_upload(filename: str, content: bytes, fmt: str = "auto") -> tuple[str, ParsedBank]:
+def parse_upload(
+    filename: str, content: bytes, fmt: str = "auto", limits: XlsxLimits | None = None
+) -> tuple[str, ParsedBank]:
     """Parse an uploaded bank file; undecodable text becomes a problem, not an exception."""
     if fmt == "auto":
         fmt = detect_format(filename, content)
     if fmt == "xlsx":
-        return fmt, parse_xlsx(content)
+        return fmt, parse_xlsx(content, limits)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -40,6 +41,7 @@ from quizapp.forms import db_int, to_choices
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import PendingImport
 from quizapp.orgs.scope import managed_units, unit_choices
+from quizapp.spreadsheets import XlsxLimits
 from quizapp.timeutil import local_today
 from quizapp.web import actor, copy_errors, now, organiser_required, paginate, run_service, t
 
@@ -123,7 +125,9 @@ def import_file():
     if form.validate_on_submit():
         upload = form.file.data
         content, filename = upload.read(), upload.filename or "bank"
-        fmt, parsed = parse_upload(filename, content, form.format.data)
+        fmt, parsed = parse_upload(
+            filename, content, form.format.data, XlsxLimits.from_config(current_app.config)
+        )
         bank = (
             services.get_bank(db.session, form.bank_id.data, actor(), manage=True)
             if form.bank_id.data
@@ -189,7 +193,12 @@ def confirm_import():
         flash(_("This import has expired. Upload the file again."), "error")
         return redirect(url_for("banks.import_file"))
     opts = pending.options or {}
-    _fmt, parsed = parse_upload(pending.filename, pending.content, opts.get("format", "auto"))
+    _fmt, parsed = parse_upload(
+        pending.filename,
+        pending.content,
+        opts.get("format", "auto"),
+        XlsxLimits.from_config(current_app.config),
+    )
     bank = (
         services.get_bank(db.session, opts["bank_id"], actor(), manage=True)
         if opts.get("bank_id")

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from quizapp.cli import writes
 from quizapp.clock import utcnow
 from quizapp.extensions import db
+from quizapp.spreadsheets import XlsxLimits
 
 
 def register(app: Flask) -> None:
@@ -62,6 +63,7 @@ def register(app: Flask) -> None:
             content,
             actor=SYSTEM,
             pii_key=current_app.config["PII_HASH_KEY"],
+            limits=XlsxLimits.from_config(current_app.config),
         )
         with force_locale("vi"):
             for p in plan.problems:

@@ -31,6 +31,7 @@ from quizapp.orgs.roster import (
 )
 from quizapp.orgs.services import create_unit, unit_by_code
 from quizapp.policy import Actor, can_manage
+from quizapp.spreadsheets import XlsxLimits
 from quizapp.textutil import fold
 
 
@@ -53,10 +54,18 @@ IMPORT_HOOKS: list = []
 
 
 def plan_import(
-    session: Session, kind: str, filename: str, content: bytes, *, actor: Actor, pii_key: str
+    session: Session,
+    kind: str,
+    filename: str,
+    content: bytes,
+    *,
+    actor: Actor,
+    pii_key: str,
+    limits: XlsxLimits | None = None,
 ) -> ImportPlan:
-    """Read a roster file and say what importing it would create, update and reject."""
-    parsed = parse_roster(kind, filename, content)
+    """Read a roster file and say what importing it would create, update and reject (an XLSX
+    workbook within `limits`)."""
+    parsed = parse_roster(kind, filename, content, limits)
     plan = ImportPlan(kind=kind, problems=list(parsed.problems))
     if kind == "members":
         _plan_members(session, plan, parsed.rows, actor=actor, pii_key=pii_key)

@@ -41,6 +41,7 @@ from quizapp.orgs.population import LABELS
 from quizapp.orgs.roster import template_xlsx
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.views import XLSX
+from quizapp.spreadsheets import XlsxLimits
 from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
 # --- members -----------------------------------------------------------------------------
@@ -258,6 +259,7 @@ def import_roster():
             content,
             actor=actor(),
             pii_key=current_app.config["PII_HASH_KEY"],
+            limits=XlsxLimits.from_config(current_app.config),
         )
         db.session.rollback()  # planning writes nothing; make sure of it
         pending = None
@@ -321,6 +323,7 @@ def confirm_import():
             content,
             actor=actor(),
             pii_key=current_app.config["PII_HASH_KEY"],
+            limits=XlsxLimits.from_config(current_app.config),
         )
         return render_template(
             "orgs/import_preview.html", plan=plan, filename=filename, confirm=None

@@ -10,6 +10,7 @@ from datetime import date
 
 from quizapp.i18n import N_
 from quizapp.orgs.population import ALIASES, Population
+from quizapp.spreadsheets import SpreadsheetRefused, XlsxLimits, read_rows
 from quizapp.textutil import clean_name, fold, normalise_email, normalise_phone
 from quizapp.timeutil import parse_date
 
@@ -104,19 +105,13 @@ class UnreadableFile(ValueError):
     """The file is neither a readable CSV nor an XLSX workbook."""
 
 
-def read_table(filename: str, content: bytes) -> list[list[object]]:
-    """Rows of the first sheet (XLSX) or of the CSV (UTF-8 with or without BOM, , or ;)."""
+def read_table(
+    filename: str, content: bytes, limits: XlsxLimits | None = None
+) -> list[list[object]]:
+    """Rows of the first sheet (XLSX, within `limits`) or of the CSV (UTF-8 with or without
+    BOM, , or ;). SpreadsheetRefused for a workbook over a limit."""
     if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a broken file
-            raise UnreadableFile(str(exc)) from exc
-        try:
-            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            wb.close()
+        return read_rows(content, limits)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -134,12 +129,16 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def parse_roster(kind: str, filename: str, content: bytes) -> RosterFile:
+def parse_roster(
+    kind: str, filename: str, content: bytes, limits: XlsxLimits | None = None
+) -> RosterFile:
     """Read a roster file of `kind` ("members" or "units") into rows and problems."""
     columns = MEMBER_COLUMNS if kind == "members" else UNIT_COLUMNS
     required = MEMBER_REQUIRED if kind == "members" else UNIT_REQUIRED
     try:
-        table = read_table(filename, content)
+        table = read_table(filename, content, limits)
+    except SpreadsheetRefused as exc:
+        return RosterFile(kind, (), (RowProblem(0, "", exc.message, exc.params),))
     except UnreadableFile:
         msg = N_("The file cannot be read: upload an XLSX workbook or a UTF-8 CSV file.")
         return RosterFile(kind, (), (RowProblem(0, "", msg),))
@@ -305,15 +304,17 @@ def rows_xlsx(kind: str, rows: list[list[object]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from quizapp.exports import append_row
+
     columns = MEMBER_COLUMNS if kind == "members" else UNIT_COLUMNS
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sách" if kind == "members" else "Đơn vị"
-    ws.append(list(columns.values()))
+    append_row(ws, columns.values())
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append(r)
+        append_row(ws, r)
     return _save(wb)
 
 

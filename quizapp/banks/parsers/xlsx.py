@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import io
-import warnings
-import zipfile
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -32,7 +30,9 @@ from quizapp.banks.core import (
 )
 from quizapp.banks.textnorm import fold
 from quizapp.banks.validate import check_question, find_duplicates
+from quizapp.exports import append_row
 from quizapp.i18n import N_
+from quizapp.spreadsheets import SpreadsheetRefused, XlsxLimits, read_rows
 
 LETTERS = "ABCDEF"
 HEADERS = (
@@ -112,10 +112,7 @@ def _workbook(rows: list[list[str]]) -> io.BytesIO:
         rule.add(f"{column}2:{column}5000")
         ws.add_data_validation(rule)
     for row in rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            if cell.data_type == "f":  # a text starting with "=" is text, never a formula
-                cell.data_type = "s"
+        append_row(ws, row)  # texts that look like formulas get a quote; the import drops it
     guide = wb.create_sheet("Hướng dẫn")
     guide.append(["Cột", "Cách điền"])
     for cell in guide[1]:
@@ -273,23 +270,13 @@ def _row_question(row: _Row, categories: list[Category]) -> Question | None:
     )
 
 
-def parse_xlsx(data: bytes) -> ParsedBank:
-    """Read the first sheet; problems carry the row number and the column letter."""
+def parse_xlsx(data: bytes, limits: XlsxLimits | None = None) -> ParsedBank:
+    """Read the first sheet (within `limits`); problems carry the row number and the column
+    letter."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about features it drops on read
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        problem = Problem(
-            N_("The file is not an Excel workbook (.xlsx): %(error)s"),
-            {"error": str(err)},
-            line=None,
-        )
-        return ParsedBank(questions=(), problems=(problem,))
-    try:
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    finally:
-        wb.close()
+        rows = read_rows(data, limits)
+    except SpreadsheetRefused as err:
+        return ParsedBank(questions=(), problems=(Problem(err.message, err.params, line=None),))
     problems: list[Problem] = []
     header = [_cell(v) for v in rows[0]] if rows else []
     columns: dict[str, str] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from quizapp.exports import neutralise
 from quizapp.i18n import N_
 from quizapp.indicators.report.build import (
     Gettext,
@@ -43,8 +44,8 @@ def _sheet(ws, r: PlanReport, text: Text) -> None:
     bold = Font(bold=True)
 
     def put(row: int, col: int, value: object, *, font=None, fmt: str | None = None) -> None:
-        cell = ws.cell(row=row, column=col, value=value)
-        if isinstance(value, str) and value[:1] == "=":
+        cell = ws.cell(row=row, column=col, value=neutralise(value))
+        if cell.data_type == "f":
             cell.data_type = "s"  # names and texts stay text, never a formula
         if font is not None:
             cell.font = font
