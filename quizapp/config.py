@@ -65,7 +65,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "IMPORT_MAX_UNCOMPRESSED_MB": int(env.get("QUIZAPP_IMPORT_MAX_UNCOMPRESSED_MB", "50")),
         "IMPORT_MAX_RATIO": int(env.get("QUIZAPP_IMPORT_MAX_RATIO", "100")),
         "IMPORT_MAX_ROWS": int(env.get("QUIZAPP_IMPORT_MAX_ROWS", "50000")),
-        "IMPORT_MAX_CELLS": int(env.get("QUIZAPP_IMPORT_MAX_CELLS", "1000000")),
+        "IMPORT_MAX_CELLS": int(env.get("QUIZAPP_IMPORT_MAX_CELLS", "500000")),
         "IMAGE_MAX_PIXELS": int(env.get("QUIZAPP_IMAGE_MAX_PIXELS", "25000000")),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",

@@ -26,7 +26,7 @@ class XlsxLimits:
     max_uncompressed: int = 50 * 1024 * 1024  # bytes, all zip members together
     max_ratio: int = 100  # uncompressed / compressed, for members above 1 MB
     max_rows: int = 50_000
-    max_cells: int = 1_000_000
+    max_cells: int = 500_000
 
     @classmethod
     def from_config(cls, config: Any) -> XlsxLimits:
@@ -34,7 +34,7 @@ class XlsxLimits:
             max_uncompressed=int(config.get("IMPORT_MAX_UNCOMPRESSED_MB", 50)) * 1024 * 1024,
             max_ratio=int(config.get("IMPORT_MAX_RATIO", 100)),
             max_rows=int(config.get("IMPORT_MAX_ROWS", 50_000)),
-            max_cells=int(config.get("IMPORT_MAX_CELLS", 1_000_000)),
+            max_cells=int(config.get("IMPORT_MAX_CELLS", 500_000)),
         )
 
 

@@ -342,19 +342,15 @@ def unit_images(unit_id: int):
     form = UnitImagesForm()
     folder = Path(current_app.config["UPLOADS_DIR"]) / "units" / str(unit.id)
     if form.validate_on_submit():
-        from PIL import Image, UnidentifiedImageError
+        from quizapp.images import ImageRefused, open_bounded
 
         for field in (form.logo, form.seal):
             if not field.data:
                 continue
             try:
-                image = Image.open(field.data.stream)
-                image.verify()
-                field.data.stream.seek(0)
-                image = Image.open(field.data.stream)
-                image.thumbnail((1200, 1200))
-            except (UnidentifiedImageError, OSError):
-                field.errors = [_("This file is not a PNG image.")]
+                image = open_bounded(field.data.stream, current_app.config["IMAGE_MAX_PIXELS"])
+            except ImageRefused as exc:
+                field.errors = [t(exc.message, exc.params)]
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             image.save(folder / f"{field.name}.png", format="PNG")

@@ -230,3 +230,15 @@ def test_cli_writes_both_files(runner, session, figures, tmp_path):
     assert wb.sheetnames == [KEY] and wb[KEY]["A1"].value == "TỈNH ĐOÀN AN GIANG"
     missing = runner.invoke(args=["indicators-report", "--unit", "NOPE", "--year", "2026"])
     assert missing.exit_code != 0 and "NOPE" in missing.output
+
+
+def test_xlsx_unit_names_that_look_like_formulas_stay_text(app, session, figures, now):
+    figures["a"].name = '=HYPERLINK("http://x","y")'
+    figures["b"].name = "@SUM(A1)"
+    session.flush()
+    reports = R.build_reports(session, figures["province"].id, YEAR, actor=SYSTEM, now=now)
+    wb = load_workbook(io.BytesIO(_xlsx(app, reports)))
+    found = [c for ws in wb for row in ws.iter_rows() for c in row if c.value]
+    assert any(c.value == '\'=HYPERLINK("http://x","y")' for c in found)
+    assert any(c.value == "'@SUM(A1)" for c in found)
+    assert not any(c.data_type == "f" or c.value == "'" for c in found)
