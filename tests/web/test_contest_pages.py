@@ -50,6 +50,7 @@ def test_organiser_builds_and_publishes_two_rounds(client, login_as, world, sess
         "shuffle_questions": "y",
         "shuffle_options": "y",
         "prediction": "y",
+        "include_unverified": "y",
     }
     impossible = {
         **base,
