@@ -419,7 +419,13 @@ def export_bank(session: Session, bank: Bank, *, include_retired: bool = False) 
     if not include_retired:
         stmt = stmt.where(BankQuestion.retired_at.is_(None))
     questions = tuple(
-        from_dict(r.current.content, category=by_id[r.category_id].key if r.category_id else None)
+        replace(
+            from_dict(
+                r.current.content, category=by_id[r.category_id].key if r.category_id else None
+            ),
+            verified=Verified(r.current.verified),
+            verified_note=r.current.verified_note,
+        )
         for r in session.scalars(stmt)
         if r.current
     )

@@ -30,9 +30,7 @@ def upgrade():
     with op.batch_alter_table("contest_round", schema=None) as batch_op:
         # Rounds that exist were built when every question could be drawn: keep them so.
         batch_op.add_column(
-            sa.Column(
-                "include_unverified", sa.Boolean(), nullable=False, server_default=sa.true()
-            )
+            sa.Column("include_unverified", sa.Boolean(), nullable=False, server_default=sa.true())
         )
 
 
