@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import yaml
 
@@ -273,3 +274,39 @@ def load_programme(text: str) -> tuple[ProgrammeSpec | None, list[Problem]]:
         lessons=tuple(lessons),
     )
     return (None if r.problems else spec), r.problems
+
+
+def stale_sources(spec: ProgrammeSpec, today: date) -> list[Problem]:
+    """Lessons citing a document that is superseded (`superseded_on` reached) or whose
+    validity note has run out (`valid_until` passed: nobody has confirmed the text is still
+    the current one). Such a lesson teaches yesterday's rule, so loading it is refused."""
+    problems = []
+    for lesson in spec.lessons:
+        for source in lesson.sources:
+            doc = spec.documents.get(source.get("document")) or {}
+            ended = doc.get("superseded_on")
+            until = doc.get("valid_until")
+            if isinstance(ended, date) and ended <= today:
+                problems.append(
+                    Problem(
+                        lesson.line,
+                        N_(
+                            "Lesson %(key)s cites %(doc)s, superseded on %(day)s: rewrite the "
+                            "lesson on the text in force."
+                        ),
+                        {"key": lesson.key, "doc": source["document"], "day": ended.isoformat()},
+                    )
+                )
+            elif isinstance(until, date) and until < today:
+                problems.append(
+                    Problem(
+                        lesson.line,
+                        N_(
+                            "Lesson %(key)s cites %(doc)s, confirmed current only until "
+                            "%(day)s: check it against the official text and update "
+                            "valid_until or superseded_on."
+                        ),
+                        {"key": lesson.key, "doc": source["document"], "day": until.isoformat()},
+                    )
+                )
+    return problems

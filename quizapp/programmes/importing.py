@@ -15,7 +15,7 @@ from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor
 from quizapp.programmes import services as S
-from quizapp.programmes.fileformat import Problem, ProgrammeSpec, load_programme
+from quizapp.programmes.fileformat import Problem, ProgrammeSpec, load_programme, stale_sources
 from quizapp.programmes.models import Programme
 from quizapp.timeutil import local_today
 
@@ -76,7 +76,7 @@ def import_programme(
     """Create or update the programme `spec.key`. Raises Invalid on bad references and
     Conflict when a lesson's check members have taken would change (nothing is kept then:
     the caller rolls back)."""
-    problems = check_references(session, spec)
+    problems = check_references(session, spec) + stale_sources(spec, local_today(now))
     if problems:
         raise Invalid({"": problems[0].message}, **problems[0].params)
     data = S.ProgrammeData(
