@@ -231,8 +231,8 @@ def build_pool(
             raise Invalid(
                 {
                     "fixed_keys": N_(
-                        "The question %(key)s is not verified; tick \"include unverified "
-                        "questions\" to use it."
+                        'The question %(key)s is not verified; tick "include unverified '
+                        'questions" to use it.'
                     )
                 },
                 key=key,
@@ -284,7 +284,7 @@ def _check_round(session: Session, contest: Contest, data: RoundData, actor: Act
 
 LEFT_OUT_HINT = N_(
     "%(left_out)s questions of the bank are unverified and were left out of the draw; "
-    "tick \"include unverified questions\" to draw them."
+    'tick "include unverified questions" to draw them.'
 )
 
 

@@ -276,29 +276,34 @@ def load_programme(text: str) -> tuple[ProgrammeSpec | None, list[Problem]]:
     return (None if r.problems else spec), r.problems
 
 
-def stale_sources(spec: ProgrammeSpec, today: date) -> list[Problem]:
-    """Lessons citing a document that is superseded (`superseded_on` reached) or whose
-    validity note has run out (`valid_until` passed: nobody has confirmed the text is still
-    the current one). Such a lesson teaches yesterday's rule, so loading it is refused."""
-    problems = []
+def stale_sources(spec: ProgrammeSpec, today: date) -> tuple[list[Problem], list[Problem]]:
+    """(refusals, warnings) about lessons citing out-of-date documents.
+
+    A document whose `superseded_on` has come is replaced: a lesson citing it teaches
+    yesterday's rule, so loading it is refused. A document whose `valid_until` has passed may
+    still be current, but nobody has confirmed it (a Charter a congress may have replaced):
+    loading goes on with a warning naming the lesson."""
+    refusals: list[Problem] = []
+    warnings: list[Problem] = []
     for lesson in spec.lessons:
         for source in lesson.sources:
             doc = spec.documents.get(source.get("document")) or {}
             ended = doc.get("superseded_on")
             until = doc.get("valid_until")
+            params = {"key": lesson.key, "doc": source["document"]}
             if isinstance(ended, date) and ended <= today:
-                problems.append(
+                refusals.append(
                     Problem(
                         lesson.line,
                         N_(
                             "Lesson %(key)s cites %(doc)s, superseded on %(day)s: rewrite the "
                             "lesson on the text in force."
                         ),
-                        {"key": lesson.key, "doc": source["document"], "day": ended.isoformat()},
+                        params | {"day": ended.isoformat()},
                     )
                 )
             elif isinstance(until, date) and until < today:
-                problems.append(
+                warnings.append(
                     Problem(
                         lesson.line,
                         N_(
@@ -306,7 +311,7 @@ def stale_sources(spec: ProgrammeSpec, today: date) -> list[Problem]:
                             "%(day)s: check it against the official text and update "
                             "valid_until or superseded_on."
                         ),
-                        {"key": lesson.key, "doc": source["document"], "day": until.isoformat()},
+                        params | {"day": until.isoformat()},
                     )
                 )
-    return problems
+    return refusals, warnings

@@ -78,11 +78,12 @@ def test_stale_sources_refuse_superseded_or_expired_documents():
     spec, problems = load_programme(path.read_text(encoding="utf-8"))
     assert spec is not None, problems
     charter = spec.documents["DLDOAN-XII"]
-    assert stale_sources(spec, date(2026, 12, 4)) == []
-    late = stale_sources(spec, date(2027, 7, 1))  # after valid_until (2027-06-30)
+    assert stale_sources(spec, date(2026, 12, 4)) == ([], [])
+    refused, late = stale_sources(spec, date(2027, 7, 1))  # after valid_until (2027-06-30)
+    assert refused == []
     assert [(p.params["key"], p.params["doc"]) for p in late] == [("bai-5", "DLDOAN-XII")]
     charter["superseded_on"] = date(2026, 12, 1)
-    gone = stale_sources(spec, date(2026, 12, 4))
+    gone, _ = stale_sources(spec, date(2026, 12, 4))
     assert [p.params["day"] for p in gone] == ["2026-12-01"]
     assert "superseded" in gone[0].message
 
