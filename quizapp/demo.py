@@ -323,6 +323,8 @@ def load_demo_contest(session: Session, *, now: datetime) -> str | None:
                 blueprint=blueprint,
                 attempts_allowed=2,
                 review="after_close",
+                # the demo draws from the whole shipped bank, confirmed or not
+                include_unverified=True,
             ),
             actor=SYSTEM,
             now=now,

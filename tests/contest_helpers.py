@@ -73,6 +73,8 @@ def make_contest(session, unit, bank, now, *, count=5, publish=True, **round_kw)
         pass_mark=50,
         review="immediate",
         prediction=True,
+        # test banks are imported without verification (as GIFT/Aiken/XLSX files are)
+        include_unverified=True,
     )
     data.update(round_kw)
     services.save_round(session, contest.id, services.RoundData(**data), actor=SYSTEM, now=now)

@@ -175,6 +175,7 @@ def generate(
             pass_mark=50,
             review="score",
             prediction=True,
+            include_unverified=True,
         ),
         actor=SYSTEM,
         now=now,

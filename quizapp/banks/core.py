@@ -44,6 +44,20 @@ def mark_in_bounds(mark: object) -> bool:
     return isinstance(mark, Decimal) and mark.is_finite() and Decimal(0) < mark <= MAX_MARK
 
 
+class Verified(StrEnum):
+    """How a question's key was confirmed (question_banks/README.md, "verified")."""
+
+    TEXT = "text"  # checked against the official text; the note quotes the words and where
+    SECONDARY = "secondary"  # an official or press source quoting the text, named in the note
+    UNVERIFIED = "unverified"  # not confirmed; the note says why
+
+
+# Fields about how a key was confirmed, not about what a participant is served: they are kept
+# out of the content hash (fingerprints of existing questions stay) and stored beside the
+# version's content, not inside it.
+VERIFICATION_FIELDS = ("verified", "verified_note")
+
+
 @dataclass(frozen=True)
 class Choice:
     text: str
@@ -145,6 +159,8 @@ class Question:
     # "every answer is worth 100% and has no feedback" (the common case, kept canonical).
     short_weights: tuple[Decimal, ...] = ()
     short_feedback: tuple[str, ...] = ()
+    verified: Verified = Verified.UNVERIFIED
+    verified_note: str = ""
 
     @property
     def graded(self) -> bool:
@@ -154,12 +170,12 @@ class Question:
         return self.short_weights[index] if self.short_weights else Decimal(100)
 
     def content_hash(self) -> str:
-        """Stable sha256 of the content (everything except key and line).
+        """Stable sha256 of the content (everything except key, line and verification).
 
         Used for idempotent imports: the same question written twice hashes the same, and
         Decimals that differ only in notation (1 vs 1.0) hash the same.
         """
-        skip = ("key", "line")
+        skip = ("key", "line", *VERIFICATION_FIELDS)
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         blob = json.dumps(_canonical(data), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()

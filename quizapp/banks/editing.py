@@ -18,6 +18,7 @@ from quizapp.banks.core import (
     Question,
     Source,
     mark_in_bounds,
+    Verified,
 )
 from quizapp.i18n import N_
 
@@ -55,6 +56,8 @@ class EditorData:
     source_clause: str = ""
     source_page: str = ""
     source_quote: str = ""
+    verified: str = "unverified"  # how the key was confirmed: text | secondary | unverified
+    verified_note: str = ""
 
     @classmethod
     def from_form(cls, form: Mapping, getlist) -> EditorData:
@@ -86,6 +89,8 @@ class EditorData:
             source_clause=g("source_clause"),
             source_page=g("source_page"),
             source_quote=(form.get("source_quote") or "").strip(),
+            verified=g("verified") or "unverified",
+            verified_note=(form.get("verified_note") or "").strip(),
         )
 
 
@@ -123,6 +128,16 @@ def to_question(d: EditorData, *, key: str | None = None) -> Question:
         mark = Decimal(1)
     if not d.text:
         errors["text"] = N_("Enter the question.")
+    try:
+        verified = Verified(d.verified)
+    except ValueError:
+        errors["verified"] = N_("Choose how the answer key was confirmed.")
+        verified = Verified.UNVERIFIED
+    if verified is not Verified.UNVERIFIED and not d.verified_note:
+        errors["verified_note"] = N_(
+            "Quote the words of the official text and where (text), or name the source "
+            "that quotes it (secondary)."
+        )
     kw: dict = {}
     if qtype in (QType.SINGLE, QType.MULTI):
         choices = []
@@ -206,6 +221,8 @@ def to_question(d: EditorData, *, key: str | None = None) -> Question:
         tags=tags,
         mark=mark,
         source=source,
+        verified=verified,
+        verified_note=d.verified_note,
         **kw,
     )
 
@@ -250,6 +267,8 @@ def from_question(q: Question) -> EditorData:
         source_clause=s.clause if s else "",
         source_page=s.page if s else "",
         source_quote=s.quote if s else "",
+        verified=q.verified.value,
+        verified_note=q.verified_note,
     )
 
 

@@ -114,3 +114,8 @@ class QuestionVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     note: Mapped[str] = mapped_column(String(300), default="")
+    # How the key was confirmed: text | secondary | unverified (core.Verified), with the quoted
+    # words, the named source or the reason. Kept out of `content` so the hash stays a
+    # fingerprint of what participants are served.
+    verified: Mapped[str] = mapped_column(String(12), default="unverified", index=True)
+    verified_note: Mapped[str] = mapped_column(Text, default="")

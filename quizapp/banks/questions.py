@@ -52,8 +52,10 @@ def edit_question(
     now: datetime,
     category_id: int | None = None,
 ) -> QuestionVersion | None:
-    """Save an edit as a new version (None when nothing a participant sees changed).
-    Raises Invalid with the problems of an inconsistent key."""
+    """Save an edit as a new version (None when neither what a participant sees nor how the
+    key was confirmed changed); a change of verification alone is a new version with the same
+    content, audited with the level and note before and after. Raises Invalid with the
+    problems of an inconsistent key."""
     row = get_question(session, question_id, actor, manage=True)
     errors = [p for p in check_question(q) if p.severity == "error"]
     if errors:
@@ -61,11 +63,21 @@ def edit_question(
     if category_id is not None:
         _check_category(session, row.bank_id, category_id)
         row.category_id = category_id
-    if row.current is not None and row.current.content_hash == version_hash(clean_question(q)):
+    current = row.current
+    same_content = current is not None and current.content_hash == version_hash(clean_question(q))
+    same_check = current is not None and (current.verified, current.verified_note) == (
+        q.verified,
+        q.verified_note,
+    )
+    if same_content and same_check:
         session.flush()
         return None
-    before = row.current.number if row.current else 0
-    version = add_version(session, row, q, actor=actor, now=now, note="edit")
+    before = {"version": current.number if current else 0}
+    if current is not None and not same_check:
+        before.update(verified=current.verified, verified_note=current.verified_note)
+    version = add_version(
+        session, row, q, actor=actor, now=now, note="edit" if not same_content else "verification"
+    )
     bank = session.get(Bank, row.bank_id)
     record(
         session,
@@ -75,8 +87,13 @@ def edit_question(
         object_id=row.id,
         unit_path=bank.owner_unit.path,
         summary=f"{bank.key}/{row.key}",
-        before={"version": before},
-        after={"version": version.number},
+        before=before,
+        after={"version": version.number}
+        | (
+            {"verified": version.verified, "verified_note": version.verified_note}
+            if not same_check
+            else {}
+        ),
         now=now,
     )
     return version

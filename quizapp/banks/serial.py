@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from quizapp.banks.core import (
+    VERIFICATION_FIELDS,
     Choice,
     Difficulty,
     MatchPair,
@@ -33,9 +34,12 @@ def _plain(value: Any) -> Any:
 
 
 def to_dict(q: Question) -> dict[str, Any]:
-    """Everything about the question except where it came from (line) and its category."""
+    """Everything about the question except where it came from (line), its category and how
+    its key was confirmed (stored in the version's own columns)."""
     return {
-        f.name: _plain(getattr(q, f.name)) for f in fields(q) if f.name not in ("line", "category")
+        f.name: _plain(getattr(q, f.name))
+        for f in fields(q)
+        if f.name not in ("line", "category", *VERIFICATION_FIELDS)
     }
 
 

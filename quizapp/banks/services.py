@@ -16,6 +16,7 @@ from quizapp.banks.core import (
     ParsedBank,
     Problem,
     Question,
+    Verified,
 )
 from quizapp.banks.models import (
     Bank,
@@ -136,7 +137,7 @@ def plan_bank_import(session: Session, parsed: ParsedBank, bank: Bank | None) ->
         row = existing.get(key)
         if row is None:
             result.created.append(key)
-        elif row.current is None or row.current.content_hash != version_hash(clean_question(q)):
+        elif needs_version(row, q):
             result.versioned.append(key)
         elif q.category and cat_keys.get(row.category_id) != q.category:
             result.moved.append(key)
@@ -272,7 +273,7 @@ def import_bank(
             session.flush()
             add_version(session, row, q, actor=actor, now=now, note=filename)
         else:
-            if row.current is None or row.current.content_hash != version_hash(clean_question(q)):
+            if needs_version(row, q):
                 add_version(session, row, q, actor=actor, now=now, note=filename)
             if cat_id is not None:
                 row.category_id = cat_id
@@ -291,6 +292,17 @@ def import_bank(
     )
     plan.bank = bank
     return plan
+
+
+def needs_version(row: BankQuestion, q: Question) -> bool:
+    """True when importing `q` over `row` changes what participants see, or brings a new
+    verification. A file that says nothing about verification (GIFT, Aiken, XLSX: unverified,
+    no note) never downgrades the level an organiser or a native file has set."""
+    current = row.current
+    if current is None or current.content_hash != version_hash(clean_question(q)):
+        return True
+    says = q.verified != Verified.UNVERIFIED or bool(q.verified_note)
+    return says and (current.verified, current.verified_note) != (q.verified, q.verified_note)
 
 
 def add_version(
@@ -312,6 +324,8 @@ def add_version(
         created_at=now,
         created_by_id=actor.user_id,
         note=note[:300],
+        verified=Verified(q.verified).value,
+        verified_note=q.verified_note,
     )
     session.add(version)
     session.flush()
@@ -405,7 +419,13 @@ def export_bank(session: Session, bank: Bank, *, include_retired: bool = False) 
     if not include_retired:
         stmt = stmt.where(BankQuestion.retired_at.is_(None))
     questions = tuple(
-        from_dict(r.current.content, category=by_id[r.category_id].key if r.category_id else None)
+        replace(
+            from_dict(
+                r.current.content, category=by_id[r.category_id].key if r.category_id else None
+            ),
+            verified=Verified(r.current.verified),
+            verified_note=r.current.verified_note,
+        )
         for r in session.scalars(stmt)
         if r.current
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -19,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from quizapp.banks import questions, services
-from quizapp.banks.core import QType
+from quizapp.banks.core import QType, Verified
 from quizapp.banks.editing import EditorData, EditorError, from_question, to_question
 from quizapp.banks.forms import (
     BankForm,
@@ -325,7 +326,13 @@ def _editor(bank, row=None):
             return redirect(url_for("banks.edit", bank_id=bank.id, question_id=row.id))
     else:
         if row is not None:
-            data = from_question(from_dict(row.current.content))
+            data = from_question(
+                replace(
+                    from_dict(row.current.content),
+                    verified=Verified(row.current.verified),
+                    verified_note=row.current.verified_note,
+                )
+            )
             meta.category_id.data = row.category_id or 0
         else:
             qtype = request.args.get("type", "single")

@@ -187,6 +187,9 @@ def register(app: Flask) -> None:
                     click.echo(f"{name}: {t(exc.message, exc.params)}", err=True)
                 failed = True
                 continue
+            with force_locale("vi"):
+                for w in result.warnings:
+                    click.echo(f"{name}: dòng {w.line}: {t(w.message, w.params)}", err=True)
             click.echo(
                 f"{name}: {spec.key}: {'created' if result.created else 'updated'}, "
                 f"lessons added {result.lessons_added}, updated {result.lessons_updated}, "

@@ -138,6 +138,10 @@ class RoundForm(FlaskForm):
         default="after_close",
     )
     prediction = BooleanField(_l("Ask the prediction question (tie-break)"), default=True)
+    include_unverified = BooleanField(
+        _l("Include unverified questions (whose answer key was not checked against a source)"),
+        default=False,
+    )
     prediction_min_correct = IntegerField(
         _l(
             "The prediction's answer counts participants with at least this many right "

@@ -111,6 +111,8 @@ class Round(Base):
     # The prediction question's answer: participants with at least this many right answers
     # (None: every answer right, the usual question).
     prediction_min_correct: Mapped[int | None]
+    # Scored rounds draw only questions whose key is confirmed (text/secondary) unless ticked.
+    include_unverified: Mapped[bool] = mapped_column(default=False)
     prizes: Mapped[dict] = mapped_column(
         JSON, default=lambda: {"first": 1, "second": 2, "third": 3, "consolation": 5}
     )

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from quizapp.audit.services import record
+from quizapp.banks.core import Verified
 from quizapp.banks.models import Bank, BankCategory, BankQuestion
 from quizapp.banks.questions import superseded_documents
 from quizapp.banks.serial import from_dict
@@ -58,6 +59,8 @@ class RoundData:
     review: str = "after_close"
     prediction: bool = True
     prediction_min_correct: int | None = None
+    # Draw also questions whose key is not confirmed (verified: unverified); off by default.
+    include_unverified: bool = False
 
 
 def get_managed_contest(session: Session, contest_id: int, actor: Actor) -> Contest:
@@ -156,11 +159,21 @@ class PoolPlan:
     pool: list[PoolQuestion] = field(default_factory=list)
     items: list[BlueprintItem] = field(default_factory=list)
     fixed: list[int] = field(default_factory=list)
+    left_out: int = 0  # live questions kept out of the pool because their key is unverified
 
 
-def build_pool(session: Session, bank: Bank, blueprint, fixed_keys) -> PoolPlan:
+CONFIRMED = (Verified.TEXT.value, Verified.SECONDARY.value)
+
+
+def build_pool(
+    session: Session, bank: Bank, blueprint, fixed_keys, *, include_unverified: bool = True
+) -> PoolPlan:
     """The bank's live questions as a draw pool, the blueprint as items, the fixed versions.
-    Raises Invalid naming the unknown category or question key."""
+
+    Without `include_unverified`, questions whose current version is `unverified` stay out
+    of the pool (counted in `left_out`); contest rounds pass their setting, programme lesson
+    checks (study, not scored) keep the default. Raises Invalid naming the unknown category
+    or question key, or a fixed question left out as unverified."""
     cats = session.scalars(select(BankCategory).where(BankCategory.bank_id == bank.id)).all()
     by_key = {c.key: c for c in cats}
     children: dict[int | None, list[BankCategory]] = {}
@@ -185,7 +198,12 @@ def build_pool(session: Session, bank: Bank, blueprint, fixed_keys) -> PoolPlan:
     ).all()
     plan = PoolPlan()
     version_by_key = {}
+    unverified_keys = set()
     for r in rows:
+        if not include_unverified and r.current.verified not in CONFIRMED:
+            plan.left_out += 1
+            unverified_keys.add(r.key)
+            continue
         n_options = len(r.current.content.get("choices") or [])
         plan.pool.append(
             PoolQuestion(
@@ -209,6 +227,16 @@ def build_pool(session: Session, bank: Bank, blueprint, fixed_keys) -> PoolPlan:
             )
         )
     for key in fixed_keys:
+        if key in unverified_keys:
+            raise Invalid(
+                {
+                    "fixed_keys": N_(
+                        'The question %(key)s is not verified; tick "include unverified '
+                        'questions" to use it.'
+                    )
+                },
+                key=key,
+            )
         if key not in version_by_key:
             raise Invalid({"fixed_keys": N_("No live question with key %(key)s.")}, key=key)
         plan.fixed.append(version_by_key[key])
@@ -234,12 +262,30 @@ def _check_round(session: Session, contest: Contest, data: RoundData, actor: Act
         errors["bank_id"] = N_("Choose a question bank you may use.")
     if errors:
         raise Invalid(errors)
-    plan = build_pool(session, bank, data.blueprint, data.fixed_keys)
+    plan = build_pool(
+        session,
+        bank,
+        data.blueprint,
+        data.fixed_keys,
+        include_unverified=data.include_unverified,
+    )
     try:
         check_blueprint(plan.pool, plan.items, plan.fixed)
     except DrawError as exc:
+        if plan.left_out:
+            raise Invalid(
+                {"blueprint": exc.message, "include_unverified": LEFT_OUT_HINT},
+                left_out=plan.left_out,
+                **exc.params,
+            ) from None
         raise Invalid({"blueprint": exc.message}, **exc.params) from None
     return bank
+
+
+LEFT_OUT_HINT = N_(
+    "%(left_out)s questions of the bank are unverified and were left out of the draw; "
+    'tick "include unverified questions" to draw them.'
+)
 
 
 def has_attempts(session: Session, round_id: int) -> bool:
@@ -262,6 +308,7 @@ FAIRNESS_FIELDS = (
     "pass_mark",
     "prediction",
     "prediction_min_correct",
+    "include_unverified",
 )
 
 
@@ -296,6 +343,7 @@ def save_round(
         "review": data.review,
         "prediction": data.prediction,
         "prediction_min_correct": data.prediction_min_correct or None,
+        "include_unverified": data.include_unverified,
     }
     if round_id is None:
         rnd = Round(contest_id=contest.id, number=len(contest.rounds) + 1, **values)
@@ -335,11 +383,32 @@ def save_round(
     return rnd
 
 
+def _round_plan(session: Session, rnd: Round) -> PoolPlan:
+    return build_pool(
+        session,
+        rnd.bank,
+        rnd.blueprint,
+        rnd.fixed_keys,
+        include_unverified=rnd.include_unverified,
+    )
+
+
+def unverified_in_bank(session: Session, bank: Bank) -> int:
+    """Live, graded questions of the bank whose key is unverified (left out of scored draws
+    unless the round includes them), for the round form."""
+    return build_pool(session, bank, (), (), include_unverified=False).left_out
+
+
+def left_out_of_round(session: Session, rnd: Round) -> int:
+    """How many live questions of the round's bank its draw leaves out as unverified."""
+    return _round_plan(session, rnd).left_out
+
+
 def freeze_pool(session: Session, rnd: Round) -> None:
     """Keep the draw pool of the round as it is now (unless somebody already started it)."""
     if rnd.pool is not None and has_attempts(session, rnd.id):
         return
-    plan = build_pool(session, rnd.bank, rnd.blueprint, rnd.fixed_keys)
+    plan = _round_plan(session, rnd)
     rnd.pool = [[q.version_id, q.key, q.category, q.difficulty, q.options] for q in plan.pool]
     rnd.fixed_versions = plan.fixed
     rnd.draw_items = [
@@ -377,7 +446,7 @@ def set_status(
         if not contest.rounds:
             raise Invalid({"": N_("Add at least one round before publishing.")})
         for rnd in contest.rounds:
-            plan = build_pool(session, rnd.bank, rnd.blueprint, rnd.fixed_keys)
+            plan = _round_plan(session, rnd)
             try:
                 check_blueprint(plan.pool, plan.items, plan.fixed)
             except DrawError as exc:
@@ -406,7 +475,7 @@ def superseded_in_round(session: Session, rnd: Round, now: datetime) -> list[str
     old = superseded_documents(session, rnd.bank_id, local_today(now))
     if not old:
         return []
-    plan = build_pool(session, rnd.bank, rnd.blueprint, rnd.fixed_keys)
+    plan = _round_plan(session, rnd)
     ids = {q.version_id for q in plan.pool}
     rows = session.scalars(
         select(BankQuestion).where(

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from quizapp.banks.models import Bank
 from quizapp.banks.services import visible_banks
 from quizapp.contests import services
 from quizapp.contests.blueprints import contests as contests_blueprint
@@ -189,6 +190,7 @@ def _round_data(form: RoundForm) -> services.RoundData:
         review=form.review.data,
         prediction=form.prediction.data,
         prediction_min_correct=form.prediction_min_correct.data,
+        include_unverified=form.include_unverified.data,
     )
 
 
@@ -217,8 +219,15 @@ def _round_page(contest: Contest, rnd: Round | None):
             R.ranking_changed_on_commit(db, current_app.extensions["quizapp_cache"], saved.id)
             flash(_("%(title)s saved.", title=saved.title), "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
+    bank = db.session.get(Bank, form.bank_id.data) if form.bank_id.data else None
+    unverified = services.unverified_in_bank(db.session, bank) if bank else 0
     return render_template(
-        "contests/round_form.html", form=form, contest=contest, rnd=rnd, options=options
+        "contests/round_form.html",
+        form=form,
+        contest=contest,
+        rnd=rnd,
+        options=options,
+        unverified=unverified,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import yaml
 
@@ -273,3 +274,44 @@ def load_programme(text: str) -> tuple[ProgrammeSpec | None, list[Problem]]:
         lessons=tuple(lessons),
     )
     return (None if r.problems else spec), r.problems
+
+
+def stale_sources(spec: ProgrammeSpec, today: date) -> tuple[list[Problem], list[Problem]]:
+    """(refusals, warnings) about lessons citing out-of-date documents.
+
+    A document whose `superseded_on` has come is replaced: a lesson citing it teaches
+    yesterday's rule, so loading it is refused. A document whose `valid_until` has passed may
+    still be current, but nobody has confirmed it (a Charter a congress may have replaced):
+    loading goes on with a warning naming the lesson."""
+    refusals: list[Problem] = []
+    warnings: list[Problem] = []
+    for lesson in spec.lessons:
+        for source in lesson.sources:
+            doc = spec.documents.get(source.get("document")) or {}
+            ended = doc.get("superseded_on")
+            until = doc.get("valid_until")
+            params = {"key": lesson.key, "doc": source["document"]}
+            if isinstance(ended, date) and ended <= today:
+                refusals.append(
+                    Problem(
+                        lesson.line,
+                        N_(
+                            "Lesson %(key)s cites %(doc)s, superseded on %(day)s: rewrite the "
+                            "lesson on the text in force."
+                        ),
+                        params | {"day": ended.isoformat()},
+                    )
+                )
+            elif isinstance(until, date) and until < today:
+                warnings.append(
+                    Problem(
+                        lesson.line,
+                        N_(
+                            "Lesson %(key)s cites %(doc)s, confirmed current only until "
+                            "%(day)s: check it against the official text and update "
+                            "valid_until or superseded_on."
+                        ),
+                        params | {"day": until.isoformat()},
+                    )
+                )
+    return refusals, warnings

@@ -15,7 +15,7 @@ from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor
 from quizapp.programmes import services as S
-from quizapp.programmes.fileformat import Problem, ProgrammeSpec, load_programme
+from quizapp.programmes.fileformat import Problem, ProgrammeSpec, load_programme, stale_sources
 from quizapp.programmes.models import Programme
 from quizapp.timeutil import local_today
 
@@ -26,6 +26,7 @@ class ImportResult:
     created: bool
     lessons_added: int
     lessons_updated: int
+    warnings: tuple[Problem, ...] = ()  # lessons citing a source nobody confirmed lately
 
 
 def check_references(session: Session, spec: ProgrammeSpec) -> list[Problem]:
@@ -76,7 +77,8 @@ def import_programme(
     """Create or update the programme `spec.key`. Raises Invalid on bad references and
     Conflict when a lesson's check members have taken would change (nothing is kept then:
     the caller rolls back)."""
-    problems = check_references(session, spec)
+    refusals, warnings = stale_sources(spec, local_today(now))
+    problems = check_references(session, spec) + refusals
     if problems:
         raise Invalid({"": problems[0].message}, **problems[0].params)
     data = S.ProgrammeData(
@@ -138,7 +140,7 @@ def import_programme(
             updated += 1
     if publish and programme.status != "published":
         S.set_status(session, programme.id, "published", actor=actor, now=now)
-    return ImportResult(programme, created, added, updated)
+    return ImportResult(programme, created, added, updated, tuple(warnings))
 
 
 def _with_document(source: dict, documents: dict) -> dict:

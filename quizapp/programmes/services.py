@@ -325,6 +325,9 @@ def save_lesson(
             review="immediate",
             prediction=False,
             grace_s=30,
+            # A lesson check is study, not a scored contest: it draws unverified questions too
+            # (the lesson's sources carry the validity warning instead).
+            include_unverified=True,
             **round_values,
         )
         session.add(rnd)

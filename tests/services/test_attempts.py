@@ -245,6 +245,7 @@ def test_edits_after_publication_do_not_change_the_round(session, world, now):
                 time_limit_s=300,
                 bank_id=bank.id,
                 blueprint=({"count": 5, "category": None, "difficulty": None},),
+                include_unverified=True,
             ),
             actor=SYSTEM,
             now=now,
@@ -264,6 +265,7 @@ def test_impossible_blueprint_refused_with_reason(session, world, now):
                 time_limit_s=300,
                 bank_id=world["bank"].id,
                 blueprint=({"count": 9, "category": "c1", "difficulty": "hard"},),
+                include_unverified=True,
             ),
             actor=SYSTEM,
             now=now,
@@ -305,3 +307,49 @@ def test_sweep_command(runner, session, now):
     assert result.exit_code == 0 and "submitted 1" in result.output
     session.expire_all()
     assert session.get(Att, a.id).status == "submitted"
+
+
+def test_scored_round_draws_only_confirmed_questions_unless_ticked(session, world, now):
+    bank = world["bank"]
+    rows = session.scalars(select(BankQuestion).where(BankQuestion.bank_id == bank.id)).all()
+    for row in rows[:3]:
+        row.current.verified = "text"
+        row.current.verified_note = '"…" (Điều 1)'
+    session.flush()
+    data = dict(
+        title="Tuần 2",
+        opens_at=now,
+        closes_at=now + timedelta(days=1),
+        time_limit_s=300,
+        bank_id=bank.id,
+    )
+    left_out = len(rows) - 3
+    assert services.unverified_in_bank(session, bank) == left_out
+    with pytest.raises(Invalid) as exc:
+        services.save_round(
+            session,
+            world["contest"].id,
+            services.RoundData(**data, blueprint=({"count": 4},)),
+            actor=SYSTEM,
+            now=now,
+        )
+    assert "include_unverified" in exc.value.field_errors
+    assert exc.value.params["left_out"] == left_out
+    rnd = services.save_round(
+        session,
+        world["contest"].id,
+        services.RoundData(**data, blueprint=({"count": 3},)),
+        actor=SYSTEM,
+        now=now,
+    )
+    plan = services.build_pool(session, bank, rnd.blueprint, (), include_unverified=False)
+    assert {q.key for q in plan.pool} == {r.key for r in rows[:3]}
+    assert services.left_out_of_round(session, rnd) == left_out
+    ticked = services.save_round(
+        session,
+        world["contest"].id,
+        services.RoundData(**data, blueprint=({"count": 4},), include_unverified=True),
+        actor=SYSTEM,
+        now=now,
+    )
+    assert services.left_out_of_round(session, ticked) == 0

@@ -67,3 +67,39 @@ def test_programme_file(path):
             doc = spec.documents[source["document"]]
             assert doc.get("superseded_on") is None, f"{where}: cites a superseded text"
             assert source.get("quote"), f"{where}: a source without its quote"
+
+
+def test_stale_sources_refuse_superseded_or_expired_documents():
+    from datetime import date
+
+    from quizapp.programmes.fileformat import stale_sources
+
+    path = ROOT / "programmes" / "ly-luan-chinh-tri-doan-vien-moi.yaml"
+    spec, problems = load_programme(path.read_text(encoding="utf-8"))
+    assert spec is not None, problems
+    charter = spec.documents["DLDOAN-XII"]
+    assert stale_sources(spec, date(2026, 12, 4)) == ([], [])
+    refused, late = stale_sources(spec, date(2027, 7, 1))  # after valid_until (2027-06-30)
+    assert refused == []
+    assert [(p.params["key"], p.params["doc"]) for p in late] == [("bai-5", "DLDOAN-XII")]
+    charter["superseded_on"] = date(2026, 12, 1)
+    gone, _ = stale_sources(spec, date(2026, 12, 4))
+    assert [p.params["day"] for p in gone] == ["2026-12-01"]
+    assert "superseded" in gone[0].message
+
+
+def test_lesson_4_lists_the_seven_names_of_the_union():
+    text = (ROOT / "programmes" / "ly-luan-chinh-tri-doan-vien-moi.yaml").read_text(
+        encoding="utf-8"
+    )
+    for name in (
+        "Đoàn Thanh niên Cộng sản Đông Dương",
+        "Đoàn Thanh niên Dân chủ Đông Dương",
+        "Đoàn Thanh niên Phản đế Đông Dương",
+        "Đoàn Thanh niên Cứu quốc Việt Nam",
+        "Đoàn Thanh niên Lao động Việt Nam",
+        "Đoàn Thanh niên Lao động Hồ Chí Minh",
+        "Đoàn Thanh niên Cộng sản Hồ Chí Minh",
+    ):
+        assert name in text
+    assert "đang thực hiện" not in text

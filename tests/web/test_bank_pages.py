@@ -162,3 +162,49 @@ def test_a_shipped_bank_pages_through_its_questions(client, login_as, session, n
     assert first.status_code == 200 and "?page=2" in first.get_data(as_text=True)
     last = client.get(f"/org/banks/{result.bank.id}?page=4").get_data(as_text=True)
     assert "anm25-dm-034" in last
+
+
+def test_organiser_changes_verification_with_a_note_and_it_is_audited(
+    client, login_as, bank, session
+):
+    from quizapp.audit.models import AuditEntry
+
+    login_as("organiser", bank.owner_unit)
+    client.post(
+        "/org/banks/import/confirm",
+        data={"token": token_of(upload(client, bank, GOOD).get_data(as_text=True))},
+    )
+    q1 = session.scalar(select(BankQuestion).where(BankQuestion.key == "q1"))
+    assert q1.current.verified == "unverified"  # a GIFT import says nothing about it
+    page = client.get(f"/org/banks/{bank.id}/questions/{q1.id}").get_data(as_text=True)
+    assert 'name="verified"' in page and "Chưa xác minh" in page
+    form = {
+        "type": "single",
+        "text": "Luật An ninh mạng 2025 có hiệu lực từ ngày nào?",
+        "text_format": "plain",
+        "difficulty": "medium",
+        "mark": "1",
+        "option_text": ["01/7/2026", "10/12/2025", "01/01/2026"],
+        "correct": "0",
+        "category_id": "0",
+        "verified": "text",
+    }
+    no_note = client.post(f"/org/banks/{bank.id}/questions/{q1.id}", data=form)
+    assert no_note.status_code == 200
+    note = '"Luật này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2026" (Điều 46)'
+    resp = client.post(
+        f"/org/banks/{bank.id}/questions/{q1.id}", data={**form, "verified_note": note}
+    )
+    assert resp.status_code == 302
+    session.expire_all()
+    q1 = session.get(BankQuestion, q1.id)
+    assert (q1.current.verified, q1.current.verified_note, q1.current.number) == ("text", note, 2)
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "question.edit", AuditEntry.object_id == q1.id)
+        .order_by(AuditEntry.id.desc())
+    )
+    assert entry.before["verified"] == "unverified"
+    assert entry.after["verified"] == "text" and entry.after["verified_note"] == note
+    listing = client.get(f"/org/banks/{bank.id}").get_data(as_text=True)
+    assert "Đã xác minh" in listing

@@ -50,6 +50,7 @@ def test_organiser_builds_and_publishes_two_rounds(client, login_as, world, sess
         "shuffle_questions": "y",
         "shuffle_options": "y",
         "prediction": "y",
+        "include_unverified": "y",
     }
     impossible = {
         **base,
@@ -60,6 +61,16 @@ def test_organiser_builds_and_publishes_two_rounds(client, login_as, world, sess
     }
     page = client.post(f"/org/contests/{contest.id}/rounds/new", data=impossible)
     assert page.status_code == 200 and "chỉ còn 2" in page.get_data(as_text=True)
+    # The bank (as every import without verification) is unverified: without the tick the
+    # form refuses the draw and says how many questions it left out and why.
+    unticked = {k: v for k, v in base.items() if k != "include_unverified"}
+    page = client.get(f"/org/contests/{contest.id}/rounds/new?bank={world['bank'].id}")
+    assert "12 câu hỏi của ngân hàng này chưa được xác minh" in page.get_data(as_text=True)
+    page = client.post(
+        f"/org/contests/{contest.id}/rounds/new",
+        data={**unticked, "title": "Tuần 1", "blueprint-0-count": "3"},
+    ).get_data(as_text=True)
+    assert "12 câu hỏi của ngân hàng chưa được xác minh nên không được đưa vào" in page
     for n in (1, 2):
         ok = {
             **base,

@@ -23,6 +23,7 @@ from quizapp.banks.core import (
     QType,
     Question,
     Source,
+    Verified,
     by_line,
 )
 from quizapp.banks.parsers.native_dump import (  # noqa: F401 - dump_native re-exported here
@@ -58,6 +59,8 @@ COMMON_FIELDS = (
     "tags",
     "mark",
     "source",
+    "verified",
+    "verified_note",
 )
 
 
@@ -352,6 +355,24 @@ def _read_question(r: _Reader, node: Node) -> Question | None:
             value=difficulty,
         )
         difficulty = "medium"
+    verified = r.text(f, "verified") or Verified.UNVERIFIED.value
+    if verified not in tuple(Verified):
+        r.add(
+            N_('Unknown verification "%(value)s"; use text, secondary or unverified.'),
+            f["verified"],
+            value=verified,
+        )
+        verified = Verified.UNVERIFIED.value
+    verified_note = r.text(f, "verified_note")
+    if verified != Verified.UNVERIFIED and not verified_note:
+        r.add(
+            N_(
+                'A question verified "%(value)s" needs a verified_note: the quoted words and '
+                "where (text) or the named source (secondary)."
+            ),
+            f["verified"],
+            value=verified,
+        )
     extra: dict[str, object] = {}
     if qtype in (QType.SINGLE, QType.MULTI):
         extra["choices"] = _read_options(r, r.sequence(f.get("options"), "options"), qtype)
@@ -389,6 +410,8 @@ def _read_question(r: _Reader, node: Node) -> Question | None:
         if "source" in f and not _is_null(f["source"])
         else None,
         line=_line(node),
+        verified=Verified(verified),
+        verified_note=verified_note,
         **extra,  # type: ignore[arg-type]
     )
 

@@ -124,6 +124,8 @@ def _question_dict(q: Question) -> dict:
                 [] if name == "see_also" else "",
             )
         out["source"] = source
+    out["verified"] = q.verified.value
+    _put(out, "verified_note", q.verified_note)
     return out
 
 
