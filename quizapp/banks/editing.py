@@ -17,8 +17,8 @@ from quizapp.banks.core import (
     QType,
     Question,
     Source,
-    mark_in_bounds,
     Verified,
+    mark_in_bounds,
 )
 from quizapp.i18n import N_
 
