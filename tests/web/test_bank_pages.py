@@ -201,7 +201,7 @@ def test_organiser_changes_verification_with_a_note_and_it_is_audited(
     assert (q1.current.verified, q1.current.verified_note, q1.current.number) == ("text", note, 2)
     entry = session.scalar(
         select(AuditEntry)
-        .where(AuditEntry.action == "question.edit", AuditEntry.object_id == q1.id)
+        .where(AuditEntry.action == "question.edit", AuditEntry.object_id == str(q1.id))
         .order_by(AuditEntry.id.desc())
     )
     assert entry.before["verified"] == "unverified"
