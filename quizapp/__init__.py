@@ -40,11 +40,16 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.extensions["quizapp_clock"] = clock or SYSTEM_CLOCK
 
-    from quizapp import models  # noqa: F401  (register every table on the metadata)
+    from quizapp import (
+        events,
+        models,  # noqa: F401  (register every table on the metadata)
+    )
+    from quizapp.certificates import glue
     from quizapp.extensions import babel, csrf, db, limiter, login_manager
     from quizapp.web import babel_locale, init_web, select_timezone
 
-    db.init_app(app, engine=app.config.get("ENGINE"))
+    # Sessions of this app sign certificates with its keys (quizapp/events.py).
+    db.init_app(app, engine=app.config.get("ENGINE"), session_info={events.ISSUER: glue.issuer})
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -68,7 +73,6 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
     from quizapp.audit.views import bp as audit_bp
     from quizapp.auth.views import bp as auth_bp
     from quizapp.banks.views import bp as banks_bp
-    from quizapp.certificates import glue
     from quizapp.certificates.views import bp as certificates_bp
 
     # Modules that add routes to a blueprint they share with another (blueprints.py,
@@ -100,9 +104,19 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
     ):
         app.register_blueprint(bp)
 
-    glue.init_app(app)
+    connect_listeners()
 
     from quizapp.cli import register_cli
 
     register_cli(app)
     return app
+
+
+def connect_listeners() -> None:
+    """Connect the receivers of what one domain announces to another (quizapp/events.py);
+    connecting twice changes nothing."""
+    from quizapp.certificates import glue
+    from quizapp.programmes import study
+
+    glue.connect_listeners()
+    study.connect_listeners()

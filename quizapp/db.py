@@ -266,13 +266,17 @@ class Database:
         self._factory: sessionmaker | None = None
         self.session: scoped_session[Session] | Any = None
 
-    def init_app(self, app, engine: Engine | None = None) -> None:
+    def init_app(self, app, engine: Engine | None = None, session_info: dict | None = None) -> None:
+        """`session_info` is copied into every session's `Session.info` (what the services of
+        this app need beside the connection, e.g. the certificate issuer: quizapp/events.py)."""
         self.engine = engine or make_engine(
             app.config["DATABASE_URL"],
             app.config["SQL_ECHO"],
             pool_size=app.config.get("DB_POOL_SIZE"),
         )
-        self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._factory = sessionmaker(
+            bind=self.engine, expire_on_commit=False, info=dict(session_info or {})
+        )
 
         @event.listens_for(self._factory, "after_commit")
         def _after_commit(session):

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from quizapp import create_app
+from quizapp import connect_listeners, create_app
 from quizapp import models as _models  # noqa: F401  (every table on the metadata)
 from quizapp.clock import SettableClock
 from quizapp.db import Base, make_engine
@@ -53,6 +53,13 @@ def _database_url(tmp_path_factory, worker: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def listeners():
+    """The domains' event receivers, connected as create_app connects them, for the service
+    tests that make no app (quizapp/events.py)."""
+    connect_listeners()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from quizapp import events
 from quizapp.audit.services import record
 from quizapp.auth.models import (
     Consent,
@@ -92,10 +93,6 @@ def authenticate(session: Session, identifier: str, password: str) -> User | Non
 _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 
 
-# Called at every login: hook(session, user, now). Study programmes enrol members who
-# joined a programme's audience since (without auth depending on programmes).
-LOGIN_HOOKS: list = []
-
 
 def open_session(session: Session, user: User, *, user_agent: str, now: datetime) -> LoginSession:
     """Start a fresh server-side login session (a new identifier at every login)."""
@@ -109,8 +106,7 @@ def open_session(session: Session, user: User, *, user_agent: str, now: datetime
     session.add(login)
     user.last_login_at = now
     session.flush()
-    for hook in LOGIN_HOOKS:
-        hook(session, user, now)
+    events.logged_in.send(user, session=session, now=now)
     return login
 
 

@@ -1,9 +1,12 @@
-"""Wiring certificates into the app: the key store, the issuer, the submission hook."""
+"""Wiring certificates into the app: the key store, the issuer, and the receivers of the
+events that earn a certificate (quizapp/events.py)."""
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context
+from flask import current_app
+from sqlalchemy.orm import Session
 
+from quizapp import events
 from quizapp.certificates.prizes import issue_prizes
 from quizapp.certificates.services import Issuer, issue_for_attempt, issue_for_completion
 from quizapp.certificates.signing import KeyStore
@@ -19,33 +22,36 @@ def issuer() -> Issuer:
     return Issuer(keys=store, base_url=current_app.config["BASE_URL"])
 
 
-def issue_on_submit(session, attempt, now) -> None:
-    """Submission hook: issue what the attempt earned, as soon as it is graded (in a request
-    or a CLI command; bare service calls without an app have no keys to sign with)."""
-    if has_app_context():
-        issue_for_attempt(session, attempt, issuer=issuer(), now=now)
+def _issuer_of(session: Session) -> Issuer | None:
+    """The issuer the session signs with (events.ISSUER), None for a session made without
+    one (the service tests' own)."""
+    make = session.info.get(events.ISSUER)
+    return make() if make is not None else None
 
 
-def issue_on_publish(session, rnd, prize_list, now) -> None:
-    """Prize-list hook: prize certificates for the winners."""
-    if has_app_context():
-        issue_prizes(session, rnd, prize_list, issuer=issuer(), now=now)
+def issue_on_grading(attempt, *, session: Session, now) -> None:
+    """An attempt was graded: issue what it earned."""
+    if (signer := _issuer_of(session)) is not None:
+        issue_for_attempt(session, attempt, issuer=signer, now=now)
 
 
-def issue_on_completion(session, completion, programme, member, now):
-    """Completion hook of study programmes: the certificate of completion."""
-    if not has_app_context():
-        return None
-    return issue_for_completion(session, completion, programme, member, issuer=issuer(), now=now)
+def issue_on_publish(rnd, *, session: Session, prize_list, now) -> None:
+    """A prize list was published: prize certificates for the winners."""
+    if (signer := _issuer_of(session)) is not None:
+        issue_prizes(session, rnd, prize_list, issuer=signer, now=now)
 
 
-def init_app(app) -> None:
-    from quizapp.contests import attempts, results
-    from quizapp.programmes import study as programmes
+def issue_on_completion(completion, *, session: Session, programme, member, now) -> None:
+    """A study programme was completed: its certificate of completion."""
+    if (signer := _issuer_of(session)) is None:
+        return
+    cert = issue_for_completion(session, completion, programme, member, issuer=signer, now=now)
+    if cert is not None:
+        completion.certificate_id = cert.id
+        session.flush()
 
-    programmes.certificate_issuer = issue_on_completion
 
-    if issue_on_submit not in attempts.SUBMIT_HOOKS:
-        attempts.SUBMIT_HOOKS.append(issue_on_submit)
-    if issue_on_publish not in results.PUBLISH_HOOKS:
-        results.PUBLISH_HOOKS.append(issue_on_publish)
+def connect_listeners() -> None:
+    events.attempt_graded.connect(issue_on_grading)
+    events.prizes_published.connect(issue_on_publish)
+    events.programme_completed.connect(issue_on_completion)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from quizapp import events
 from quizapp.auth.models import User
 from quizapp.banks.core import Question
 from quizapp.banks.models import QuestionVersion
@@ -37,10 +38,6 @@ from quizapp.i18n import N_
 MAX_PREDICTION = 10_000_000
 
 log = logging.getLogger(__name__)
-
-# Called after an attempt is graded: hook(session, attempt, now). Certificates register
-# here, so that contests do not depend on them.
-SUBMIT_HOOKS: list = []
 
 
 def round_state(rnd: Round, now: datetime) -> str:
@@ -211,8 +208,7 @@ def _grade_and_close(session: Session, attempt: Attempt, *, now: datetime, by: s
     attempt.submitted_at = min(now, attempt.deadline_at + timedelta(seconds=attempt.round.grace_s))
     attempt.submitted_by = by
     session.flush()
-    for hook in SUBMIT_HOOKS:
-        hook(session, attempt, now)
+    events.attempt_graded.send(attempt, session=session, now=now)
 
 
 def regrade(session: Session, attempt: Attempt) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from quizapp import events
 from quizapp.audit.services import record
 from quizapp.contests.models import Attempt, Contest, PrizeList, Round
 from quizapp.contests.ranking import PRIZES, Entry, Ranked, counted, perfect_count, prizes, rank
@@ -16,10 +17,6 @@ from quizapp.errors import Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import Actor, can_manage
-
-# Called after a prize list is published: hook(session, round, prize_list, now); prize
-# certificates register here.
-PUBLISH_HOOKS: list = []
 
 PRIZE_NAMES = {
     "first": "Giải Nhất",
@@ -365,8 +362,7 @@ def publish_prizes(session: Session, round_id: int, *, actor: Actor, now: dateti
         after={"entries": len(entries)},
         now=now,
     )
-    for hook in PUBLISH_HOOKS:
-        hook(session, rnd, existing, now)
+    events.prizes_published.send(rnd, session=session, prize_list=existing, now=now)
     return existing
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quizapp import events
 from quizapp.auth.models import User
 from quizapp.auth.services import needs_guardian_consent
 from quizapp.contests.attempts import expire_if_due, round_state
@@ -22,10 +23,6 @@ from quizapp.errors import Conflict, Forbidden, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor, can_manage
-
-# Called before a new (non-preview) attempt is created: guard(session, round, user, now),
-# raising to refuse. Study programmes register here (order of lessons, retries, waiting).
-START_GUARDS: list = []
 
 
 def ineligible_reason(session: Session, contest: Contest, user: User) -> str | None:
@@ -168,8 +165,8 @@ def plan_start(
             session.flush()
             return current
     if not preview:
-        for guard in START_GUARDS:
-            guard(session, rnd, user, now)
+        # A receiver refuses by raising (study programmes: order of lessons, retries).
+        events.attempt_starting.send(rnd, session=session, user=user, now=now)
     done = _finished_count(session, rnd.id, user.id)
     if not preview and done >= rnd.attempts_allowed:
         raise Conflict(N_("You have used all your attempts for this round."))

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quizapp import events
 from quizapp.audit.services import record
 from quizapp.errors import Invalid
 from quizapp.i18n import N_
@@ -47,10 +48,6 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.problems
 
-
-# Called after a roster import with the ids of the members created or updated:
-# hook(session, member_ids, now). Study programmes enrol the audience's newcomers here.
-IMPORT_HOOKS: list = []
 
 
 def plan_import(
@@ -295,8 +292,7 @@ def apply_import(
             if not member.active:
                 member.active = True
             touched.append(member.id)
-        for hook in IMPORT_HOOKS:
-            hook(session, touched, now)
+        events.members_imported.send(touched, session=session, now=now)
     else:
         _apply_units(session, plan, actor=actor, now=now)
     unit_path = "/" if actor.is_admin else (actor.managed_paths[0] if actor.managed_paths else "/")

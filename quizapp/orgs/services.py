@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,10 +18,6 @@ from quizapp.policy import Actor, can_manage, can_manage_strictly_below
 from quizapp.textutil import clean_name, fold
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-
-# Other domains register here to move their rows when units merge (results, enrolments…):
-# hook(session, source_unit_ids, target_unit_id).
-MERGE_HOOKS: list[Callable[[Session, list[int], int], None]] = []
 
 
 def unit_snapshot(unit: Unit) -> dict:
@@ -253,8 +249,8 @@ def archive_unit(session: Session, unit_id: int, *, actor: Actor, now: datetime)
 def merge_units(
     session: Session, source_ids: Iterable[int], target_id: int, *, actor: Actor, now: datetime
 ) -> Unit:
-    """Merge units into `target_id`: their members, child units, organisers and (through
-    MERGE_HOOKS) results move to the target; the sources are archived with the target as
+    """Merge units into `target_id`: their members (and with them their results),
+    child units and organisers move to the target; the sources are archived with the target as
     successor, so past reports can still name them."""
     target = get_managed_unit(session, target_id, actor)
     if target.archived:
@@ -293,8 +289,6 @@ def merge_units(
         else:
             role.unit_id = target.id
             existing.add(role.user_id)
-    for hook in MERGE_HOOKS:
-        hook(session, ids, target.id)
     for src in sources:
         before = unit_snapshot(src)
         src.archived_at = now

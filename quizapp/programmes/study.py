@@ -3,7 +3,6 @@ member's progress, the start guard of lesson checks and the completion they earn
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,8 +10,7 @@ from sqlalchemy import and_, exists, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quizapp.contests import attempts as A
-from quizapp.contests import starting as S
+from quizapp import events
 from quizapp.contests.models import Attempt, Round
 from quizapp.errors import Conflict, Forbidden, NotFound
 from quizapp.i18n import N_
@@ -293,14 +291,9 @@ def guard_start(session: Session, rnd: Round, user, now: datetime) -> None:
         raise Conflict(N_("You have already passed this check."))
 
 
-# Issues the certificate of a new completion: set by the app (certificates need signing
-# keys); None in bare service calls.
-certificate_issuer: Callable | None = None
-
-
 def record_check(session: Session, attempt: Attempt, now: datetime) -> Completion | None:
-    """Submission hook: after a lesson's check is graded, record the completion the member
-    has just earned (exactly once per cycle) and issue its certificate."""
+    """After a lesson's check is graded (`events.attempt_graded`), record the completion the
+    member has just earned, exactly once per cycle, and announce it (its certificate)."""
     if attempt.preview or attempt.member_id is None:
         return None
     lesson = lesson_of_round(session, attempt.round_id)
@@ -337,34 +330,38 @@ def record_check(session: Session, attempt: Attempt, now: datetime) -> Completio
             session.flush()
     except IntegrityError:
         return None  # recorded meanwhile by a concurrent submission
-    if certificate_issuer is not None:
-        cert = certificate_issuer(session, completion, programme, member, now)
-        if cert is not None:
-            completion.certificate_id = cert.id
-            session.flush()
+    events.programme_completed.send(
+        completion, session=session, programme=programme, member=member, now=now
+    )
     return completion
 
 
-def _enrol_at_login(session: Session, user, now: datetime) -> None:
+# Receivers of quizapp.events (connected by create_app through connect_listeners).
+
+
+def _on_graded(attempt: Attempt, *, session: Session, now: datetime) -> None:
+    record_check(session, attempt, now)
+
+
+def _on_starting(rnd: Round, *, session: Session, user, now: datetime) -> None:
+    guard_start(session, rnd, user, now)
+
+
+def _on_logged_in(user, *, session: Session, now: datetime) -> None:
     if user.member_id:
         enrol_member(session, [user.member_id], now)
 
 
-def _register() -> None:
-    from quizapp.auth.services import LOGIN_HOOKS
-    from quizapp.orgs.importing import IMPORT_HOOKS
-
-    if _enrol_at_login not in LOGIN_HOOKS:
-        LOGIN_HOOKS.append(_enrol_at_login)
-    if enrol_member not in IMPORT_HOOKS:
-        IMPORT_HOOKS.append(enrol_member)
-    if guard_start not in S.START_GUARDS:
-        S.START_GUARDS.append(guard_start)
-    if record_check not in A.SUBMIT_HOOKS:
-        A.SUBMIT_HOOKS.append(record_check)
+def _on_imported(member_ids: list[int], *, session: Session, now: datetime) -> None:
+    enrol_member(session, member_ids, now)
 
 
-_register()
+def connect_listeners() -> None:
+    """Study programmes follow contests (lesson checks), logins and roster imports."""
+    events.attempt_graded.connect(_on_graded)
+    events.attempt_starting.connect(_on_starting)
+    events.logged_in.connect(_on_logged_in)
+    events.members_imported.connect(_on_imported)
 
 
 def my_programmes(session: Session, member: Member | None, now: datetime) -> list[Overview]:

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from quizapp import events
 from quizapp.auth.services import actor_for
 from quizapp.certificates.models import Certificate
-from quizapp.certificates.services import Issuer, issue_for_completion
+from quizapp.certificates.services import Issuer
 from quizapp.certificates.signing import KeyStore
 from quizapp.contests import attempts as A
 from quizapp.contests import starting
@@ -26,14 +27,10 @@ from tests.factories import make_member, make_unit, make_user
 
 
 @pytest.fixture()
-def issued(tmp_path, monkeypatch):
-    """Completions issue real signed certificates (as the app wires them)."""
+def issued(tmp_path, session):
+    """The test's session signs certificates, as the app's sessions do (quizapp/events.py)."""
     issuer = Issuer(KeyStore(tmp_path / "keys", now=lambda: NOW), "https://quiz.example.vn")
-    monkeypatch.setattr(
-        ST,
-        "certificate_issuer",
-        lambda s, c, p, m, now: issue_for_completion(s, c, p, m, issuer=issuer, now=now),
-    )
+    session.info[events.ISSUER] = lambda: issuer
 
 
 def make_programme(session, unit, bank, now, *, lessons=2, publish=True, **kw):

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from quizapp import events
 from quizapp.auth.services import actor_for
-from quizapp.certificates import services
+from quizapp.certificates import glue, services
 from quizapp.certificates.models import Certificate
 from quizapp.certificates.offline import read_token
 from quizapp.certificates.signing import KeyStore, VerificationError, verify_jws
@@ -27,6 +28,8 @@ from tests.factories import make_unit, make_user
 
 @pytest.fixture()
 def world(app, session, now):
+    # The test's own session signs with the app's keys, as the app's sessions do.
+    session.info[events.ISSUER] = glue.issuer
     province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
     branch = make_unit(session, "Chi đoàn khu phố Mỹ Long", parent=province, code="AG-ML")
     bank = make_bank(session, province, now)
