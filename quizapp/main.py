@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
@@ -33,6 +35,33 @@ def healthz():
         db.session.rollback()
         return jsonify({"status": "error", "db": "unreachable"}), 503
     return jsonify({"status": "ok", "db": "ok"})
+
+
+# What the service worker keeps for the quiz to work offline (templates/offline/sw.js).
+OFFLINE_ASSETS = ("css/app.css", "js/quiz.js")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, at the site's root so that its scope covers the quiz pages. Its
+    content names the versioned static files, so a new release installs a new worker."""
+    assets = [url_for("static", filename=name) for name in OFFLINE_ASSETS]
+    version = hashlib.sha256("|".join(assets).encode()).hexdigest()[:12]
+    body = render_template(
+        "offline/sw.js", assets=assets, version=version, offline_url=url_for("main.offline")
+    )
+    response = make_response(body)
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    """The page the service worker shows when another page cannot be fetched."""
+    response = make_response(render_template("offline/offline.html"))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.post("/lang")

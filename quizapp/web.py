@@ -187,9 +187,12 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
-def _error_response(status: int, message: str):
+def _error_response(status: int, message: str, code: str | None = None):
     if _wants_json():
-        return jsonify({"error": message, "status": status}), status
+        body = {"error": message, "status": status}
+        if code:
+            body["code"] = code
+        return jsonify(body), status
     return render_template("errors/error.html", status=status, message=message), status
 
 
@@ -216,6 +219,7 @@ def init_web(app: Flask) -> None:
         return _error_response(
             400,
             gettext("The form expired or was sent from elsewhere. Reload the page and try again."),
+            code="csrf",  # the quiz page asks to log in again and keeps its answers
         )
 
     for status, message in (

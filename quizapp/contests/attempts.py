@@ -37,6 +37,14 @@ from quizapp.i18n import N_
 
 MAX_PREDICTION = 10_000_000
 
+
+class AttemptClosed(Conflict):
+    """The attempt is submitted (by the participant, or now because its time is up)."""
+
+
+class OtherDevice(Conflict):
+    """Another phone has taken the attempt over; this one may take it back on request."""
+
 log = logging.getLogger(__name__)
 
 
@@ -134,14 +142,17 @@ def save_answer(
     if attempt is None or attempt.user_id != user.id:
         raise NotFound(N_("Attempt not found."))
     if attempt.status != "in_progress":
-        raise Conflict(N_("This attempt has already been submitted."))
+        raise AttemptClosed(N_("This attempt has already been submitted."))
     if expire_if_due(session, attempt, now):
-        raise Conflict(
+        raise AttemptClosed(
             N_("Time is up: your attempt was submitted with the answers saved before the deadline.")
         )
     if device and attempt.device and device != attempt.device:
-        raise Conflict(
-            N_("This attempt continues on another device. Reload the page to take it back here.")
+        raise OtherDevice(
+            N_(
+                "This attempt continues on another device. Your answers not yet sent are kept"
+                " on this phone: continue here to send them."
+            )
         )
     if prediction is not None:
         if not (attempt.round.prediction and 0 <= prediction <= MAX_PREDICTION):

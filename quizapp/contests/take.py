@@ -276,20 +276,35 @@ def _whole_number(value) -> int | None:
     return None
 
 
+def _refused(code: str, message: str, status: int, **extra):
+    """A refused save, with a `code` the quiz page acts on (static/js/quiz.js): `login` (log in
+    again; the answer stays queued on the phone), `device` (another phone has the attempt),
+    `closed` (submitted: see the result), `invalid` (the answer does not fit), `bad`."""
+    return jsonify({"ok": False, "code": code, "error": message, **extra}), status
+
+
 @bp.post("/attempts/<int:attempt_id>/save")
-@login_required
 @limiter.limit(_save_rate, key_func=_user_key)
 def save(attempt_id: int):
     """JSON autosave: {"position": 3, "answer": {...}, "flagged": bool, "prediction": int}.
-    One `attempts.save_answer` in the request's transaction (committed by the request)."""
+    One `attempts.save_answer` in the request's transaction (committed by the request).
+    Every refusal says why in `code`, so that the page never drops an answer it could send
+    later (a login that ended is a 401 here, not a redirect to the login page)."""
+    if not current_user.is_authenticated:
+        return _refused(
+            "login",
+            _("Your login has ended. Log in again: the answers not yet sent stay on this phone."),
+            401,
+            login=url_for("auth.login", next=url_for("take.attempt", attempt_id=attempt_id)),
+        )
     data = _save_body()
     if data is None:
-        return jsonify({"ok": False, "error": _("Bad request.")}), 400
+        return _refused("bad", _("Bad request."), 400)
     position = _whole_number(data.get("position") or 0)
     prediction = data.get("prediction")
     prediction = _whole_number(prediction) if prediction not in (None, "") else None
     if position is None or (prediction is None and data.get("prediction") not in (None, "")):
-        return jsonify({"ok": False, "error": _("Bad request.")}), 400
+        return _refused("bad", _("Bad request."), 400)
     flagged = data.get("flagged")
     try:
         A.save_answer(
@@ -303,17 +318,18 @@ def save(attempt_id: int):
             flagged=flagged if isinstance(flagged, bool) else None,
             prediction=prediction,
         )
+    except A.OtherDevice as exc:
+        return _refused("device", t(exc.message, exc.params), 409)
     except Conflict as exc:  # time up: the automatic submission made while refusing is kept
-        return jsonify(
-            {
-                "ok": False,
-                "error": t(exc.message, exc.params),
-                "result": url_for("take.result", attempt_id=attempt_id),
-            }
-        ), 409
+        return _refused(
+            "closed",
+            t(exc.message, exc.params),
+            409,
+            result=url_for("take.result", attempt_id=attempt_id),
+        )
     except Invalid as exc:
         db.session.rollback()
-        return jsonify({"ok": False, "error": t(exc.message, exc.params)}), 422
+        return _refused("invalid", t(exc.message, exc.params), 422)
     return jsonify({"ok": True, "position": position})
 
 

@@ -35,6 +35,8 @@ RULES = {
     "main.home": PUBLIC,
     "main.healthz": PUBLIC,
     "main.set_language": PUBLIC,
+    "main.service_worker": PUBLIC,
+    "main.offline": PUBLIC,
     "static": PUBLIC,
     "certificates.jwks": PUBLIC,
     "certificates.revocations": PUBLIC,
