@@ -170,11 +170,14 @@ def _remaining(attempt) -> int:
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(attempt_id: int):
-    device = _device()
+    device = _new_device()  # a phone opening the page for the first time gets its id now
     attempt = _load(attempt_id)
     if attempt.status != "in_progress":
         return redirect(url_for("take.result", attempt_id=attempt.id))
-    if device and attempt.device != device:  # this device takes the attempt over
+    # Opening the page on this phone takes the attempt over; the copy the service worker
+    # keeps for offline use (templates/offline/sw.js) does not.
+    keeping = request.headers.get("X-Quizapp-Keep") == "1"
+    if attempt.device != device and not keeping:
         if request.method == "GET":
             db.write_now()
             attempt = _load(attempt_id)

@@ -89,7 +89,11 @@ self.addEventListener("message", function (event) {
   if (!data.keep) { return; }
   var url = new URL(data.keep, self.location.origin);
   if (url.origin !== self.location.origin || !quizPage(url)) { return; }
-  event.waitUntil(fetch(url.href, {credentials: "same-origin"}).then(function (r) {
+  // Marked as a copy to keep: the server does not let this request take the attempt over
+  // from another phone (only the participant's own opening of the page does).
+  event.waitUntil(fetch(url.href, {
+    credentials: "same-origin", headers: {"X-Quizapp-Keep": "1"}
+  }).then(function (r) {
     if (r.ok && quizPage(new URL(r.url))) {
       return caches.open(PAGES).then(function (c) { return c.put(pageKey(url), r); });
     }

@@ -95,8 +95,8 @@ def answer_and_submit(page, *, right: bool):
         expect(page.locator(f".slot[data-position='{pos}'] [data-state]")).to_have_text("Đã lưu")
         if pos == 1:
             page.locator("button[name=go][value='2']").first.click()
-    page.locator("button[name=go][value=review]").first.click()
-    page.wait_for_url("**/review")
+    page.locator("#quiz button[name=go][value=review]").click()
+    expect(page.locator("#review-panel")).to_be_visible()
     page.locator("#submit-form button[type=submit]").click()
     page.wait_for_url("**/programmes/checks/*")
 

@@ -84,6 +84,10 @@ def choose_first_option(page, pos):
     page.locator(f".slot[data-position='{pos}'] label.option").first.click()
 
 
+def state(page, pos):
+    return page.locator(f".slot[data-position='{pos}'] [data-state]")
+
+
 def test_take_a_round_start_to_finish(live_server, live_app, contests, page, check_a11y):
     page.on("dialog", lambda d: d.accept())
     login(page, live_server, new_member(live_app))
@@ -91,14 +95,19 @@ def test_take_a_round_start_to_finish(live_server, live_app, contests, page, che
     assert check_a11y(page) == []
     start(page, live_server, contests["screen"])
     assert check_a11y(page) == [] and no_horizontal_scroll(page)
+    assert page.locator("nav[aria-label='Menu chính']").count() == 0  # no site menu
     for pos in range(1, 5):
-        expect(page.locator(".qhead")).to_contain_text(f"Câu {pos}/4")
+        expect(page.locator(".slot:visible .qhead")).to_contain_text(f"Câu {pos}/4")
+        expect(state(page, pos)).to_have_text("Chưa trả lời")
         choose_first_option(page, pos)
-        expect(page.locator(f".slot[data-position='{pos}'] [data-state]")).to_have_text("Đã lưu")
+        expect(state(page, pos)).to_have_text("Đã lưu")
+        nav = page.locator(f"[data-nav='{pos}']")
+        expect(nav).to_have_attribute("aria-label", f"Câu {pos}: đã trả lời")
         if pos < 4:
-            page.locator(f"button[name=go][value='{pos + 1}']").first.click()
-    page.locator("button[name=go][value=review]").first.click()
-    page.wait_for_url("**/review")
+            page.locator("button[data-step='1']").click()
+    page.locator("#quiz button[name=go][value=review]").click()
+    expect(page.locator("#review-panel")).to_be_visible()
+    expect(page.locator("[data-all-answered]")).to_be_visible()
     assert check_a11y(page) == [] and no_horizontal_scroll(page)
     page.fill("#prediction", "25")
     page.locator("#submit-form button[type=submit]").click()
@@ -111,24 +120,159 @@ def test_offline_half_way_loses_nothing(live_server, live_app, contests, page, b
     login(page, live_server, new_member(live_app))
     start(page, live_server, contests["onepage"])
     choose_first_option(page, 1)
-    expect(page.locator(".slot[data-position='1'] [data-state]")).to_have_text("Đã lưu")
+    expect(state(page, 1)).to_have_text("Đã lưu")
     page.context.set_offline(True)
     choose_first_option(page, 2)
     page.locator(".slot[data-position='3'] label.option").nth(1).click()
-    expect(page.locator(".slot[data-position='2'] [data-state]")).to_have_text("Chưa lưu")
+    expect(state(page, 2)).to_have_text("Đang chờ gửi")
     expect(page.locator("#conn")).to_be_visible()
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(page.locator(".slot[data-position='2'] [data-state]")).to_have_text(
-        "Đã lưu", timeout=15_000
-    )
-    expect(page.locator(".slot[data-position='3'] [data-state]")).to_have_text("Đã lưu")
+    expect(state(page, 2)).to_have_text("Đã lưu", timeout=15_000)
+    expect(state(page, 3)).to_have_text("Đã lưu")
     page.evaluate("localStorage.clear()")  # the reload must come from the server alone
     page.reload()
     for pos, nth in ((1, 0), (2, 0), (3, 1)):
         radio = page.locator(f".slot[data-position='{pos}'] input[type=radio]").nth(nth)
         expect(radio).to_be_checked()
-    expect(page.locator(".slot[data-position='4'] [data-state]")).to_have_text("Chưa lưu")
+    expect(state(page, 4)).to_have_text("Chưa trả lời")
+
+
+def wait_for_service_worker(page):
+    """Until the service worker controls the page (wait_for_function would need eval,
+    which the site's CSP refuses)."""
+    for _ in range(100):
+        if page.evaluate("navigator.serviceWorker.controller !== null"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("no service worker")
+
+
+def go_offline(context, page):
+    """Offline, and sure of it: a request from the page (through its service worker, which
+    the emulation reaches a moment later than the page) fails."""
+    context.set_offline(True)
+    for _ in range(50):
+        probe = "fetch('/healthz', {cache: 'no-store'}).then(() => true, () => false)"
+        if not page.evaluate(probe):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("still online")
+
+
+def attempt_of(page) -> int:
+    return int(page.url.split("/attempts/")[1].split("?")[0].split("/")[0])
+
+
+def stored_answers(live_app, attempt_id):
+    from quizapp.contests.models import Attempt
+    from quizapp.extensions import db
+
+    with live_app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        return attempt.status, {q.position: q.response for q in attempt.questions if q.response}
+
+
+@pytest.mark.parametrize("size", [(390, 844), (360, 640)])
+def test_the_whole_attempt_offline_then_submitted_when_the_network_returns(
+    live_server, live_app, contests, browser, check_a11y, size
+):
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, is_mobile=True, has_touch=True,
+        locale="vi-VN",
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("dialog", lambda d: d.accept())
+    login(page, live_server, new_member(live_app))
+    start(page, live_server, contests["screen"])
+    attempt_id = attempt_of(page)
+    wait_for_service_worker(page)
+    if size == (360, 640):  # the question, its options and "Next" fit without scrolling
+        box = page.locator("button[data-step='1']").bounding_box()
+        assert box["y"] + box["height"] <= 640, box
+    choose_first_option(page, 1)
+    expect(state(page, 1)).to_have_text("Đã lưu")
+    go_offline(context, page)
+    for pos in (2, 3, 4):
+        page.locator("button[data-step='1']").click()
+        choose_first_option(page, pos)
+        expect(state(page, pos)).to_have_text("Đang chờ gửi")
+    page.locator("button[data-step='-1']").click()
+    expect(page.locator(".slot:visible .qhead")).to_contain_text("Câu 3/4")
+    status, answers = stored_answers(live_app, attempt_id)
+    assert status == "in_progress" and list(answers) == [1]  # nothing reached the server
+    # A reload without network shows the attempt with the answers kept on the phone.
+    # (Chromium's offline emulation lets a request through now and then around a reload:
+    # what the server has is checked before it.)
+    page.reload()
+    expect(page.locator("#quiz")).to_have_attribute("data-from-network", "0")
+    for pos in (2, 3, 4):
+        radio = page.locator(f".slot[data-position='{pos}'] input[type=radio]").first
+        expect(radio).to_be_checked()
+    page.locator("#quiz button[name=go][value=review]").click()
+    expect(page.locator("#review-panel")).to_be_visible()
+    expect(page.locator("[data-all-answered]")).to_be_visible()
+    assert check_a11y(page) == [] and no_horizontal_scroll(page)
+    page.locator("#submit-form button[type=submit]").click()
+    expect(page.locator("#notice")).to_contain_text("bài nộp được giữ")
+    assert stored_answers(live_app, attempt_id)[0] == "in_progress"
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_url("**/result", timeout=20_000)
+    status, answers = stored_answers(live_app, attempt_id)
+    assert status == "submitted" and sorted(answers) == [1, 2, 3, 4]
+    context.close()
+
+
+def test_login_ended_in_another_tab_keeps_the_answer(live_server, live_app, contests, page):
+    phone = new_member(live_app)
+    login(page, live_server, phone)
+    start(page, live_server, contests["screen"])
+    attempt_id = attempt_of(page)
+    other = page.context.new_page()
+    other.goto(live_server + "/")
+    other.locator("form[action='/logout'] button").click()
+    other.close()
+    choose_first_option(page, 1)
+    expect(page.locator("#notice")).to_contain_text("Phiên đăng nhập đã kết thúc")
+    expect(state(page, 1)).to_have_text("Đang chờ gửi")
+    page.locator("#relogin").click()
+    page.fill("#identifier", phone)
+    page.fill("#password", "quizapp2026")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**/attempts/{attempt_id}")
+    expect(state(page, 1)).to_have_text("Đã lưu")
+    assert list(stored_answers(live_app, attempt_id)[1]) == [1]
+
+
+def test_two_phones_no_automatic_take_back(live_server, live_app, contests, browser, page):
+    phone = new_member(live_app)
+    login(page, live_server, phone)
+    start(page, live_server, contests["screen"])
+    attempt_id = attempt_of(page)
+    second = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    other = second.new_page()
+    login(other, live_server, phone)
+    other.goto(f"{live_server}/attempts/{attempt_id}")
+    choose_first_option(other, 1)
+    expect(state(other, 1)).to_have_text("Đã lưu")
+    # The first phone answers: refused, kept, and told; it does not take the attempt back.
+    page.locator(".slot[data-position='1'] label.option").nth(1).click()
+    expect(page.locator("#notice")).to_contain_text("thiết bị khác")
+    expect(state(page, 1)).to_have_text("Đang chờ gửi")
+    page.wait_for_timeout(3000)
+    assert page.url.endswith(f"/attempts/{attempt_id}")
+    first_choice = stored_answers(live_app, attempt_id)[1][1]
+    other.locator("button[data-step='1']").click()
+    choose_first_option(other, 2)  # the second phone still has it
+    expect(state(other, 2)).to_have_text("Đã lưu")
+    # On a tap, the first phone takes it back and sends the answer it kept.
+    page.locator("#takeback").click()
+    expect(state(page, 1)).to_have_text("Đã lưu")
+    stored = stored_answers(live_app, attempt_id)[1]
+    assert sorted(stored) == [1, 2] and stored[1] != first_choice
+    second.close()
 
 
 def test_countdown_reaching_zero_submits(

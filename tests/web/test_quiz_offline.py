@@ -80,6 +80,10 @@ def test_another_phone_holds_the_attempt_until_this_one_asks_for_it_back(client,
     assert "thiết bị khác" in resp.json["error"]
     # Refusals change nothing: the attempt stays with phone B until phone A's page is opened.
     assert save(client, started, 3).json["code"] == "device"
+    # The copy the service worker keeps for offline use does not take it back either.
+    kept = client.get(f"/attempts/{started.id}", headers={"X-Quizapp-Keep": "1"})
+    assert kept.status_code == 200
+    assert save(client, started, 3).json["code"] == "device"
     assert client.get(f"/attempts/{started.id}?q=3").status_code == 200
     assert save(client, started, 3).status_code == 200
 

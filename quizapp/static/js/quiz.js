@@ -103,12 +103,12 @@
         .then(function (r) {
           submitting = false;
           var path = new URL(r.url, location.href).pathname;
-          if (r.ok && /\/result$/.test(path)) {
-            ["submit", "pending", "answers", "deadline"].forEach(store.drop);
-            location.href = r.url;
-          } else if (r.status === 400 || /\/login$/.test(path)) {
+          if (r.status === 400 || /\/login$/.test(path)) {
             stopped = true;
             showNotice(text("loginEnded"), "relogin");
+          } else if (r.ok) {  // submitted: the result (of a contest or a programme's check)
+            ["submit", "pending", "answers", "deadline"].forEach(store.drop);
+            location.href = r.url;
           } else {
             location.href = form ? form.dataset.resultUrl : submitForm.action.replace(/submit$/, "result");
           }
