@@ -20,7 +20,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -28,6 +28,7 @@ from quizapp.clock import utcnow
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.forms import db_int
+from quizapp.i18n import format_score
 from quizapp.policy import Actor
 from quizapp.timeutil import format_date, format_datetime
 
@@ -307,12 +308,18 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["vndate"] = format_date
     app.jinja_env.filters["vnisodate"] = _iso_date
     app.jinja_env.filters["vndatetime"] = format_datetime
+    app.jinja_env.filters["score"] = score_text
     app.jinja_env.globals["t"] = t
     app.jinja_env.globals["actor"] = actor
 
     @app.context_processor
     def _ctx():
         return {"lang": select_locale()}
+
+
+def score_text(value) -> str:
+    """A score in the interface's language ("6,17" in Vietnamese): the `score` filter."""
+    return format_score(value, get_locale())
 
 
 def _iso_date(iso: str | None) -> str:
