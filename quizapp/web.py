@@ -186,7 +186,11 @@ def paginate(stmt, *, per_page: int | None = None) -> Page:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+    return (
+        request.path.startswith("/api/")
+        or request.path.endswith(".json")
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _error_response(status: int, message: str):

@@ -28,6 +28,14 @@ def lookup(session: Session, code: str) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.code == code))
 
 
+def is_known(session: Session, code: str | None) -> bool:
+    """Whether `code` is a certificate's (valid or revoked)."""
+    code = _valid_code(code)
+    if code is None:
+        return False
+    return session.scalar(select(Certificate.id).where(Certificate.code == code)) is not None
+
+
 # Built once: constructing the statement cost as much as running it (QR scans are the
 # hottest public read).
 _PUBLIC = (
