@@ -169,7 +169,10 @@ def test_ranking_shows_scores_and_the_tie_break_where_it_decided(client, session
     _play(session, world["rnd"], users[2], now, seconds=130)
     page = client.get(f"/c/{world['contest'].slug}/rounds/{world['rnd'].id}/ranking")
     html = page.get_data(as_text=True)
-    assert "Khi bằng điểm, xếp hạng theo dự đoán gần nhất với con số thực tế" in html
+    assert (
+        "Khi bằng điểm, xếp hạng theo dự đoán gần nhất với con số thực tế (biết được khi tuần thi"
+        " kết thúc), rồi đến thời gian làm bài ngắn hơn, rồi đến nộp bài sớm hơn." in html
+    )
     rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     assert len(rows) == 3
     assert "1,5/3" in rows[0] and "Cùng điểm" not in rows[0]
@@ -193,6 +196,7 @@ def test_ranking_tie_break_by_prediction_after_the_round_closes(client, session,
         as_text=True
     )
     assert "Cùng điểm; dự đoán lệch 7 (dòng trên: lệch 0)" in html
+    assert "khi tuần thi kết thúc" not in html  # the prediction's answer is known now
 
 
 def test_the_certificate_rule_is_on_the_contest_and_result_pages(client, session, world, now):
