@@ -1,6 +1,25 @@
 """Translation helpers usable from pure modules (no Flask import)."""
 
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal
+
+_HUNDREDTH = Decimal("0.01")
+
 
 def N_(message: str) -> str:
     """Mark a message id for extraction; it is translated where it is shown."""
     return message
+
+
+def format_score(value: object, locale: object = "vi") -> str:
+    """A score or mark as a participant reads it, the one format of every page: at most two
+    decimals, rounded half up as schools do, with the locale's decimal mark ("6,17" in
+    Vietnamese, "6.17" in English; "10", not "10.00"). "" for no score. Exports keep
+    numbers, not this text."""
+    if value is None:
+        return ""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    return format_decimal(exact.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP), "#,##0.##", locale)

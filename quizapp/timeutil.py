@@ -46,10 +46,12 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"  # strftime, a third of the time
 
 
-def format_datetime(value: datetime | None) -> str:
+def format_datetime(value: datetime | None, *, seconds: bool = False) -> str:
+    """dd/mm/yyyy HH:MM in Vietnam's time (with `seconds`, HH:MM:SS: two submissions in the
+    same minute told apart)."""
     if value is None:
         return ""
-    return to_local(value).strftime("%d/%m/%Y %H:%M")
+    return to_local(value).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
 
 
 def local_today(now: datetime) -> date:

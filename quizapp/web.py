@@ -20,14 +20,16 @@ from flask import (
     request,
     session,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from quizapp.clock import utcnow
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.forms import db_int
+from quizapp.i18n import N_, format_score
 from quizapp.policy import Actor
 from quizapp.timeutil import format_date, format_datetime
 
@@ -184,7 +186,11 @@ def paginate(stmt, *, per_page: int | None = None) -> Page:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+    return (
+        request.path.startswith("/api/")
+        or request.path.endswith(".json")
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _error_response(status: int, message: str, code: str | None = None):
@@ -222,16 +228,7 @@ def init_web(app: Flask) -> None:
             code="csrf",  # the quiz page asks to log in again and keeps its answers
         )
 
-    for status, message in (
-        (400, "The request could not be understood."),
-        (403, "You do not have permission to see this page."),
-        (404, "This page does not exist."),
-        (405, "This action is not allowed here."),
-        (413, "The file is too large."),
-        (429, "Too many attempts. Wait a minute and try again."),
-        (500, "Something went wrong on our side. Try again in a moment."),
-    ):
-        app.register_error_handler(status, _make_handler(status, message))
+    app.register_error_handler(HTTPException, _http_error)
 
     session_cookie = app.config["SESSION_COOKIE_NAME"]
 
@@ -311,6 +308,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["vndate"] = format_date
     app.jinja_env.filters["vnisodate"] = _iso_date
     app.jinja_env.filters["vndatetime"] = format_datetime
+    app.jinja_env.filters["score"] = score_text
     app.jinja_env.globals["t"] = t
     app.jinja_env.globals["actor"] = actor
 
@@ -319,17 +317,63 @@ def init_web(app: Flask) -> None:
         return {"lang": select_locale()}
 
 
+def score_text(value) -> str:
+    """A score in the interface's language ("6,17" in Vietnamese): the `score` filter."""
+    return format_score(value, get_locale())
+
+
 def _iso_date(iso: str | None) -> str:
     return format_date(date.fromisoformat(iso)) if iso else ""
 
 
-def _make_handler(status: int, message: str):
-    def handler(exc):
-        if status == 500:
-            db.session.rollback()
-        return _error_response(status, gettext(message))
+# Every HTTP error a visitor can meet, in the interface's language (the 429 page says
+# when to try again: `_too_many`); other statuses get the general message.
+ERROR_MESSAGES = {
+    400: N_("The request could not be understood."),
+    401: N_("Log in to see this page."),
+    403: N_("You do not have permission to see this page."),
+    404: N_("This page does not exist."),
+    405: N_("This action is not allowed here."),
+    409: N_("This was changed in the meantime. Reload the page and try again."),
+    410: N_("This page is no longer available."),
+    413: N_("The file is too large."),
+    415: N_("This kind of content is not accepted here."),
+    500: N_("Something went wrong on our side. Try again in a moment."),
+}
+GENERAL_ERROR = N_("The request could not be completed. Try again in a moment.")
 
-    return handler
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    if status == 429:
+        return _too_many()
+    if status >= 500:
+        db.session.rollback()
+    return _error_response(status, gettext(ERROR_MESSAGES.get(status, GENERAL_ERROR)))
+
+
+def _too_many():
+    """A rate limit was reached: say when to try again, in the page and in `Retry-After`.
+    The wait stated is the limit's window, the longest it can take (the exact reset is a
+    reading of the system clock, which the app reads only through its own); with
+    RATELIMIT_HEADERS_ENABLED Flask-Limiter sharpens the header to its exact reset."""
+    from quizapp.extensions import limiter
+
+    limit = limiter.current_limit
+    seconds = int(limit.limit.get_expiry()) if limit is not None else 60
+    if seconds < 120:
+        message = gettext("Too many attempts. Try again in %(n)s seconds.", n=seconds)
+    else:
+        minutes = ceil(seconds / 60)
+        message = ngettext(
+            "Too many attempts. Try again in %(num)s minute.",
+            "Too many attempts. Try again in %(num)s minutes.",
+            minutes,
+        )
+    response, status = _error_response(429, message)
+    response = make_response(response, status)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 __all__ = ["Forbidden", "NotFound", "actor", "copy_errors", "now", "paginate", "t"]

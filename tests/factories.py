@@ -113,3 +113,17 @@ def make_user(
 
 def member_by_phone(session: Session, phone: str) -> Member | None:
     return session.scalar(select(Member).where(Member.phone == phone))
+
+
+def registration_form(unit: Unit, **changes) -> dict:
+    """A filled-in registration form (/register) on `unit`; `changes` replace fields."""
+    return {
+        "full_name": "Nguyễn Thị Mai",
+        "birth_date": "2004-03-02",
+        "phone": "0911222333",
+        "password": "mật khẩu dài",
+        "unit_id": str(unit.id),
+        "categories": ["youth"],
+        "consent": "y",
+        **changes,
+    }

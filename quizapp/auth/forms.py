@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,10 +12,10 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from quizapp.forms import to_choices
+from quizapp.forms import AppForm, to_choices
 from quizapp.orgs.population import LABELS
 
 
@@ -29,25 +28,33 @@ def population_choices():
     return to_choices((p.value, _l(label)) for p, label in LABELS.items())
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     identifier = StringField(
         _l("Phone number or e-mail"), validators=[DataRequired(), Length(max=200)]
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AppForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    birth_date = DateField(_l("Date of birth"), validators=[DataRequired()])
+    # InputRequired, not DataRequired: a date that cannot be read keeps its own message.
+    # A phone without a date picker sends what was typed: dd/mm/yyyy is read too.
+    birth_date = DateField(
+        _l("Date of birth"), format=["%Y-%m-%d", "%d/%m/%Y"], validators=[InputRequired()]
+    )
     phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=20)])
     email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=200)])
     password = PasswordField(
         _l("Password (at least 8 characters)"), validators=[DataRequired(), Length(max=200)]
     )
-    unit_id = IntegerField(_l("Your unit"), validators=[DataRequired()])
+    unit_id = IntegerField(
+        _l("Your unit"), validators=[DataRequired(message=_l("Choose your unit."))]
+    )
     unit_label = HiddenField()
     categories = MultiCheckboxField(
-        _l("You are"), choices=population_choices, validators=[DataRequired()]
+        _l("You are"),
+        choices=population_choices,
+        validators=[DataRequired(message=_l("Choose at least one population category."))],
     )
     cccd = StringField(
         _l("Citizen ID (optional, 12 digits)"), validators=[Optional(), Length(max=12)]
@@ -67,12 +74,12 @@ class RegisterForm(FlaskForm):
     )
 
 
-class ResetForm(FlaskForm):
+class ResetForm(AppForm):
     identifier = StringField(_l("Phone number or e-mail"), validators=[DataRequired()])
     code = StringField(_l("Code from your organiser"), validators=[DataRequired(), Length(max=12)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     old_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])

@@ -117,10 +117,10 @@ def close_session(session: Session, session_id: str) -> None:
 @dataclass(frozen=True)
 class Registration:
     full_name: str
-    birth_date: date
+    birth_date: date | None
     phone: str
     password: str
-    unit_id: int
+    unit_id: int | None
     categories: tuple[str, ...]
     consent: bool
     email: str | None = None
@@ -129,22 +129,22 @@ class Registration:
     guardian_consent: bool = False
 
 
-def register_member(
-    session: Session, reg: Registration, *, consent_version: str, pii_key: str, now: datetime
-) -> User:
-    """Self-registration: creates the roster member (or claims the roster entry with the same
-    phone) and the account, and records consent. Raises Invalid with field errors."""
+def registration_errors(session: Session, reg: Registration, *, now: datetime) -> dict[str, str]:
+    """Every rule a registration breaks, by field (msgids). Fields the form could not read
+    (None) are left to the form's own messages, so that one submission reports every field
+    at once."""
     errors: dict[str, str] = {}
     if not reg.consent:
         errors["consent"] = N_("You must agree to the processing of your personal data.")
     today = local_today(now)
-    if reg.birth_date >= today or reg.birth_date.year < 1900:
-        errors["birth_date"] = N_("Enter a real date of birth.")
-    minor = age_on(reg.birth_date, today) < GUARDIAN_AGE
-    if minor and not (reg.guardian_consent and (reg.guardian_name or "").strip()):
-        errors["guardian_name"] = N_(
-            "Under 16: enter the name of your parent or guardian, who must agree too."
-        )
+    if reg.birth_date is not None:
+        if reg.birth_date >= today or reg.birth_date.year < 1900:
+            errors["birth_date"] = N_("Enter a real date of birth.")
+        minor = age_on(reg.birth_date, today) < GUARDIAN_AGE
+        if minor and not (reg.guardian_consent and (reg.guardian_name or "").strip()):
+            errors["guardian_name"] = N_(
+                "Under 16: enter the name of your parent or guardian, who must agree too."
+            )
     if len(reg.password or "") < MIN_PASSWORD:
         errors["password"] = N_("Use at least 8 characters.")
     phone = normalise_phone(reg.phone)
@@ -156,10 +156,28 @@ def register_member(
     if phone and session.scalar(select(User.id).where(User.phone == phone)):
         errors["phone"] = N_("An account with this phone number already exists. Log in instead.")
     email = normalise_email(reg.email) if reg.email else None
+    if reg.email and email is None:  # reported, never dropped
+        errors["email"] = N_("Enter a valid e-mail address, or leave the field empty.")
+    if reg.cccd and not (reg.cccd.isdigit() and len(reg.cccd) == 12):
+        errors["cccd"] = N_("A citizen ID has 12 digits.")
     if email and session.scalar(select(User.id).where(User.email == email)):
         errors["email"] = N_("An account with this e-mail address already exists.")
+    return errors
+
+
+def register_member(
+    session: Session, reg: Registration, *, consent_version: str, pii_key: str, now: datetime
+) -> User:
+    """Self-registration: creates the roster member (or claims the roster entry with the same
+    phone) and the account, and records consent. Raises Invalid with field errors
+    (`registration_errors`)."""
+    errors = registration_errors(session, reg, now=now)
     if errors:
         raise Invalid(errors)
+    phone = normalise_phone(reg.phone)
+    unit = session.get(Unit, reg.unit_id)
+    email = normalise_email(reg.email) if reg.email else None
+    minor = age_on(reg.birth_date, local_today(now)) < GUARDIAN_AGE
     # A roster entry with this phone and no account yet: ask to be linked to it.
     member = session.scalar(select(Member).where(Member.phone == phone))
     data = MemberData(

@@ -17,11 +17,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from quizapp.auth import services
 from quizapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetForm
+from quizapp.errors import Invalid
 from quizapp.extensions import db, limiter
 from quizapp.orgs.services import ancestors
 from quizapp.redirects import safe_next
 from quizapp.textutil import normalise_email, normalise_phone
-from quizapp.web import now, run_service
+from quizapp.web import copy_errors, now, run_service
 
 bp = Blueprint("auth", __name__)
 
@@ -69,13 +70,15 @@ def login():
         if user is None:
             form.form_errors.append(_("Wrong phone number/e-mail or password."))
         else:
-            login = services.open_session(
-                db.session, user, user_agent=request.user_agent.string, now=now()
-            )
-            session.clear()  # a fresh session (and CSRF token) at every login
-            login_user(_SessionUser(user, login.id))
+            _log_in(user)
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     return render_template("auth/login.html", form=form)
+
+
+def _log_in(user) -> None:
+    login = services.open_session(db.session, user, user_agent=request.user_agent.string, now=now())
+    session.clear()  # a fresh session (and CSRF token) at every login
+    login_user(_SessionUser(user, login.id))
 
 
 @bp.post("/logout")
@@ -95,43 +98,51 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    if form.is_submitted():
         reg = services.Registration(
             full_name=form.full_name.data,
             birth_date=form.birth_date.data,
             phone=form.phone.data,
             password=form.password.data,
             unit_id=form.unit_id.data,
-            categories=tuple(form.categories.data),
+            categories=tuple(form.categories.data or ()),
             consent=form.consent.data,
             email=form.email.data or None,
             cccd=form.cccd.data or None,
             guardian_name=form.guardian_name.data or None,
             guardian_consent=form.guardian_consent.data,
         )
-        ok, user = run_service(
-            form,
-            lambda: services.register_member(
-                db.session,
-                reg,
-                consent_version=current_app.config["CONSENT_TEXT_VERSION"],
-                pii_key=current_app.config["PII_HASH_KEY"],
-                now=now(),
-            ),
-        )
-        if ok and services.pending_claim(db.session, user.id):
-            flash(
-                _(
-                    "Your account is ready. Your phone number is already on a unit's roster: "
-                    "your organiser will confirm that this roster entry is you before you can "
-                    "take part."
+        ok = False
+        if not form.validate():
+            # Every field at once: the service's rules for the fields the form could read.
+            problems = services.registration_errors(db.session, reg, now=now())
+            copy_errors(form, Invalid({f: m for f, m in problems.items() if not form[f].errors}))
+        else:
+            ok, user = run_service(
+                form,
+                lambda: services.register_member(
+                    db.session,
+                    reg,
+                    consent_version=current_app.config["CONSENT_TEXT_VERSION"],
+                    pii_key=current_app.config["PII_HASH_KEY"],
+                    now=now(),
                 ),
-                "info",
             )
-            return redirect(url_for("auth.login"))
         if ok:
-            flash(_("Your account is ready. Log in with your phone number."), "success")
-            return redirect(url_for("auth.login"))
+            # Logged in at once, and back where the visitor came from (a contest's page).
+            _log_in(user)
+            if services.pending_claim(db.session, user.id):
+                flash(
+                    _(
+                        "Your account is ready. Your phone number is already on a unit's "
+                        "roster: your organiser will confirm that this roster entry is you "
+                        "before you can take part."
+                    ),
+                    "info",
+                )
+            else:
+                flash(_("Welcome! Your account is ready and you are logged in."), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     return render_template("auth/register.html", form=form)
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from quizapp.forms import to_choices
+from quizapp.forms import AppForm, to_choices
 
 FORMATS = [
     ("auto", _l("Recognise from the file name")),
@@ -19,14 +18,14 @@ FORMATS = [
 ]
 
 
-class BankForm(FlaskForm):
+class BankForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     owner_unit_id = SelectField(_l("Owner unit"), coerce=int, validators=[DataRequired()])
     shared = BooleanField(_l("Share with every unit under the owner unit"), default=True)
 
 
-class BankImportForm(FlaskForm):
+class BankImportForm(AppForm):
     file = FileField(
         _l("File (GIFT, Aiken, XLSX or YAML)"),
         validators=[
@@ -41,17 +40,17 @@ class BankImportForm(FlaskForm):
     )
 
 
-class ConfirmBankImportForm(FlaskForm):
+class ConfirmBankImportForm(AppForm):
     token = HiddenField(validators=[DataRequired()])
 
 
-class QuestionMetaForm(FlaskForm):
+class QuestionMetaForm(AppForm):
     """CSRF and the category; the rest of the editor is read by banks.editing."""
 
     category_id = SelectField(_l("Category"), coerce=int, validators=[Optional()])
 
 
-class BulkForm(FlaskForm):
+class BulkForm(AppForm):
     action = SelectField(
         _l("With the selected questions"),
         choices=to_choices(

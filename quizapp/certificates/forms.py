@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from quizapp.forms import to_choices
+from quizapp.forms import AppForm, to_choices
 
 
-class RuleForm(FlaskForm):
+class RuleForm(AppForm):
     kind = SelectField(
         _l("Kind"),
         choices=to_choices(
@@ -45,15 +44,15 @@ class RuleForm(FlaskForm):
     place = StringField(_l("Place"), validators=[Optional(), Length(max=100)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AppForm):
     reason = StringField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=300)])
 
 
-class ReissueForm(FlaskForm):
+class ReissueForm(AppForm):
     name = StringField(_l("Corrected name"), validators=[DataRequired(), Length(max=200)])
 
 
-class UnitImagesForm(FlaskForm):
+class UnitImagesForm(AppForm):
     logo = FileField(_l("Logo (PNG)"), validators=[FileAllowed(["png"], _l("PNG only."))])
     seal = FileField(
         _l("Seal and signature (PNG, transparent background)"),

@@ -1,12 +1,14 @@
 """Reading certificates: the public lookup by code (no private data), organisers' lists,
-a member's own certificates."""
+a member's own certificates, the rules a participant is told."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from quizapp.certificates.models import Certificate
+from quizapp.certificates.models import Certificate, CertificateRule
 from quizapp.certificates.services import _describe
 from quizapp.orgs.models import Unit
 from quizapp.orgs.scope import in_subtrees
@@ -24,6 +26,14 @@ def lookup(session: Session, code: str) -> Certificate | None:
     if code is None:
         return None
     return session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def is_known(session: Session, code: str | None) -> bool:
+    """Whether `code` is a certificate's (valid or revoked)."""
+    code = _valid_code(code)
+    if code is None:
+        return False
+    return session.scalar(select(Certificate.id).where(Certificate.code == code)) is not None
 
 
 # Built once: constructing the statement cost as much as running it (QR scans are the
@@ -118,3 +128,31 @@ def my_certificates(session: Session, user_id: int) -> list[Certificate]:
             .order_by(Certificate.issued_at.desc())
         )
     )
+
+
+class AnnouncedRule(NamedTuple):
+    """A certificate rule as the contest, review and result pages state it."""
+
+    kind: str  # achievement, participation, prize
+    threshold: int  # percent of the maximum score (achievement)
+    round_title: str | None  # a rule of one round only
+
+
+def announced_rules(session: Session, contest, round_id: int | None = None) -> list[AnnouncedRule]:
+    """The contest's active certificate rules (with `round_id`: those that apply to that
+    round), contest-wide ones first."""
+    stmt = select(CertificateRule).where(
+        CertificateRule.contest_id == contest.id, CertificateRule.active.is_(True)
+    )
+    if round_id is not None:
+        stmt = stmt.where(
+            or_(CertificateRule.round_id.is_(None), CertificateRule.round_id == round_id)
+        )
+    titles = {r.id: r.title for r in contest.rounds}
+    rules = sorted(session.scalars(stmt), key=lambda r: (r.round_id or 0, r.kind))
+    return [
+        AnnouncedRule(
+            r.kind, r.threshold, titles.get(r.round_id) if round_id is None and r.round_id else None
+        )
+        for r in rules
+    ]

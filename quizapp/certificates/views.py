@@ -61,6 +61,17 @@ def _miss_rate():
     return current_app.config["VERIFY_MISS_RATE_LIMIT"]
 
 
+def _missed(response) -> bool:
+    return response.status_code == 404
+
+
+def _genuine_code() -> bool:
+    """The unknown-code limit counts only misses (`deduct_when`) and never applies to a
+    genuine certificate's code (`exempt_when`): an address whose misses are used up (a
+    school's shared connection) still opens every real certificate."""
+    return lookup.is_known(db.session, (request.view_args or {}).get("code", ""))
+
+
 def _lookup_or_404(code: str) -> Certificate:
     cert = lookup.lookup(db.session, code)
     if cert is None:
@@ -71,7 +82,7 @@ def _lookup_or_404(code: str) -> Certificate:
 
 @bp.get("/v/<code>")
 @limiter.limit(_verify_rate)
-@limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
+@limiter.limit(_miss_rate, deduct_when=_missed, exempt_when=_genuine_code)
 def verify(code: str):
     facts = lookup.public_facts(db.session, code)
     if facts is None:
@@ -87,7 +98,7 @@ def verify(code: str):
 
 @bp.get("/v/<code>.json")
 @limiter.limit(_verify_rate)
-@limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
+@limiter.limit(_miss_rate, deduct_when=_missed, exempt_when=_genuine_code)
 def verify_json(code: str):
     facts = lookup.public_facts(db.session, code)
     if facts is None:
@@ -102,7 +113,7 @@ def verify_json(code: str):
 
 @bp.get("/v/<code>/credential.json")
 @limiter.limit(_verify_rate)
-@limiter.limit(_miss_rate, deduct_when=lambda r: r.status_code == 404)
+@limiter.limit(_miss_rate, deduct_when=_missed, exempt_when=_genuine_code)
 def credential(code: str):
     from quizapp.certificates.signing import b64url_decode
 

@@ -184,7 +184,10 @@ def save_answer(
 def submit_attempt(
     session: Session, attempt_id: int, *, user: User, now: datetime, prediction: int | None = None
 ) -> Attempt:
-    """Submit and grade. Idempotent: submitting a submitted attempt returns it unchanged."""
+    """Submit and grade. Idempotent: submitting a submitted attempt returns it unchanged.
+
+    A submission that arrives once the time is up (the quiz page submits by itself at the
+    deadline; the server's clock decides) is recorded as the time-out's, not the user's."""
     attempt = get_attempt(session, attempt_id, user)
     if attempt.status == "submitted":
         return attempt
@@ -194,7 +197,8 @@ def submit_attempt(
         if not (0 <= prediction <= MAX_PREDICTION):
             raise Invalid({"prediction": N_("Enter a whole number.")})
         attempt.prediction = prediction
-    _grade_and_close(session, attempt, now=now, by="user")
+    by = "timeout" if now >= attempt.deadline_at else "user"
+    _grade_and_close(session, attempt, now=now, by=by)
     return attempt
 
 

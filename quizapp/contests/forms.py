@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from quizapp.auth.forms import MultiCheckboxField, population_choices
-from quizapp.forms import to_choices
+from quizapp.forms import AppForm, to_choices
 
 DIFFICULTIES = [
     ("", _l("Any difficulty")),
@@ -29,7 +28,7 @@ DIFFICULTIES = [
 ]
 
 
-class ContestForm(FlaskForm):
+class ContestForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description (Markdown)"), validators=[Optional()])
     rules = TextAreaField(_l("Rules (Markdown)"), validators=[Optional()])
@@ -79,7 +78,7 @@ class ContestForm(FlaskForm):
     )
 
 
-class BlueprintRow(FlaskForm):
+class BlueprintRow(AppForm):
     class Meta:
         csrf = False
 
@@ -92,7 +91,7 @@ class BlueprintRow(FlaskForm):
     )
 
 
-class RoundForm(FlaskForm):
+class RoundForm(AppForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     opens_at = DateTimeLocalField(
         _l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]

@@ -18,6 +18,8 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import NamedTuple
 
+from quizapp.i18n import format_score
+
 KEYS = ("score", "prediction", "time", "submitted")
 DEFAULT_ORDER = KEYS
 PRIZES = ("first", "second", "third", "consolation")
@@ -55,6 +57,24 @@ class Ranked(NamedTuple):
             return ""
         return explain(self.previous, self.entry, self.order, self.actual)
 
+    @property
+    def tie_break(self) -> TieBreak | None:
+        """What placed it after the entry just before it with the same score (the public
+        ranking shows it per line); None when the scores differ or it is the first."""
+        if self.previous is None:
+            return None
+        return tie_break(self.previous, self.entry, self.order, self.actual)
+
+
+class TieBreak(NamedTuple):
+    """The ranking key after the score that decided between two entries with equal scores
+    ("" when they are equal on every key and share the rank), with each one's value of it:
+    prediction → distance (None: no prediction), time → seconds, submitted → the time."""
+
+    key: str
+    mine: object
+    above: object
+
 
 def _distance(e: Entry, actual: int | None) -> float:
     if actual is None or e.prediction is None:
@@ -77,7 +97,30 @@ def _key(e: Entry, order: Sequence[str], actual: int | None) -> tuple:
 
 
 def _fmt(d: Decimal) -> str:
-    return format(d.normalize(), "f")
+    return format_score(d, "vi")
+
+
+def _value(e: Entry, key: str, actual: int | None) -> object:
+    if key == "prediction":
+        distance = _distance(e, actual)
+        return None if distance == float("inf") else int(distance)
+    return {"score": e.score, "time": e.duration_s, "submitted": e.submitted_at}[key]
+
+
+def tie_break(
+    above: Entry, entry: Entry, order: Sequence[str], actual: int | None
+) -> TieBreak | None:
+    """Why `entry` comes after `above` when both have the same score: the first other key of
+    `order` on which they differ; None when the scores differ (the score decided)."""
+    if above.score != entry.score:
+        return None
+    for k in order:
+        if k == "score":
+            continue
+        mine, theirs = _value(entry, k, actual), _value(above, k, actual)
+        if mine != theirs:
+            return TieBreak(k, mine, theirs)
+    return TieBreak("", None, None)
 
 
 def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None) -> str:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from quizapp.certificates.lookup import announced_rules
 from quizapp.contests import attempts as A
 from quizapp.contests import starting as S
 from quizapp.contests.blueprints import take as take_blueprint
@@ -111,6 +112,7 @@ def landing(slug: str):
         now=moment,
         reason=reason,
         start_form=ConfirmForm(),
+        certificate_rules=announced_rules(db.session, contest),
     )
     if not current_user.is_authenticated:  # the same page for every visitor: shared
         # briefly: its countdowns and the moment a round opens must not lag
@@ -385,10 +387,25 @@ def result(attempt_id: int):
             Certificate.attempt_id == attempt.id, Certificate.status == "valid"
         )
     ).all()
+    rnd = attempt.round
     return render_template(
         "contests/result.html",
         attempt=attempt,
         rows=rows,
         passed=A.passed(attempt),
         certificates=certificates,
+        certificate_rules=announced_rules(db.session, rnd.contest, rnd.id),
+        ranking=None if attempt.preview else _own_rank(rnd),
     )
+
+
+def _own_rank(rnd):
+    """The participant's place in the round's public ranking, as that page shows it (the
+    ranking is computed at most every RANKING_SECONDS; a submission newer than the last
+    computation has no rank yet: `rank` is then None)."""
+    from quizapp.contests import results as R
+
+    cache = current_app.extensions["quizapp_cache"]
+    ranking = R.cached_ranking(db.session, rnd, now(), cache=cache)
+    found = R.own_rank(cache, rnd.id, current_user.id)
+    return {"rank": found[0] if found else None, "total": ranking.total}

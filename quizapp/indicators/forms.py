@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from quizapp.forms import to_choices
+from quizapp.forms import AppForm, to_choices
 
 
-class EntryForm(FlaskForm):
+class EntryForm(AppForm):
     value = FloatField(_l("Value"), validators=[Optional(), NumberRange(min=0)])
     numerator = IntegerField(_l("Count"), validators=[Optional(), NumberRange(min=0)])
     denominator = IntegerField(_l("Out of"), validators=[Optional(), NumberRange(min=0)])
@@ -23,5 +22,5 @@ class EntryForm(FlaskForm):
     evidence_url = StringField(_l("Evidence link"), validators=[Optional(), Length(max=500)])
 
 
-class DefinitionForm(FlaskForm):
+class DefinitionForm(AppForm):
     source = TextAreaField(_l("Definitions (YAML)"), validators=[DataRequired()])

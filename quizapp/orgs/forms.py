@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
@@ -17,31 +16,31 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from quizapp.auth.forms import MultiCheckboxField, population_choices
-from quizapp.forms import to_choices
+from quizapp.forms import AppForm, to_choices
 
 
-class UnitForm(FlaskForm):
+class UnitForm(AppForm):
     code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
     type_key = SelectField(_l("Unit type"), validators=[DataRequired()])
     parent_id = SelectField(_l("Parent unit"), coerce=int, validators=[Optional()])
 
 
-class MoveUnitForm(FlaskForm):
+class MoveUnitForm(AppForm):
     parent_id = SelectField(_l("New parent unit"), coerce=int, validators=[DataRequired()])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(AppForm):
     source_ids = SelectMultipleField(_l("Units to merge"), coerce=int, validators=[DataRequired()])
     target_id = SelectField(_l("Merge into"), coerce=int, validators=[DataRequired()])
     confirm = StringField(_l("Type the target unit's code to confirm"), validators=[DataRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """A bare form for POST buttons (archive, deactivate…): CSRF only."""
 
 
-class MemberForm(FlaskForm):
+class MemberForm(AppForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     code = StringField(_l("Member code"), validators=[Optional(), Length(max=40)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
@@ -57,13 +56,13 @@ class MemberForm(FlaskForm):
     )
 
 
-class GuardianForm(FlaskForm):
+class GuardianForm(AppForm):
     guardian_name = StringField(
         _l("Name of the parent or guardian"), validators=[DataRequired(), Length(max=200)]
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     kind = RadioField(
         _l("What the file contains"),
         choices=to_choices([("members", _l("Members")), ("units", _l("Units"))]),
@@ -76,16 +75,16 @@ class ImportForm(FlaskForm):
     )
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(AppForm):
     token = HiddenField(validators=[DataRequired()])
 
 
-class OrganiserForm(FlaskForm):
+class OrganiserForm(AppForm):
     identifier = StringField(
         _l("Phone number or e-mail of the account"), validators=[DataRequired(), Length(max=200)]
     )
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
 
 
-class ResetCodeForm(FlaskForm):
+class ResetCodeForm(AppForm):
     member_id = IntegerField(validators=[DataRequired()])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,10 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from quizapp.auth.forms import MultiCheckboxField, population_choices
-from quizapp.forms import to_choices
+from quizapp.forms import AppForm, to_choices
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description (Markdown)"), validators=[Optional()])
     owner_unit_id = SelectField(_l("Organising unit"), coerce=int, validators=[DataRequired()])
@@ -67,7 +66,7 @@ class ProgrammeForm(FlaskForm):
     signatory_name = StringField(_l("Signatory's name"), validators=[Length(max=200)])
 
 
-class LessonForm(FlaskForm):
+class LessonForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     content = TextAreaField(
         _l("Content (Markdown: headings, lists, links to videos and PDF documents)"),

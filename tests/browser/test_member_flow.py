@@ -37,8 +37,14 @@ def test_register_walk_tree_login_logout(live_server, page, check_a11y):
     page.get_by_label("Tôi đồng ý cho phép xử lý dữ liệu cá nhân", exact=False).check()
     page.get_by_role("button", name="Đăng ký").click()
 
+    # Registered and logged in at once, back on the page the visitor came from.
+    page.wait_for_url(live_server + "/")
+    assert "Chào mừng bạn! Tài khoản đã sẵn sàng và bạn đã đăng nhập." in page.content()
+    assert "Võ Thị Ngọc Ánh" in page.content()
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url(live_server + "/")
+    page.get_by_role("link", name="Đăng nhập").first.click()
     page.wait_for_url("**/login")
-    assert "Tài khoản của bạn đã sẵn sàng" in page.content()
     visit_ok(page, check_a11y, seen)
     page.get_by_label("Số điện thoại hoặc email").fill("0933111222")
     page.get_by_label("Mật khẩu").fill("hoa sen 2026")

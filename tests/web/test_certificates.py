@@ -521,3 +521,36 @@ def test_revocation_changes_the_public_answer(app, client, session, world, now):
     after = client.get(f"/v/{cert.code}.json", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.get_json()["status"] == "revoked"
     assert after.headers["Last-Modified"] != before.headers["Last-Modified"]
+
+
+def test_used_up_misses_never_block_a_genuine_certificate(app_with, session, world, now):
+    """A school's shared address that has used up its unknown-code misses still opens every
+    real certificate (page, JSON, credential); the unknown codes stay refused, with a
+    translated 429 that says when to try again."""
+    _user, attempt = take(session, world, now, "Nguyễn Thị Hồng Nhung")
+    cert = session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id))
+    client = app_with(RATELIMIT_ENABLED=True, VERIFY_MISS_RATE_LIMIT="2 per minute").test_client()
+    assert [client.get(f"/v/{c * 26}").status_code for c in "ab"] == [404, 404]
+    refused = client.get("/v/" + "c" * 26)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    page = refused.get_data(as_text=True)
+    assert "Bạn đã thử quá nhiều lần. Hãy thử lại sau 60 giây." in page
+    assert "Too many" not in page
+    # the JSON address counts its own misses, and is refused in JSON
+    assert [client.get(f"/v/{c * 26}.json").status_code for c in "de"] == [404, 404]
+    json_refused = client.get("/v/" + "f" * 26 + ".json")
+    assert json_refused.status_code == 429 and "60 giây" in json_refused.get_json()["error"]
+    for _ in range(3):  # genuine codes, again and again: never counted, never refused
+        assert client.get(f"/v/{cert.code}").status_code == 200
+        assert client.get(f"/v/{cert.code}.json").get_json()["status"] == "valid"
+        assert client.get(f"/v/{cert.code}/credential.json").status_code == 200
+    assert client.get(f"/v/{cert.code.upper()}").status_code == 200  # as typed from paper
+
+
+def test_genuine_lookups_do_not_count_as_misses(app_with, session, world, now):
+    _user, attempt = take(session, world, now, "Nguyễn Thị Hồng Nhung")
+    cert = session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id))
+    client = app_with(RATELIMIT_ENABLED=True, VERIFY_MISS_RATE_LIMIT="2 per minute").test_client()
+    for _ in range(5):
+        assert client.get(f"/v/{cert.code}.json").status_code == 200
+    assert [client.get(f"/v/{c * 26}").status_code for c in "abc"] == [404, 404, 429]

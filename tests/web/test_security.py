@@ -342,6 +342,7 @@ def test_registration_on_a_roster_phone_is_confirmed_by_the_organiser(
     assert "cán bộ phụ trách sẽ xác nhận" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(Member, member.id).full_name == "Trần Thị Thật"
+    client.post("/logout")  # registering logged the newcomer in
     login_as("organiser", tree["ward"])
     page = client.get(f"/org/members/{member.id}").get_data(as_text=True)
     assert "Người Khác" in page and "Xác nhận: cùng một người" in page

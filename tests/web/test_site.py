@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from quizapp.auth.models import LoginSession, User
 from quizapp.extensions import db
-from tests.factories import make_unit
+from tests.factories import make_unit, registration_form
 
 
 def test_healthz_ok(client):
@@ -124,15 +124,7 @@ def test_register_form_creates_member_and_account(client, session):
     province = make_unit(session, "Tỉnh Đoàn Thử", code="TT")
     branch = make_unit(session, "Chi đoàn Thử", parent=province, code="TT-1")
     session.commit()
-    data = {
-        "full_name": "Nguyễn Thị Mai",
-        "birth_date": "2004-03-02",
-        "phone": "0911222333",
-        "password": "mật khẩu dài",
-        "unit_id": str(branch.id),
-        "categories": ["youth"],
-        "consent": "y",
-    }
+    data = registration_form(branch)
     bad = client.post("/register", data={**data, "consent": ""})
     assert bad.status_code == 200 and "Bạn phải đồng ý" in bad.get_data(as_text=True)
     resp = client.post("/register", data=data)

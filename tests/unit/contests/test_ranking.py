@@ -142,3 +142,45 @@ def test_contest_aggregate_sums_rounds_and_prediction_distances():
     assert [r.entry.participant_id for r in ranked] == [2, 1]  # score first
     open_week = aggregate([(week1, None)])
     assert all(x.prediction == 0 for x in open_week)  # no known answer: no distance yet
+
+
+def test_tie_break_names_the_key_that_decided_between_equal_scores():
+    from quizapp.contests.ranking import TieBreak
+
+    r = rank(
+        [
+            e(1, 30, pred=130, dur=500),
+            e(2, 30, pred=120, dur=500),
+            e(3, 30, pred=130, dur=400),
+            e(4, 30, dur=400, at=5),
+            e(5, 30, dur=400, at=9),
+            e(6, 30, dur=400, at=9),
+            e(7, 20),
+        ],
+        actual=128,
+    )
+    assert order(r) == [3, 1, 2, 4, 5, 6, 7]
+    assert r[0].tie_break is None  # the first line: nothing above it
+    assert r[1].tie_break == TieBreak("time", 500, 400)  # same distance 2, slower
+    assert r[2].tie_break == TieBreak("prediction", 8, 2)
+    assert r[3].tie_break == TieBreak("prediction", None, 8)  # no prediction
+    assert r[4].tie_break == TieBreak(
+        "submitted", T0 + timedelta(seconds=9), T0 + timedelta(seconds=5)
+    )
+    assert r[5].tie_break == TieBreak("", None, None) and r[5].rank == r[4].rank
+    assert r[6].tie_break is None  # a lower score: the score decided
+
+
+def test_tie_break_follows_the_contest_order():
+    r = rank(
+        [e(1, 30, pred=100, dur=300), e(2, 30, pred=128, dur=600)],
+        order=("score", "time", "prediction"),
+        actual=128,
+    )
+    assert order(r) == [1, 2] and r[1].tie_break.key == "time"
+
+
+def test_explanations_use_the_vietnamese_decimal_comma():
+    a, b = e(1, 30), e(2, 30)
+    a, b = a._replace(score=D("6.1666")), b._replace(score=D("5.5"))
+    assert "điểm 6,17 so với 5,5" in rank([a, b])[1].why
