@@ -211,6 +211,7 @@ def attempt(attempt_id: int):
             one_page=one_page,
             remaining=_remaining(attempt),
             form=ConfirmForm(),
+            certificate_rules=announced_rules(db.session, attempt.round.contest, attempt.round_id),
         )
     )
     return _with_device(response)
@@ -355,6 +356,7 @@ def review(attempt_id: int):
         flagged=flagged,
         form=ConfirmForm(),
         remaining=_remaining(attempt),
+        certificate_rules=announced_rules(db.session, attempt.round.contest, attempt.round_id),
     )
 
 

@@ -229,6 +229,25 @@ def test_the_certificate_rule_is_on_the_contest_and_result_pages(client, session
     assert "A score of 80% of the maximum or more earns a certificate." in page
 
 
+def test_the_certificate_rule_is_on_the_quiz_page_review_and_review_page(
+    client, session, world, now
+):
+    save_rule(
+        session, world["contest"].id, RuleData(kind="achievement", threshold=80), actor=SYSTEM,
+        now=now,
+    )
+    user = make_user(session, role="member", unit=world["branch"])
+    session.commit()
+    _login(client, user)
+    started = client.post(f"/rounds/{world['rnd'].id}/start")
+    attempt_page = started.headers["Location"]
+    rule = "Đạt từ 80% điểm trở lên được cấp giấy chứng nhận."
+    quiz = client.get(attempt_page).get_data(as_text=True)
+    panel = quiz[quiz.index('id="review-panel"'):]
+    assert rule in panel
+    assert rule in client.get(attempt_page + "/review").get_data(as_text=True)
+
+
 def test_no_rule_no_certificate_paragraph(client, session, world):
     html = client.get(f"/c/{world['contest'].slug}").get_data(as_text=True)
     assert "certificate-rules" not in html
