@@ -98,7 +98,7 @@ def lesson(programme_id: int, lesson_id: int):
         if running is not None and A.expire_if_due(db.session, running, now()):
             running = None
     state = view.states[item.id] if view else None
-    if state is not None and state.state == "locked":
+    if state is not None and state.state == "locked" and not view.review:
         flash(_("Pass the check of the previous lesson first."), "error")
     index = programme.lessons.index(item)
     return render_template(
