@@ -19,6 +19,7 @@ from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor, can_manage
+from quizapp.privacy import public_birth_year
 from quizapp.timeutil import local_today
 
 KIND_TITLES = {
@@ -164,7 +165,9 @@ def _create(
             issuer_name=issuer_unit.name,
             issuer_code=issuer_unit.code,
             recipient_name=recipient_name,
-            birth_year=birth_year,
+            # The signed credential is public (/v/<code>/credential.json): no year of birth
+            # of someone who may be a minor (the PDF, the holder's own, keeps it).
+            birth_year=public_birth_year(birth_year, local_today(now)),
             achievement_name=f"{achievement['contest']} – {achievement['round']}"
             if achievement.get("round")
             else achievement["contest"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from quizapp import events
@@ -17,6 +17,8 @@ from quizapp.errors import Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import Actor, can_manage
+from quizapp.privacy import public_name
+from quizapp.timeutil import local_today
 
 PRIZE_NAMES = {
     "first": "Giải Nhất",
@@ -92,6 +94,7 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
             Member.full_name,
             Unit.name,
             Unit.id,
+            Member.birth_date,
         )
         .join(Member, Member.id == Attempt.member_id)
         .join(Unit, Unit.id == Attempt.unit_id)
@@ -114,6 +117,7 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
             prediction=prediction,
             attempt_id=attempt_id,
             unit_id=unit_id,
+            birth_date=birth_date,
         )
         for (
             pid,
@@ -130,6 +134,7 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
             name,
             unit,
             unit_id,
+            birth_date,
         ) in counted(rows, rnd.counting, itemgetter(0, 1, 2))
     ]
 
@@ -330,6 +335,9 @@ def prize_list(ranking: list[Ranked], counts: dict[str, int]) -> list[dict]:
             "tie": p.ranked.tie,
             "participant_id": p.ranked.entry.participant_id,
             "unit_id": p.ranked.entry.unit_id,
+            "birth_date": p.ranked.entry.birth_date.isoformat()
+            if p.ranked.entry.birth_date
+            else None,
         }
         for p in prizes(ranking, counts)
     ]
@@ -370,13 +378,43 @@ def published_prizes(session: Session, round_id: int) -> PrizeList | None:
     return session.scalar(select(PrizeList).where(PrizeList.round_id == round_id))
 
 
-def mask_name(name: str) -> str:
-    """ "Nguyễn Thị Hồng Nhung" → "Nguyễn T. H. Nhung": family and given name, initials
-    between (the public ranking's default)."""
-    parts = name.split()
-    if len(parts) <= 2:
-        return name
-    return " ".join([parts[0], *[p[0] + "." for p in parts[1:-1]], parts[-1]])
+def ranking_date(session: Session, contest_id: int) -> date:
+    """The contest's ranking date: the day its last round closes (local). Public rankings
+    judge who is a minor on this day."""
+    closes = session.scalar(select(func.max(Round.closes_at)).where(Round.contest_id == contest_id))
+    return local_today(closes)
+
+
+def public_ranking(ranked: list[Ranked], *, full_names: bool, on: date) -> list[Ranked]:
+    """The ranking as anyone may see it: names masked (quizapp.privacy.public_name), in the
+    entries and in the previous entries the tie-break explanation (`Ranked.why`) names."""
+
+    def shown(e: Entry | None) -> Entry | None:
+        if e is None:
+            return None
+        return e._replace(name=public_name(e.name, e.birth_date, full_names=full_names, on=on))
+
+    return [r._replace(entry=shown(r.entry), previous=shown(r.previous)) for r in ranked]
+
+
+def _born(entry: dict) -> date | None:
+    born = entry.get("birth_date")  # absent from lists published before it was kept
+    return date.fromisoformat(born) if born else None
+
+
+def public_prizes(entries: list[dict], *, full_names: bool, on: date) -> list[dict]:
+    """A published prize list as anyone may see it: names masked, also inside the frozen
+    explanation of each place ("why"); no date of birth."""
+    names = {
+        e["name"]: public_name(e["name"], _born(e), full_names=full_names, on=on) for e in entries
+    }
+    out = []
+    for e in entries:
+        why = e.get("why") or ""
+        for full, shown in sorted(names.items(), key=lambda kv: -len(kv[0])):
+            why = why.replace(full, shown)
+        out.append({**e, "name": names[e["name"]], "why": why, "birth_date": None})
+    return out
 
 
 def contest_ranking(session: Session, contest, now: datetime) -> list[Ranked]:

@@ -51,15 +51,15 @@ def world(app, session, now):
     return dict(province=province, branch=branch, contest=contest, app=app)
 
 
-def take(session, world, now, name, *, right=True):
+def take(session, world, now, name, *, right=True, born=date(2004, 6, 15)):
     with world["app"].app_context():  # the submission hook signs with the app's keys
-        return _take(session, world, now, name, right=right)
+        return _take(session, world, now, name, right=right, born=born)
 
 
-def _take(session, world, now, name, *, right=True):
+def _take(session, world, now, name, *, right=True, born=date(2004, 6, 15)):
     user = make_user(session, role="member", unit=world["branch"], name=name)
     user.member.full_name = name
-    user.member.birth_date = date(2004, 6, 15)
+    user.member.birth_date = born
     user.member.email = f"{user.id}@mail.example.vn"
     attempt = S.start_attempt(
         session, world["contest"].rounds[0].id, user=user, actor=actor_for(user), now=now
@@ -221,6 +221,27 @@ def test_verification_page_valid_revoked_unknown_and_private_data(
     assert client.get(f"/v/{cert.code}.json").get_json()["status"] == "revoked"
     credential = client.get(f"/v/{cert.code}/credential.json").get_json()
     assert credential["status"] == "revoked" and credential["credential"]["serial"] == cert.serial
+
+
+def test_verification_shows_no_birth_year_of_a_minor(app, client, session, world, now, clock):
+    """Issue 20: the public check page, its JSON and the signed credential show no year of
+    birth of someone who may be a minor (the year alone: 18 this year may still be 17)."""
+    take(session, world, now, "Lê Thị Út", born=date(now.year - 16, 3, 1))
+    take(session, world, now, "Phạm Văn Mười Tám", born=date(now.year - 18, 1, 2))
+    young, eighteen = session.scalars(select(Certificate).order_by(Certificate.id)).all()
+    assert young.birth_year == now.year - 16  # the holder's PDF keeps it
+    for cert in (young, eighteen):
+        page = client.get(f"/v/{cert.code}").get_data(as_text=True)
+        assert "Lê Thị Út" in page or "Phạm Văn Mười Tám" in page
+        assert "Năm sinh" not in page and str(cert.birth_year) not in page
+        data = client.get(f"/v/{cert.code}.json").get_json()
+        assert data["birth_year"] is None
+        signed = client.get(f"/v/{cert.code}/credential.json").get_json()["credential"]
+        assert signed["credentialSubject"]["birthYear"] is None
+    clock.set(datetime(now.year + 1, 1, 10, tzinfo=UTC))  # surely 18 now
+    page = client.get(f"/v/{eighteen.code}").get_data(as_text=True)
+    assert "Năm sinh" in page and str(eighteen.birth_year) in page
+    assert client.get(f"/v/{young.code}.json").get_json()["birth_year"] is None
 
 
 def test_verification_sets_no_cookie_and_dates_revocation_in_vietnam_time(

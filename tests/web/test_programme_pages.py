@@ -248,3 +248,34 @@ def test_completed_programme_keeps_every_lesson_open_across_completion_and_renew
     assert cycles == [1, 2]
     page = client.get(show).get_data(as_text=True)
     assert "Chưa mở" not in page and page.count("✔ Đạt") == 4
+
+
+def test_failed_check_marks_wrong_answers_without_the_key_while_a_retry_remains(
+    client, login_as, world, session, now, clock
+):
+    """Issue 20: a failed check showed the whole answer key before a retry that can draw the
+    same questions. It now marks each answer right or wrong; the key comes once no retry
+    is left (here after the second and last attempt)."""
+    programme = make_programme(session, world["province"], world["bank"], now, lessons=1)
+    lesson = programme.lessons[0]
+    lesson.max_attempts = 2
+    session.commit()
+    login_as("member", world["a"])
+
+    def fail():
+        resp = client.post(f"/rounds/{lesson.round_id}/start", data={})
+        attempt_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+        answer_and_submit(client, session, attempt_id, right=False)
+        attempt = session.get(Attempt, attempt_id)
+        return attempt, client.get(f"/programmes/checks/{attempt_id}").get_data(as_text=True)
+
+    attempt, text = fail()
+    assert "Chưa đạt" in text and "lần làm lại có thể gặp lại các câu hỏi này" in text
+    assert text.count("Chưa đúng") == attempt.question_count
+    assert text.count("bạn đã chọn") == attempt.question_count
+    assert "Đáp án đúng:" not in text
+    for n in range(12):  # the right options ("Đúng n") are listed, none marked as right
+        assert f"✔ Đúng {n}" not in text
+    clock.advance(minutes=5)
+    attempt, text = fail()  # the last attempt: nothing left to protect
+    assert "lần làm lại" not in text and text.count("✔ Đúng") == attempt.question_count
