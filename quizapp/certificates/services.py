@@ -133,9 +133,17 @@ def _achievement(attempt: Attempt, contest: Contest, rule: CertificateRule, now)
         "date": local_today(attempt.submitted_at or now).isoformat(),
         "title": rule.title,
         "body": rule.body,
-        "signatory_title": rule.signatory_title,
-        "signatory_name": rule.signatory_name,
-        "place": rule.place,
+        **signature(contest.owner_unit, rule),
+    }
+
+
+def signature(unit: Unit, own=None) -> dict:
+    """The place and signatory a certificate prints, frozen when it is issued: those the
+    certificate rule (or programme) `own` gives, else the issuing unit's settings."""
+    return {
+        "signatory_title": getattr(own, "signatory_title", "") or unit.signatory_title,
+        "signatory_name": getattr(own, "signatory_name", "") or unit.signatory_name,
+        "place": getattr(own, "place", "") or unit.locality,
     }
 
 
@@ -405,9 +413,7 @@ def issue_for_completion(
         "date": local_today(completion.completed_at).isoformat(),
         "title": programme.certificate_title,
         "body": f"Đã hoàn thành chương trình học tập “{programme.title}”",
-        "signatory_title": programme.signatory_title,
-        "signatory_name": programme.signatory_name,
-        "place": "",
+        **signature(programme.owner_unit, programme),
         "expires": local_today(completion.expires_at).isoformat()
         if completion.expires_at
         else None,

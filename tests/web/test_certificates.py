@@ -6,7 +6,7 @@ import io
 import json
 import subprocess
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -542,3 +542,60 @@ def test_revocation_changes_the_public_answer(app, client, session, world, now):
     after = client.get(f"/v/{cert.code}.json", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.get_json()["status"] == "revoked"
     assert after.headers["Last-Modified"] != before.headers["Last-Modified"]
+
+
+def pdf_lines(data: bytes, tmp_path) -> list[str]:
+    """The rendered PDF's text, one entry per printed line (pdftotext keeps line breaks)."""
+    path = tmp_path / "lines.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return [" ".join(line.split()) for line in out.stdout.splitlines() if line.strip()]
+
+
+def test_certificate_prints_the_units_place_and_signatory_without_orphan_lines(
+    app, client, session, world, now, login_as, tmp_path
+):
+    """Issue 20: the place came from the union's name, the year "2026" fell onto a line of
+    its own, the round's name was wrapped and the signatory's name was missing. The unit's
+    own organiser sets the place and signatory on the unit's page; the rule gives none."""
+    province, contest = world["province"], world["contest"]
+    services.save_rule(
+        session,
+        contest.id,
+        services.RuleData(kind="achievement", threshold=60),
+        actor=SYSTEM,
+        now=now,
+    )
+    contest.title = (
+        "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng năm 2026 dành cho đoàn viên, "
+        "thanh niên và học sinh trên địa bàn tỉnh An Giang"
+    )
+    contest.rounds[0].title = "Tuần thi thứ 3 – Bảo vệ dữ liệu cá nhân trên mạng xã hội"
+    session.commit()
+    login_as("organiser", province)
+    resp = client.post(
+        f"/org/units/{province.id}",
+        data={
+            "name": province.name,
+            "code": province.code,
+            "type_key": province.type_key,
+            "locality": "Thành phố Long Xuyên",
+            "signatory_title": "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN BÍ THƯ",
+            "signatory_name": "Nguyễn Thị Thanh Hương",
+        },
+    )
+    assert resp.status_code == 302
+    assert "Thành phố Long Xuyên" in client.get(f"/org/units/{province.id}").get_data(as_text=True)
+    session.expire_all()  # the unit as the request saved it
+    take(session, world, now, "Đặng Hữu Phước")
+    cert = session.scalar(select(Certificate))
+    assert cert.achievement["signatory_name"] == "Nguyễn Thị Thanh Hương"  # frozen at issue
+    lines = pdf_lines(client.get(f"/certificates/{cert.id}.pdf").data, tmp_path)
+    day = now.astimezone(timezone(timedelta(hours=7)))
+    date_line = f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    assert f"Thành phố Long Xuyên, {date_line}" in lines, lines  # one line, the year on it
+    assert not any(province.name in line and "ngày" in line for line in lines)
+    assert "Nguyễn Thị Thanh Hương" in lines and "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN BÍ THƯ" in lines
+    assert contest.rounds[0].title in lines  # the round's name on one line
+    text = [line for line in lines if cert.code not in line and not line.startswith("http")]
+    assert all(len(line.split()) > 1 for line in text), lines  # no word left alone

@@ -4,6 +4,7 @@ the organiser's progress, scoping and the follow-up export."""
 
 import io
 import subprocess
+from datetime import timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -181,8 +182,6 @@ def test_completed_programme_keeps_every_lesson_open_across_completion_and_renew
     the lesson states counted only checks taken after the completion. Walked with the
     test clock: before completion, at completion, a month later, in the renewal window
     and after expiry."""
-    from datetime import timedelta
-
     programme = make_programme(
         session,
         world["province"],
@@ -279,3 +278,36 @@ def test_failed_check_marks_wrong_answers_without_the_key_while_a_retry_remains(
     clock.advance(minutes=5)
     attempt, text = fail()  # the last attempt: nothing left to protect
     assert "lần làm lại" not in text and text.count("✔ Đúng") == attempt.question_count
+
+
+def test_completion_certificate_prints_the_units_place_and_signatory_on_whole_lines(
+    client, login_as, world, session, now, tmp_path
+):
+    """Issue 20: the completion certificate gave the union's name as the place, wrapped the
+    year onto a line of its own and had no signatory's name. The programme gives none: the
+    issuing unit's settings are printed."""
+    from tests.web.test_certificates import pdf_lines
+
+    province = world["province"]
+    province.locality = "Long Xuyên"
+    province.signatory_title = "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN"
+    province.signatory_name = "Lê Văn Phúc"
+    programme = make_programme(
+        session,
+        province,
+        world["bank"],
+        now,
+        lessons=1,
+        title="Bồi dưỡng kỹ năng chuyển đổi số cho cán bộ Đoàn cơ sở năm 2026",
+    )
+    session.commit()
+    login_as("member", world["a"])
+    _pass_check(client, session, programme.lessons[0])
+    completion = session.scalar(select(Completion))
+    lines = pdf_lines(client.get(f"/certificates/{completion.certificate_id}.pdf").data, tmp_path)
+    day = now.astimezone(timezone(timedelta(hours=7)))
+    assert f"Long Xuyên, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}" in lines, lines
+    assert not any(line.startswith(province.name + ",") for line in lines)
+    assert "Lê Văn Phúc" in lines and "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN" in lines
+    assert str(day.year) not in lines and "2026”" not in lines
+    assert not any(line.strip("“”") in ("2026", "năm 2026") for line in lines), lines
