@@ -66,3 +66,36 @@ def public_birth_year(year: int | None, today: date) -> int | None:
     if year is None or today.year - year <= ADULT_AGE:
         return None
     return year
+
+
+def public_ranking(ranked: list, *, full_names: bool, on: date) -> list:
+    """A ranking (contests.ranking.Ranked) as anyone may see it: names made public in the
+    entries and in the previous entries the tie-break explanation (`Ranked.why`) names."""
+
+    def shown(e):
+        if e is None:
+            return None
+        return e._replace(name=public_name(e.name, e.birth_date, full_names=full_names, on=on))
+
+    return [r._replace(entry=shown(r.entry), previous=shown(r.previous)) for r in ranked]
+
+
+def _born(entry: dict) -> date | None:
+    born = entry.get("birth_date")  # absent from lists published before it was kept
+    return date.fromisoformat(born) if born else None
+
+
+def public_prizes(entries: list[dict], *, full_names: bool, on: date) -> list[dict]:
+    """A published prize list (contests.results.prize_list) as anyone may see it: copies with
+    the names made public, also inside the frozen explanation of each place ("why"), and no
+    date of birth."""
+    names = {
+        e["name"]: public_name(e["name"], _born(e), full_names=full_names, on=on) for e in entries
+    }
+    out = []
+    for e in entries:
+        why = e.get("why") or ""
+        for full, shown in sorted(names.items(), key=lambda kv: -len(kv[0])):
+            why = why.replace(full, shown)
+        out.append({**e, "name": names[e["name"]], "why": why, "birth_date": None})
+    return out

@@ -19,7 +19,7 @@ from quizapp.contests import results as R
 from quizapp.contests.blueprints import take as bp
 from quizapp.contests.models import Contest, Round
 from quizapp.extensions import db
-from quizapp.privacy import mask_name
+from quizapp.privacy import mask_name, public_prizes, public_ranking
 from quizapp.web import now, public_page, select_locale
 
 
@@ -99,11 +99,11 @@ def _render_ranking(page: _RankingPage, ranking, mine, cache) -> str:
         published = R.published_prizes(db.session, page.id)
         if published is not None:  # a copy: the frozen list itself stays as published
             published = SimpleNamespace(
-                entries=R.public_prizes(published.entries, full_names=full, on=on)
+                entries=public_prizes(published.entries, full_names=full, on=on)
             )
         html = render_template(
             "contests/_ranking_board.html",
-            top=R.public_ranking(ranking.top[: R.PUBLIC_SHOWN], full_names=full, on=on),
+            top=public_ranking(ranking.top[: R.PUBLIC_SHOWN], full_names=full, on=on),
             show=mask_name if page.mask_names else (lambda n: n),
             published=published,
         )

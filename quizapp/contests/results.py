@@ -17,7 +17,6 @@ from quizapp.errors import Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import Actor, can_manage
-from quizapp.privacy import public_name
 from quizapp.timeutil import local_today
 
 PRIZE_NAMES = {
@@ -383,38 +382,6 @@ def ranking_date(session: Session, contest_id: int) -> date:
     judge who is a minor on this day."""
     closes = session.scalar(select(func.max(Round.closes_at)).where(Round.contest_id == contest_id))
     return local_today(closes)
-
-
-def public_ranking(ranked: list[Ranked], *, full_names: bool, on: date) -> list[Ranked]:
-    """The ranking as anyone may see it: names masked (quizapp.privacy.public_name), in the
-    entries and in the previous entries the tie-break explanation (`Ranked.why`) names."""
-
-    def shown(e: Entry | None) -> Entry | None:
-        if e is None:
-            return None
-        return e._replace(name=public_name(e.name, e.birth_date, full_names=full_names, on=on))
-
-    return [r._replace(entry=shown(r.entry), previous=shown(r.previous)) for r in ranked]
-
-
-def _born(entry: dict) -> date | None:
-    born = entry.get("birth_date")  # absent from lists published before it was kept
-    return date.fromisoformat(born) if born else None
-
-
-def public_prizes(entries: list[dict], *, full_names: bool, on: date) -> list[dict]:
-    """A published prize list as anyone may see it: names masked, also inside the frozen
-    explanation of each place ("why"); no date of birth."""
-    names = {
-        e["name"]: public_name(e["name"], _born(e), full_names=full_names, on=on) for e in entries
-    }
-    out = []
-    for e in entries:
-        why = e.get("why") or ""
-        for full, shown in sorted(names.items(), key=lambda kv: -len(kv[0])):
-            why = why.replace(full, shown)
-        out.append({**e, "name": names[e["name"]], "why": why, "birth_date": None})
-    return out
 
 
 def contest_ranking(session: Session, contest, now: datetime) -> list[Ranked]:

@@ -59,3 +59,16 @@ def test_birth_year_shown_only_when_surely_an_adult():
     assert public_birth_year(2008, today) is None  # 18 this year: maybe still 17
     assert public_birth_year(2012, today) is None
     assert public_birth_year(None, today) is None
+
+
+def test_published_prize_lists_of_before_keep_no_date_of_birth_and_are_masked():
+    from quizapp.privacy import public_prizes
+
+    entries = [
+        {"name": "Lê Văn Tám", "birth_date": "1990-01-01", "why": ""},
+        {"name": "Trần Thị Bé", "why": "Lê Văn Tám trước Trần Thị Bé: nộp bài sớm hơn"},
+    ]  # the second as lists were published before the date of birth was kept
+    shown = public_prizes(entries, full_names=True, on=date(2026, 12, 20))
+    assert [e["name"] for e in shown] == ["Lê Văn Tám", "Trần T. B."]
+    assert shown[1]["why"] == "Lê Văn Tám trước Trần T. B.: nộp bài sớm hơn"
+    assert entries[1]["name"] == "Trần Thị Bé"  # copies: the published list is untouched

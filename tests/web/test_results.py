@@ -17,6 +17,7 @@ from quizapp.contests import units as U
 from quizapp.contests.item_analysis import item_analysis
 from quizapp.contests.models import PrizeList
 from quizapp.policy import SYSTEM
+from quizapp.privacy import public_prizes, public_ranking
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit, make_user
 
@@ -144,15 +145,15 @@ def test_full_names_opted_in_never_show_a_minor_in_full(client, login_as, sessio
     assert "Trần Văn Long" not in page and page.count("Trần V. L.") == 2
     assert "Nguyễn Thị Hồng Nhung" not in page and page.count("Nguyễn T. H. N.") == 2
     # The tie-break explanations name the entry before: masked too.
-    shown = R.public_prizes(published.entries, full_names=True, on=ranking_on)
+    shown = public_prizes(published.entries, full_names=True, on=ranking_on)
     assert "Trần Văn Long" not in shown[-1]["why"] and "Trần V. L." in shown[-1]["why"]
     assert all(e["birth_date"] is None for e in shown)
     assert published.entries[-1]["name"] == "Trần Văn Long"  # the frozen list untouched
     ranking, _actual = R.round_ranking(session, rnd, now_of(rnd))
-    public = R.public_ranking(ranking, full_names=True, on=ranking_on)
+    public = public_ranking(ranking, full_names=True, on=ranking_on)
     assert "Trần Văn Long" not in public[-1].why and "Nguyễn Thị Hồng Nhung" not in public[-1].why
     # A day later by the ranking date, the same member would be an adult: shown in full.
-    later = R.public_ranking(ranking, full_names=True, on=ranking_on + timedelta(days=1))
+    later = public_ranking(ranking, full_names=True, on=ranking_on + timedelta(days=1))
     assert later[-1].entry.name == "Trần Văn Long"
     login_as("organiser", played["province"])
     own = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/results").get_data(as_text=True)
