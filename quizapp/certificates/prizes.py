@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.certificates.models import Certificate, CertificateRule
-from quizapp.certificates.services import Issuer, _create
+from quizapp.certificates.services import Issuer, _create, signature
 from quizapp.timeutil import local_today
 
 
@@ -59,9 +59,7 @@ def issue_prizes(session: Session, rnd, prize_list, *, issuer: Issuer, now: date
             "date": local_today(now).isoformat(),
             "title": rule.title,
             "body": rule.body or f"Đạt {e['prize_name']}",
-            "signatory_title": rule.signatory_title,
-            "signatory_name": rule.signatory_name,
-            "place": rule.place,
+            **signature(rnd.contest.owner_unit, rule),
         }
         member = user.member
         cert = _create(

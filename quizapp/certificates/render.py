@@ -18,6 +18,31 @@ def verification_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/v/{code}"
 
 
+def balanced_lines(text: str, width: int) -> list[str]:
+    """`text` cut at spaces into as few lines of at most about `width` characters as it
+    needs, of nearly equal length: no word or year left alone on a last line (WeasyPrint
+    has no `text-wrap: balance`). A line the estimate made too long still wraps."""
+    words = (text or "").split()
+    total = len(" ".join(words))
+    count = -(-total // width) if width > 0 else 1
+    if count <= 1 or len(words) < 2:
+        return [" ".join(words)] if words else []
+    ends, at = [], 0  # the position after each word
+    for w in words:
+        at += len(w) + (1 if ends else 0)
+        ends.append(at)
+    cuts, start = [], 0
+    for k in range(1, count):
+        goal = total * k / count
+        best = min(range(start, len(words) - 1), key=lambda i: abs(ends[i] - goal), default=None)
+        if best is None:
+            break
+        cuts.append(best + 1)
+        start = best + 1
+    bounds = [0, *cuts, len(words)]
+    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
+
+
 def unit_images(uploads: str, unit_id: int) -> dict[str, str]:
     """file: URIs of the issuer unit's uploaded logo and seal/signature, when present."""
     folder = Path(uploads) / "units" / str(unit_id)
@@ -41,6 +66,7 @@ def certificate_html(cert: Certificate, *, base_url: str, uploads: str) -> str:
             qr=qr_png_data_uri(url, box=8),
             issued=issued,
             images=unit_images(uploads, cert.issuer_unit_id),
+            balance=balanced_lines,
         )
 
 

@@ -19,6 +19,7 @@ from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor, can_manage
+from quizapp.privacy import public_birth_year
 from quizapp.timeutil import local_today
 
 KIND_TITLES = {
@@ -132,9 +133,17 @@ def _achievement(attempt: Attempt, contest: Contest, rule: CertificateRule, now)
         "date": local_today(attempt.submitted_at or now).isoformat(),
         "title": rule.title,
         "body": rule.body,
-        "signatory_title": rule.signatory_title,
-        "signatory_name": rule.signatory_name,
-        "place": rule.place,
+        **signature(contest.owner_unit, rule),
+    }
+
+
+def signature(unit: Unit, own=None) -> dict:
+    """The place and signatory a certificate prints, frozen when it is issued: those the
+    certificate rule (or programme) `own` gives, else the issuing unit's settings."""
+    return {
+        "signatory_title": getattr(own, "signatory_title", "") or unit.signatory_title,
+        "signatory_name": getattr(own, "signatory_name", "") or unit.signatory_name,
+        "place": getattr(own, "place", "") or unit.locality,
     }
 
 
@@ -164,7 +173,9 @@ def _create(
             issuer_name=issuer_unit.name,
             issuer_code=issuer_unit.code,
             recipient_name=recipient_name,
-            birth_year=birth_year,
+            # The signed credential is public (/v/<code>/credential.json): no year of birth
+            # of someone who may be a minor (the PDF, the holder's own, keeps it).
+            birth_year=public_birth_year(birth_year, local_today(now)),
             achievement_name=f"{achievement['contest']} – {achievement['round']}"
             if achievement.get("round")
             else achievement["contest"],
@@ -402,9 +413,7 @@ def issue_for_completion(
         "date": local_today(completion.completed_at).isoformat(),
         "title": programme.certificate_title,
         "body": f"Đã hoàn thành chương trình học tập “{programme.title}”",
-        "signatory_title": programme.signatory_title,
-        "signatory_name": programme.signatory_name,
-        "place": "",
+        **signature(programme.owner_unit, programme),
         "expires": local_today(completion.expires_at).isoformat()
         if completion.expires_at
         else None,

@@ -84,7 +84,7 @@ def _lookup_or_404(code: str) -> Certificate:
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=_missed, exempt_when=_genuine_code)
 def verify(code: str):
-    facts = lookup.public_facts(db.session, code)
+    facts = lookup.public_facts(db.session, code, now())
     if facts is None:
         time.sleep(0.3)
         return render_template("certificates/verify.html", facts=None), 404
@@ -100,7 +100,7 @@ def verify(code: str):
 @limiter.limit(_verify_rate)
 @limiter.limit(_miss_rate, deduct_when=_missed, exempt_when=_genuine_code)
 def verify_json(code: str):
-    facts = lookup.public_facts(db.session, code)
+    facts = lookup.public_facts(db.session, code, now())
     if facts is None:
         time.sleep(0.3)
         return jsonify({"status": "unknown"}), 404

@@ -57,7 +57,11 @@ class ContestForm(AppForm):
         validators=[Optional(), NumberRange(min=0, max=100)],
     )
     mask_names = BooleanField(
-        _l("Shorten names on the public ranking (Nguyễn T. H. Nhung)"), default=True
+        _l(
+            "Shorten names on the public ranking (Nguyễn V. A.); minors' names (and those "
+            "without a date of birth) are shortened always"
+        ),
+        default=True,
     )
     ranking_order = SelectField(
         _l("Ranking order"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import NamedTuple
@@ -38,6 +38,7 @@ class Entry(NamedTuple):  # a tuple: a national round makes a million of them
     prediction: int | None = None
     attempt_id: int | None = None
     unit_id: int | None = None
+    birth_date: date | None = None  # public pages never show a minor's full name
 
 
 class Ranked(NamedTuple):
@@ -269,6 +270,7 @@ def aggregate(rounds: Iterable[tuple[Sequence[Entry], int | None]]) -> list[Entr
             t["duration"],
             t["submitted"],
             None if t["missing"] else t["distance"],
+            birth_date=t["entry"].birth_date,
         )
         for pid, t in totals.items()
     ]

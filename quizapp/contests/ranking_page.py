@@ -4,7 +4,7 @@ more than a bare request."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -19,6 +19,7 @@ from quizapp.contests import results as R
 from quizapp.contests.blueprints import take as bp
 from quizapp.contests.models import Contest, Round
 from quizapp.extensions import db
+from quizapp.privacy import mask_name, public_prizes, public_ranking
 from quizapp.web import now, public_page, select_locale
 
 
@@ -31,6 +32,7 @@ class _RankingPage(NamedTuple):
     slug: str
     contest_title: str
     mask_names: bool
+    ranking_on: date  # who is a minor is judged on this day (results.ranking_date)
 
 
 def _ranking_page(round_id: int) -> _RankingPage | None:
@@ -44,7 +46,13 @@ def _ranking_page(round_id: int) -> _RankingPage | None:
         return None
     rnd, contest = found
     return _RankingPage(
-        rnd.id, rnd.title, rnd.closes_at, contest.slug, contest.title, contest.mask_names
+        rnd.id,
+        rnd.title,
+        rnd.closes_at,
+        contest.slug,
+        contest.title,
+        contest.mask_names,
+        R.ranking_date(db.session, contest.id),
     )
 
 
@@ -85,12 +93,19 @@ def ranking(slug: str, round_id: int):
 
 def _render_ranking(page: _RankingPage, ranking, mine, cache) -> str:
     def board() -> Markup:
-        show = R.mask_name if page.mask_names else (lambda n: n)
+        # Names are made public here (minors always masked, also inside the tie-break
+        # explanations); `show` masks every name again when the contest keeps the default.
+        full, on = not page.mask_names, page.ranking_on
+        published = R.published_prizes(db.session, page.id)
+        if published is not None:  # a copy: the frozen list itself stays as published
+            published = SimpleNamespace(
+                entries=public_prizes(published.entries, full_names=full, on=on)
+            )
         html = render_template(
             "contests/_ranking_board.html",
-            top=ranking.top[: R.PUBLIC_SHOWN],
-            show=show,
-            published=R.published_prizes(db.session, page.id),
+            top=public_ranking(ranking.top[: R.PUBLIC_SHOWN], full_names=full, on=on),
+            show=mask_name if page.mask_names else (lambda n: n),
+            published=published,
         )
         return Markup(html)  # noqa: S704 - rendered by Jinja with autoescape
 

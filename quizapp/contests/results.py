@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from quizapp import events
@@ -17,6 +17,7 @@ from quizapp.errors import Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import Actor, can_manage
+from quizapp.timeutil import local_today
 
 PRIZE_NAMES = {
     "first": "Giải Nhất",
@@ -92,6 +93,7 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
             Member.full_name,
             Unit.name,
             Unit.id,
+            Member.birth_date,
         )
         .join(Member, Member.id == Attempt.member_id)
         .join(Unit, Unit.id == Attempt.unit_id)
@@ -114,6 +116,7 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
             prediction=prediction,
             attempt_id=attempt_id,
             unit_id=unit_id,
+            birth_date=birth_date,
         )
         for (
             pid,
@@ -130,6 +133,7 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
             name,
             unit,
             unit_id,
+            birth_date,
         ) in counted(rows, rnd.counting, itemgetter(0, 1, 2))
     ]
 
@@ -330,6 +334,9 @@ def prize_list(ranking: list[Ranked], counts: dict[str, int]) -> list[dict]:
             "tie": p.ranked.tie,
             "participant_id": p.ranked.entry.participant_id,
             "unit_id": p.ranked.entry.unit_id,
+            "birth_date": p.ranked.entry.birth_date.isoformat()
+            if p.ranked.entry.birth_date
+            else None,
         }
         for p in prizes(ranking, counts)
     ]
@@ -370,13 +377,11 @@ def published_prizes(session: Session, round_id: int) -> PrizeList | None:
     return session.scalar(select(PrizeList).where(PrizeList.round_id == round_id))
 
 
-def mask_name(name: str) -> str:
-    """ "Nguyễn Thị Hồng Nhung" → "Nguyễn T. H. Nhung": family and given name, initials
-    between (the public ranking's default)."""
-    parts = name.split()
-    if len(parts) <= 2:
-        return name
-    return " ".join([parts[0], *[p[0] + "." for p in parts[1:-1]], parts[-1]])
+def ranking_date(session: Session, contest_id: int) -> date:
+    """The contest's ranking date: the day its last round closes (local). Public rankings
+    judge who is a minor on this day."""
+    closes = session.scalar(select(func.max(Round.closes_at)).where(Round.contest_id == contest_id))
+    return local_today(closes)
 
 
 def contest_ranking(session: Session, contest, now: datetime) -> list[Ranked]:

@@ -24,6 +24,16 @@ class UnitForm(AppForm):
     name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
     type_key = SelectField(_l("Unit type"), validators=[DataRequired()])
     parent_id = SelectField(_l("Parent unit"), coerce=int, validators=[Optional()])
+    # Printed on the unit's certificates (the edit page only).
+    locality = StringField(
+        _l("Place printed before the date (e.g. Long Xuyên)"),
+        validators=[Optional(), Length(max=100)],
+    )
+    signatory_title = StringField(
+        _l("Signatory's title (e.g. TM. BAN THƯỜNG VỤ / BÍ THƯ)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    signatory_name = StringField(_l("Signatory's name"), validators=[Optional(), Length(max=200)])
 
 
 class MoveUnitForm(AppForm):

@@ -51,6 +51,12 @@ class Unit(Base):
     depth: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None]
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # Printed on the certificates the unit issues, unless a certificate rule or programme
+    # gives its own: the place before the date ("Long Xuyên, ngày … tháng … năm …") and who
+    # signs.
+    locality: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    signatory_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     type: Mapped[UnitType] = relationship(lazy="joined")

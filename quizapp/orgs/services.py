@@ -27,6 +27,8 @@ def unit_snapshot(unit: Unit) -> dict:
         "type": unit.type_key,
         "parent_id": unit.parent_id,
         "archived": unit.archived,
+        "locality": unit.locality,
+        "signatory": f"{unit.signatory_title} {unit.signatory_name}".strip(),
     }
 
 
@@ -153,8 +155,12 @@ def update_unit(
     name: str,
     type_key: str,
     now: datetime,
+    locality: str | None = None,
+    signatory_title: str | None = None,
+    signatory_name: str | None = None,
 ) -> Unit:
-    """Rename a unit, or change its code or type."""
+    """Rename a unit, or change its code or type; set the place and signatory its
+    certificates print (None: unchanged; the unit's own organiser may change them)."""
     unit = get_managed_unit(session, unit_id, actor)
     before = unit_snapshot(unit)
     name = clean_name(name)
@@ -171,6 +177,13 @@ def update_unit(
     unit.code, unit.type_key = new_code, new_type
     unit.name = name
     unit.name_folded = fold(name)
+    for attr, value in (
+        ("locality", locality),
+        ("signatory_title", signatory_title),
+        ("signatory_name", signatory_name),
+    ):
+        if value is not None:
+            setattr(unit, attr, clean_name(value))
     session.flush()
     _audit(session, unit, "unit.update", actor=actor, now=now, before=before)
     return unit

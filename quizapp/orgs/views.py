@@ -115,6 +115,9 @@ def unit(unit_id: int):
                 name=form.name.data,
                 type_key=form.type_key.data,
                 now=now(),
+                locality=form.locality.data or "",
+                signatory_title=form.signatory_title.data or "",
+                signatory_name=form.signatory_name.data or "",
             ),
         )
         if ok:

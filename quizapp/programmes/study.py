@@ -207,14 +207,23 @@ class Overview:
     may_study: bool
     renewal_opens: datetime | None
     next_lesson: Lesson | None
+    # Completed at least once: every lesson stays open for reading (a renewal's checks still
+    # go in order).
+    review: bool = False
 
 
 def overview(session: Session, programme: Programme, member: Member, now: datetime) -> Overview:
     completions = completions_of(session, programme.id, member.id)
     facts = _facts(completions)
     since = P.cycle_start(facts)
+    may = P.may_study(facts, now)
     results = _results(session, programme, member.id)
-    states = P.lesson_states(rules(programme), lesson_rules(programme), results, now, since=since)
+    # Until its renewal opens, a completed programme shows the cycle it completed (every
+    # check passed), not the next cycle, which has no checks yet and would lock lessons 2…n.
+    shown_since = since if may else P.cycle_start(facts[:-1])
+    states = P.lesson_states(
+        rules(programme), lesson_rules(programme), results, now, since=shown_since
+    )
     in_progress = session.scalar(
         select(
             exists().where(
@@ -227,7 +236,6 @@ def overview(session: Session, programme: Programme, member: Member, now: dateti
     )
     status = P.member_status(facts, bool(in_progress), now)
     by_id = {s.lesson_id: s for s in states}
-    may = P.may_study(facts, now)
     next_lesson = None
     if may:
         next_lesson = next(
@@ -245,6 +253,7 @@ def overview(session: Session, programme: Programme, member: Member, now: dateti
         may_study=may,
         renewal_opens=P.renewal_opens(P.latest(facts)),
         next_lesson=next_lesson,
+        review=bool(completions),
     )
 
 

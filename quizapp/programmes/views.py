@@ -98,7 +98,7 @@ def lesson(programme_id: int, lesson_id: int):
         if running is not None and A.expire_if_due(db.session, running, now()):
             running = None
     state = view.states[item.id] if view else None
-    if state is not None and state.state == "locked":
+    if state is not None and state.state == "locked" and not view.review:
         flash(_("Pass the check of the previous lesson first."), "error")
     index = programme.lessons.index(item)
     return render_template(
@@ -138,16 +138,24 @@ def check_result(attempt_id: int):
     programme = item.programme
     member = _member()
     view = ST.overview(db.session, programme, member, now()) if member else None
+    passed = A.passed(attempt)
     return render_template(
         "programmes/check_result.html",
         attempt=attempt,
         lesson=item,
         programme=programme,
         view=view,
-        passed=A.passed(attempt),
+        passed=passed,
         rows=A.review_rows(db.session, attempt),
         certificate=_certificate(view),
+        # A retry may draw the same questions: a failed check shows which answers were
+        # wrong, not the key, while the member can still try again.
+        hide_key=not passed and _may_retry(view, item),
     )
+
+
+def _may_retry(view, item: Lesson) -> bool:
+    return view is None or (view.may_study and view.states[item.id].state in ("open", "waiting"))
 
 
 def _certificate(view):

@@ -139,6 +139,13 @@ def test_new_member_completes_a_programme(live_server, programme, page, check_a1
     page.goto(f"{live_server}/programmes/{programme['id']}")
     expect(page.locator(".tag").first).to_have_text("Đã hoàn thành")
     expect(page.locator("main progress").first).to_have_attribute("value", "100")
+    # Issue 20: a completed programme keeps its lessons open (lesson 2 was "Chưa mở").
+    expect(page.locator("main")).not_to_contain_text("Chưa mở")
+    expect(page.locator(".lessons .tag")).to_have_text(["✔ Đạt", "✔ Đạt"])
+    page.get_by_role("link", name="Bài 2: Đoàn TNCS Hồ Chí Minh").click()
+    page.wait_for_url("**/lessons/*")
+    expect(page.locator("article.lesson-content strong")).to_have_text("đội dự bị tin cậy")
+    assert check_a11y(page) == [] and no_horizontal_scroll(page)
 
 
 def test_organiser_sees_progress(live_server, programme, browser, check_a11y):

@@ -6,7 +6,7 @@ import io
 import json
 import subprocess
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -51,15 +51,15 @@ def world(app, session, now):
     return dict(province=province, branch=branch, contest=contest, app=app)
 
 
-def take(session, world, now, name, *, right=True):
+def take(session, world, now, name, *, right=True, born=date(2004, 6, 15)):
     with world["app"].app_context():  # the submission hook signs with the app's keys
-        return _take(session, world, now, name, right=right)
+        return _take(session, world, now, name, right=right, born=born)
 
 
-def _take(session, world, now, name, *, right=True):
+def _take(session, world, now, name, *, right=True, born=date(2004, 6, 15)):
     user = make_user(session, role="member", unit=world["branch"], name=name)
     user.member.full_name = name
-    user.member.birth_date = date(2004, 6, 15)
+    user.member.birth_date = born
     user.member.email = f"{user.id}@mail.example.vn"
     attempt = S.start_attempt(
         session, world["contest"].rounds[0].id, user=user, actor=actor_for(user), now=now
@@ -221,6 +221,27 @@ def test_verification_page_valid_revoked_unknown_and_private_data(
     assert client.get(f"/v/{cert.code}.json").get_json()["status"] == "revoked"
     credential = client.get(f"/v/{cert.code}/credential.json").get_json()
     assert credential["status"] == "revoked" and credential["credential"]["serial"] == cert.serial
+
+
+def test_verification_shows_no_birth_year_of_a_minor(app, client, session, world, now, clock):
+    """Issue 20: the public check page, its JSON and the signed credential show no year of
+    birth of someone who may be a minor (the year alone: 18 this year may still be 17)."""
+    take(session, world, now, "Lê Thị Út", born=date(now.year - 16, 3, 1))
+    take(session, world, now, "Phạm Văn Mười Tám", born=date(now.year - 18, 1, 2))
+    young, eighteen = session.scalars(select(Certificate).order_by(Certificate.id)).all()
+    assert young.birth_year == now.year - 16  # the holder's PDF keeps it
+    for cert in (young, eighteen):
+        page = client.get(f"/v/{cert.code}").get_data(as_text=True)
+        assert "Lê Thị Út" in page or "Phạm Văn Mười Tám" in page
+        assert "Năm sinh" not in page and str(cert.birth_year) not in page
+        data = client.get(f"/v/{cert.code}.json").get_json()
+        assert data["birth_year"] is None
+        signed = client.get(f"/v/{cert.code}/credential.json").get_json()["credential"]
+        assert signed["credentialSubject"]["birthYear"] is None
+    clock.set(datetime(now.year + 1, 1, 10, tzinfo=UTC))  # surely 18 now
+    page = client.get(f"/v/{eighteen.code}").get_data(as_text=True)
+    assert "Năm sinh" in page and str(eighteen.birth_year) in page
+    assert client.get(f"/v/{young.code}.json").get_json()["birth_year"] is None
 
 
 def test_verification_sets_no_cookie_and_dates_revocation_in_vietnam_time(
@@ -554,3 +575,60 @@ def test_genuine_lookups_do_not_count_as_misses(app_with, session, world, now):
     for _ in range(5):
         assert client.get(f"/v/{cert.code}.json").status_code == 200
     assert [client.get(f"/v/{c * 26}").status_code for c in "abc"] == [404, 404, 429]
+
+
+def pdf_lines(data: bytes, tmp_path) -> list[str]:
+    """The rendered PDF's text, one entry per printed line (pdftotext keeps line breaks)."""
+    path = tmp_path / "lines.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return [" ".join(line.split()) for line in out.stdout.splitlines() if line.strip()]
+
+
+def test_certificate_prints_the_units_place_and_signatory_without_orphan_lines(
+    app, client, session, world, now, login_as, tmp_path
+):
+    """Issue 20: the place came from the union's name, the year "2026" fell onto a line of
+    its own, the round's name was wrapped and the signatory's name was missing. The unit's
+    own organiser sets the place and signatory on the unit's page; the rule gives none."""
+    province, contest = world["province"], world["contest"]
+    services.save_rule(
+        session,
+        contest.id,
+        services.RuleData(kind="achievement", threshold=60),
+        actor=SYSTEM,
+        now=now,
+    )
+    contest.title = (
+        "Cuộc thi trực tuyến tìm hiểu Luật An ninh mạng năm 2026 dành cho đoàn viên, "
+        "thanh niên và học sinh trên địa bàn tỉnh An Giang"
+    )
+    contest.rounds[0].title = "Tuần thi thứ 3 – Bảo vệ dữ liệu cá nhân trên mạng xã hội"
+    session.commit()
+    login_as("organiser", province)
+    resp = client.post(
+        f"/org/units/{province.id}",
+        data={
+            "name": province.name,
+            "code": province.code,
+            "type_key": province.type_key,
+            "locality": "Thành phố Long Xuyên",
+            "signatory_title": "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN BÍ THƯ",
+            "signatory_name": "Nguyễn Thị Thanh Hương",
+        },
+    )
+    assert resp.status_code == 302
+    assert "Thành phố Long Xuyên" in client.get(f"/org/units/{province.id}").get_data(as_text=True)
+    session.expire_all()  # the unit as the request saved it
+    take(session, world, now, "Đặng Hữu Phước")
+    cert = session.scalar(select(Certificate))
+    assert cert.achievement["signatory_name"] == "Nguyễn Thị Thanh Hương"  # frozen at issue
+    lines = pdf_lines(client.get(f"/certificates/{cert.id}.pdf").data, tmp_path)
+    day = now.astimezone(timezone(timedelta(hours=7)))
+    date_line = f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    assert f"Thành phố Long Xuyên, {date_line}" in lines, lines  # one line, the year on it
+    assert not any(province.name in line and "ngày" in line for line in lines)
+    assert "Nguyễn Thị Thanh Hương" in lines and "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN BÍ THƯ" in lines
+    assert contest.rounds[0].title in lines  # the round's name on one line
+    text = [line for line in lines if cert.code not in line and not line.startswith("http")]
+    assert all(len(line.split()) > 1 for line in text), lines  # no word left alone

@@ -4,6 +4,7 @@ the organiser's progress, scoping and the follow-up export."""
 
 import io
 import subprocess
+from datetime import timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -165,3 +166,148 @@ def test_draft_programmes_are_hidden(client, login_as, world, session, now):
     session.commit()
     login_as("member", world["a"])
     assert client.get(f"/programmes/{programme.id}").status_code == 404
+
+
+def _pass_check(client, session, lesson):
+    resp = client.post(f"/rounds/{lesson.round_id}/start", data={})
+    assert resp.status_code == 302 and "/attempts/" in resp.headers["Location"], resp.headers
+    attempt_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    answer_and_submit(client, session, attempt_id, right=True)
+
+
+def test_completed_programme_keeps_every_lesson_open_across_completion_and_renewal(
+    client, login_as, world, session, now, clock
+):
+    """Issue 20: after completion lessons 2–4 showed "Chưa mở" and refused to open, because
+    the lesson states counted only checks taken after the completion. Walked with the
+    test clock: before completion, at completion, a month later, in the renewal window
+    and after expiry."""
+    programme = make_programme(
+        session,
+        world["province"],
+        world["bank"],
+        now,
+        lessons=4,
+        renewal_months=12,
+        ends_on=(now + timedelta(days=800)).date(),
+    )
+    session.commit()
+    login_as("member", world["a"])
+    lessons = programme.lessons
+    show = f"/programmes/{programme.id}"
+
+    def lesson_page(lesson):
+        return client.get(f"{show}/lessons/{lesson.id}").get_data(as_text=True)
+
+    # Before completion: the sequential lock holds.
+    assert "Chưa mở" in client.get(show).get_data(as_text=True)
+    assert "<strong>bài học</strong>" not in lesson_page(lessons[1])
+    for lesson in lessons:
+        _pass_check(client, session, lesson)
+        clock.advance(minutes=5)
+    completion = session.scalar(select(Completion))
+    assert completion is not None and completion.cycle == 1
+
+    # Just after completion and a month later: every lesson open for reading, none locked.
+    for _moment in range(2):
+        page = client.get(show).get_data(as_text=True)
+        assert "Chưa mở" not in page and "100%" in page
+        assert page.count("✔ Đạt") == 4
+        for lesson in lessons:
+            text = lesson_page(lesson)
+            assert "<strong>bài học</strong>" in text, lesson.title
+            assert "Hãy đạt bài kiểm tra của bài học trước" not in text
+            assert "Bạn đã hoàn thành chương trình này" in text
+        # The lock: no new check while the completion is valid and renewal has not opened.
+        refused = client.post(f"/rounds/{lessons[2].round_id}/start", data={})
+        assert "/attempts/" not in refused.headers.get("Location", "")
+        clock.advance(days=30)
+
+    # In the renewal window: the checks go in order again, the lessons stay readable.
+    clock.set(completion.expires_at - timedelta(days=10))
+    page = client.get(show).get_data(as_text=True)
+    assert "Đã hoàn thành" in page and "Chưa mở" not in page and "Mở để xem lại" in page
+    text = lesson_page(lessons[2])
+    assert "<strong>bài học</strong>" in text
+    assert "Hãy đạt bài kiểm tra của bài học trước" in text
+    refused = client.post(f"/rounds/{lessons[2].round_id}/start", data={})
+    assert "/attempts/" not in refused.headers.get("Location", "")
+    _pass_check(client, session, lessons[0])
+
+    # After expiry: renewing (lesson 1 passed in the window) until the second cycle is done.
+    clock.set(completion.expires_at + timedelta(days=1))
+    page = client.get(show).get_data(as_text=True)
+    assert '<span class="tag">Đang học</span>' in page and "Mở để xem lại" in page
+    assert "<strong>bài học</strong>" in lesson_page(lessons[3])
+    for lesson in lessons[1:]:
+        _pass_check(client, session, lesson)
+        clock.advance(minutes=5)
+    session.expire_all()
+    cycles = session.scalars(select(Completion.cycle).order_by(Completion.cycle)).all()
+    assert cycles == [1, 2]
+    page = client.get(show).get_data(as_text=True)
+    assert "Chưa mở" not in page and page.count("✔ Đạt") == 4
+
+
+def test_failed_check_marks_wrong_answers_without_the_key_while_a_retry_remains(
+    client, login_as, world, session, now, clock
+):
+    """Issue 20: a failed check showed the whole answer key before a retry that can draw the
+    same questions. It now marks each answer right or wrong; the key comes once no retry
+    is left (here after the second and last attempt)."""
+    programme = make_programme(session, world["province"], world["bank"], now, lessons=1)
+    lesson = programme.lessons[0]
+    lesson.max_attempts = 2
+    session.commit()
+    login_as("member", world["a"])
+
+    def fail():
+        resp = client.post(f"/rounds/{lesson.round_id}/start", data={})
+        attempt_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+        answer_and_submit(client, session, attempt_id, right=False)
+        attempt = session.get(Attempt, attempt_id)
+        return attempt, client.get(f"/programmes/checks/{attempt_id}").get_data(as_text=True)
+
+    attempt, text = fail()
+    assert "Chưa đạt" in text and "lần làm lại có thể gặp lại các câu hỏi này" in text
+    assert text.count("Chưa đúng") == attempt.question_count
+    assert text.count("bạn đã chọn") == attempt.question_count
+    assert "Đáp án đúng:" not in text
+    for n in range(12):  # the right options ("Đúng n") are listed, none marked as right
+        assert f"✔ Đúng {n}" not in text
+    clock.advance(minutes=5)
+    attempt, text = fail()  # the last attempt: nothing left to protect
+    assert "lần làm lại" not in text and text.count("✔ Đúng") == attempt.question_count
+
+
+def test_completion_certificate_prints_the_units_place_and_signatory_on_whole_lines(
+    client, login_as, world, session, now, tmp_path
+):
+    """Issue 20: the completion certificate gave the union's name as the place, wrapped the
+    year onto a line of its own and had no signatory's name. The programme gives none: the
+    issuing unit's settings are printed."""
+    from tests.web.test_certificates import pdf_lines
+
+    province = world["province"]
+    province.locality = "Long Xuyên"
+    province.signatory_title = "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN"
+    province.signatory_name = "Lê Văn Phúc"
+    programme = make_programme(
+        session,
+        province,
+        world["bank"],
+        now,
+        lessons=1,
+        title="Bồi dưỡng kỹ năng chuyển đổi số cho cán bộ Đoàn cơ sở năm 2026",
+    )
+    session.commit()
+    login_as("member", world["a"])
+    _pass_check(client, session, programme.lessons[0])
+    completion = session.scalar(select(Completion))
+    lines = pdf_lines(client.get(f"/certificates/{completion.certificate_id}.pdf").data, tmp_path)
+    day = now.astimezone(timezone(timedelta(hours=7)))
+    assert f"Long Xuyên, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}" in lines, lines
+    assert not any(line.startswith(province.name + ",") for line in lines)
+    assert "Lê Văn Phúc" in lines and "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN" in lines
+    assert str(day.year) not in lines and "2026”" not in lines
+    assert not any(line.strip("“”") in ("2026", "năm 2026") for line in lines), lines

@@ -17,6 +17,7 @@ from quizapp.contests import units as U
 from quizapp.contests.item_analysis import item_analysis
 from quizapp.contests.models import PrizeList
 from quizapp.policy import SYSTEM
+from quizapp.privacy import public_prizes, public_ranking
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit, make_user
 
@@ -118,8 +119,49 @@ def test_exports_keep_vietnamese_text(client, login_as, session, played):
 def test_public_ranking_masks_names_and_shows_own_rank(client, login_as, session, played):
     c, rnd = played["contest"], played["rnd"]
     page = client.get(f"/c/{c.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
-    assert "Nguyễn T. H. Nhung" in page and "Nguyễn Thị Hồng Nhung" not in page
-    assert R.mask_name("Đặng Hữu Phước") == "Đặng H. Phước"
+    assert "Nguyễn T. H. N." in page and "Nguyễn Thị Hồng Nhung" not in page
+    assert "Đặng H. P." in page and "Phước" not in page
+
+
+def test_full_names_opted_in_never_show_a_minor_in_full(client, login_as, session, played):
+    """Issue 20: a contest may opt in to full names on its public ranking, but a minor on
+    the contest's ranking date (its last round's closing day) and a member without a date
+    of birth stay masked, in the table, the prize list and its explanations; the
+    organiser's results page keeps every full name."""
+    c, rnd, users = played["contest"], played["rnd"], played["users"]
+    c.mask_names = False
+    ranking_on = R.ranking_date(session, c.id)
+    assert ranking_on == (rnd.closes_at + timedelta(hours=7)).date()
+    minor, adult = users[2].member, users[1].member
+    minor.birth_date = ranking_on.replace(year=ranking_on.year - 18) + timedelta(days=1)
+    users[0].member.birth_date = None
+    R.set_prize_counts(
+        session, rnd.id, {"first": 1, "second": 1, "consolation": 1}, actor=SYSTEM, now=now_of(rnd)
+    )
+    published = R.publish_prizes(session, rnd.id, actor=SYSTEM, now=now_of(rnd))
+    session.commit()
+    page = client.get(f"/c/{c.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
+    assert adult.full_name == "Đặng Hữu Phước" and page.count("Đặng Hữu Phước") == 2
+    assert "Trần Văn Long" not in page and page.count("Trần V. L.") == 2
+    assert "Nguyễn Thị Hồng Nhung" not in page and page.count("Nguyễn T. H. N.") == 2
+    # The tie-break explanations name the entry before: masked too.
+    shown = public_prizes(published.entries, full_names=True, on=ranking_on)
+    assert "Trần Văn Long" not in shown[-1]["why"] and "Trần V. L." in shown[-1]["why"]
+    assert all(e["birth_date"] is None for e in shown)
+    assert published.entries[-1]["name"] == "Trần Văn Long"  # the frozen list untouched
+    ranking, _actual = R.round_ranking(session, rnd, now_of(rnd))
+    public = public_ranking(ranking, full_names=True, on=ranking_on)
+    assert "Trần Văn Long" not in public[-1].why and "Nguyễn Thị Hồng Nhung" not in public[-1].why
+    # A day later by the ranking date, the same member would be an adult: shown in full.
+    later = public_ranking(ranking, full_names=True, on=ranking_on + timedelta(days=1))
+    assert later[-1].entry.name == "Trần Văn Long"
+    login_as("organiser", played["province"])
+    own = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/results").get_data(as_text=True)
+    assert all(name in own for name in NAMES)
+
+
+def now_of(rnd):
+    return rnd.closes_at + timedelta(minutes=1)
 
 
 def test_public_ranking_board_is_cached_per_language_and_refreshed_on_publishing(
@@ -143,7 +185,7 @@ def test_public_ranking_board_is_cached_per_language_and_refreshed_on_publishing
     client.post(results, data={"first": 1, "second": 0, "third": 0, "consolation": 0})
     client.post(results, data={"action": "publish"})
     page = client.get(url).get_data(as_text=True)  # at once, not 30 s later
-    assert "Giải Nhất" in page and "Nguyễn T. H. Nhung" in page
+    assert "Giải Nhất" in page and "Nguyễn T. H. N." in page
 
 
 def test_unit_participation_against_the_roster(session, played, now):
@@ -336,7 +378,7 @@ def test_attempt_pdf_for_disputes(client, login_as, session, played, tmp_path):
 def test_contest_settings_choose_order_and_full_names(client, login_as, session, played):
     c, rnd = played["contest"], played["rnd"]
     masked = client.get(f"/c/{c.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
-    assert "Nguyễn T. H. Nhung" in masked  # the board is now cached for 30 s...
+    assert "Nguyễn T. H. N." in masked  # the board is now cached for 30 s...
     login_as("organiser", played["province"])
     resp = client.post(
         f"/org/contests/{c.id}/edit",
