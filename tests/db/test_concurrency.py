@@ -123,6 +123,9 @@ def test_one_transaction_per_request_begun_by_its_method(tmp_path, files_dir):
     client = app.test_client()
     resp = client.post("/login", data={"identifier": login, "password": "correct horse"})
     assert resp.status_code == 302
+    # The first opening on this phone records the phone with the attempt (a write); every
+    # later opening only reads.
+    assert client.get(f"/attempts/{attempt.id}").status_code == 200
     recording.set()
     resp = client.post(
         f"/attempts/{attempt.id}/save", json={"position": 1, "answer": {"choices": [0]}}
