@@ -21,6 +21,7 @@ from quizapp.certificates.signing import KeyStore, VerificationError, verify_jws
 from quizapp.contests import attempts as A
 from quizapp.contests import starting as S
 from quizapp.policy import SYSTEM
+from quizapp.timeutil import local_today
 from tests.conftest import NOW
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit, make_user
@@ -226,10 +227,13 @@ def test_verification_page_valid_revoked_unknown_and_private_data(
 def test_verification_shows_no_birth_year_of_a_minor(app, client, session, world, now, clock):
     """Issue 20: the public check page, its JSON and the signed credential show no year of
     birth of someone who may be a minor (the year alone: 18 this year may still be 17)."""
-    take(session, world, now, "Lê Thị Út", born=date(now.year - 16, 3, 1))
-    take(session, world, now, "Phạm Văn Mười Tám", born=date(now.year - 18, 1, 2))
+    # Years of Vietnam's calendar. 17 on any day of the year (16 and over need no guardian
+    # consent), so a minor; 18 this year may still be 17.
+    year = local_today(now).year
+    take(session, world, now, "Lê Thị Út", born=date(year - 17, 1, 1))
+    take(session, world, now, "Phạm Văn Mười Tám", born=date(year - 18, 1, 2))
     young, eighteen = session.scalars(select(Certificate).order_by(Certificate.id)).all()
-    assert young.birth_year == now.year - 16  # the holder's PDF keeps it
+    assert young.birth_year == year - 17  # the holder's PDF keeps it
     for cert in (young, eighteen):
         page = client.get(f"/v/{cert.code}").get_data(as_text=True)
         assert "Lê Thị Út" in page or "Phạm Văn Mười Tám" in page
@@ -238,7 +242,7 @@ def test_verification_shows_no_birth_year_of_a_minor(app, client, session, world
         assert data["birth_year"] is None
         signed = client.get(f"/v/{cert.code}/credential.json").get_json()["credential"]
         assert signed["credentialSubject"]["birthYear"] is None
-    clock.set(datetime(now.year + 1, 1, 10, tzinfo=UTC))  # surely 18 now
+    clock.set(datetime(year + 1, 1, 10, tzinfo=UTC))  # surely 18 now
     page = client.get(f"/v/{eighteen.code}").get_data(as_text=True)
     assert "Năm sinh" in page and str(eighteen.birth_year) in page
     assert client.get(f"/v/{young.code}.json").get_json()["birth_year"] is None
