@@ -13,7 +13,10 @@
   function tick() {
     var elapsed = (performance.now() - t0) / 1000;
     els.forEach(function (el) {
-      el.textContent = fmt(Math.max(0, Math.round(parseInt(el.dataset.seconds, 10) - elapsed)));
+      // Without this script the line gives the date and time; with it, the time left too.
+      el.textContent = " · " + el.dataset.label + " " +
+        fmt(Math.max(0, Math.round(parseInt(el.dataset.seconds, 10) - elapsed)));
+      el.hidden = false;
     });
     setTimeout(tick, 1000);
   }
