@@ -1,6 +1,11 @@
-// Contest landing page: countdowns to a round's opening or closing (server-given seconds).
+// Contest landing page: countdowns to a round's opening or closing (server-given seconds),
+// and the service worker installed before the quiz starts, so that the quiz page is kept
+// for offline use from its first opening (templates/offline/sw.js).
 (function () {
   "use strict";
+  if ("serviceWorker" in navigator && document.querySelector("form[action$='/start']")) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* online only */ });
+  }
   var els = document.querySelectorAll(".countdown[data-seconds]");
   if (!els.length) { return; }
   var t0 = performance.now();
