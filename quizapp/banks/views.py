@@ -143,7 +143,7 @@ def import_file():
             except Invalid as exc:
                 copy_errors(form, exc)
                 return render_template("banks/import.html", form=form)
-        plan = services.plan_bank_import(db.session, parsed, bank)
+        plan = services.plan_bank_import(db.session, parsed, bank, today=local_today(now()))
         db.session.rollback()
         confirm = None
         if plan.ok and (plan.created or plan.versioned or plan.moved):
