@@ -221,3 +221,12 @@ def test_a_question_on_the_2018_law_is_listed_in_the_preview(client, login_as, b
     row = page[page.index("Luật An ninh mạng 2018 (24/2018/QH14)") - 400 :]
     assert "Q3" in row and "Cảnh báo" in row
     assert 'action="/org/banks/import/confirm"' in page  # a warning does not block
+
+
+def test_question_types_are_named_in_vietnamese(client, login_as, bank, session):
+    login_as("organiser", bank.owner_unit)
+    page = upload(client, bank, GOOD).get_data(as_text=True)
+    client.post("/org/banks/import/confirm", data={"token": token_of(page)})
+    listing = client.get(f"/org/banks/{bank.id}").get_data(as_text=True)
+    assert "Một đáp án đúng" in listing and "Đúng hoặc sai" in listing
+    assert "One correct answer" not in listing and "True or false" not in listing
