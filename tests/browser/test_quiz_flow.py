@@ -153,7 +153,10 @@ def go_offline(context, page):
     the emulation reaches a moment later than the page) fails."""
     context.set_offline(True)
     for _ in range(50):
-        probe = "fetch('/healthz', {cache: 'no-store'}).then(() => true, () => false)"
+        probe = (
+            "fetch('/healthz', {cache: 'no-store', signal: AbortSignal.timeout(2000)})"
+            ".then(() => true, () => false)"
+        )
         if not page.evaluate(probe):
             return
         page.wait_for_timeout(100)
