@@ -4,8 +4,8 @@ interface language, a round edited after people started records before and after
 page filters by unit, person, action and dates within the organiser's subtree."""
 
 import dataclasses
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 from quizapp.audit.models import AuditEntry
 from quizapp.audit.services import record
