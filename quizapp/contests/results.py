@@ -285,6 +285,7 @@ def set_contest_prize_counts(
     """How many prizes of each kind the whole contest's prize list gives."""
     if not can_manage(actor, contest.owner_unit.path):
         raise NotFound(N_("Contest not found."))
+    before = dict(contest.prizes or {})
     contest.prizes = _checked_counts(counts)
     session.flush()
     record(
@@ -294,7 +295,9 @@ def set_contest_prize_counts(
         object_type="contest",
         object_id=contest.id,
         unit_path=contest.owner_unit.path,
-        summary=str(contest.prizes),
+        summary=contest.title,
+        before=before,
+        after=dict(contest.prizes),
         now=now,
     )
 
@@ -303,6 +306,7 @@ def set_prize_counts(
     session: Session, round_id: int, counts: dict[str, int], *, actor: Actor, now: datetime
 ) -> Round:
     rnd = get_managed_round(session, round_id, actor)
+    before = dict(rnd.prizes or {})
     rnd.prizes = _checked_counts(counts)
     session.flush()
     record(
@@ -312,7 +316,9 @@ def set_prize_counts(
         object_type="round",
         object_id=rnd.id,
         unit_path=rnd.contest.owner_unit.path,
-        summary=str(rnd.prizes),
+        summary=f"{rnd.contest.title}: {rnd.title}",
+        before=before,
+        after=dict(rnd.prizes),
         now=now,
     )
     return rnd

@@ -155,3 +155,16 @@ def test_the_filters_stay_on_every_page(client, session, now, app):
     assert "action=unit.move" in first and "page=2" in first
     second = client.get("/org/audit?action=unit.move&page=2").get_data(as_text=True)
     assert "dòng-4" in second and "dòng-1" not in second
+
+
+def test_changing_a_rounds_prize_counts_records_before_and_after(session, now):
+    from quizapp.contests import results as R
+
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    contest = make_contest(session, province, make_bank(session, province, now), now, count=3)
+    rnd = contest.rounds[0]
+    counts = {"first": 1, "second": 2, "third": 3, "consolation": 10}
+    R.set_prize_counts(session, rnd.id, counts, actor=SYSTEM, now=now)
+    entry = session.query(AuditEntry).filter_by(action="round.prizes").one()
+    assert entry.before == {"consolation": 5} and entry.after == {"consolation": 10}
+    assert entry.summary.endswith("Tuần thi thứ 1")
