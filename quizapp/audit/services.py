@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.audit.models import AuditEntry
+from quizapp.auth.models import User
 from quizapp.clock import utcnow
 from quizapp.orgs.scope import in_subtrees
 from quizapp.policy import Actor
@@ -62,15 +63,50 @@ def record(
     return entry
 
 
-def visible_entries(actor: Actor, *, q: str = "") -> Select:
-    """Entries the actor may read: everything for admins, their subtrees for organisers."""
+def visible_entries(
+    actor: Actor,
+    *,
+    q: str = "",
+    unit_path: str | None = None,
+    actor_id: int | None = None,
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    """Entries the actor may read: everything for admins, their subtrees for organisers;
+    narrowed to a unit's subtree (`unit_path`), one person's changes, one action code and
+    the moments since (inclusive) / until (exclusive)."""
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if not actor.is_admin:
         stmt = stmt.where(in_subtrees(AuditEntry.unit_path, actor))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(AuditEntry.summary.ilike(like), AuditEntry.action.ilike(like)))
+    if unit_path:
+        stmt = stmt.where(AuditEntry.unit_path.startswith(unit_path, autoescape=True))
+    if actor_id is not None:
+        stmt = stmt.where(AuditEntry.actor_id == actor_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < until)
     return stmt
+
+
+def filter_choices(session: Session, actor: Actor) -> tuple[list[tuple[int, str]], list[str]]:
+    """The people and action codes found in the entries the actor may read (the filters'
+    choices: nobody outside the actor's subtrees is named)."""
+    visible = visible_entries(actor).order_by(None).subquery()
+    people = session.execute(
+        select(User.id, User.display_name)
+        .join(visible, visible.c.actor_id == User.id)
+        .distinct()
+        .order_by(User.display_name)
+    ).all()
+    actions = session.scalars(select(visible.c.action).distinct().order_by(visible.c.action))
+    return [(p.id, p.display_name) for p in people], list(actions)
 
 
 def count(session: Session, stmt: Select) -> int:

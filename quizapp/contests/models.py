@@ -121,6 +121,13 @@ class Round(Base):
     bank: Mapped[Bank] = relationship(lazy="joined")
 
     @property
+    def prediction_subject(self):
+        """What the prediction question asks about (prompt, label and count in one place)."""
+        from quizapp.contests.prediction import PredictionSubject
+
+        return PredictionSubject.of(self)
+
+    @property
     def question_count(self) -> int:
         return sum(int(i.get("count", 0)) for i in self.blueprint or []) + len(
             self.fixed_keys or []

@@ -48,6 +48,7 @@ class Ranked(NamedTuple):
     previous: Entry | None = None  # the entry ranked just before, for `why`
     order: Sequence[str] = DEFAULT_ORDER
     actual: int | None = None
+    answer: str = ""  # the prediction's actual value with its label, for `why`
 
     @property
     def why(self) -> str:
@@ -56,7 +57,7 @@ class Ranked(NamedTuple):
         of a national round."""
         if self.previous is None:
             return ""
-        return explain(self.previous, self.entry, self.order, self.actual)
+        return explain(self.previous, self.entry, self.order, self.actual, self.answer)
 
     @property
     def tie_break(self) -> TieBreak | None:
@@ -124,8 +125,9 @@ def tie_break(
     return TieBreak("", None, None)
 
 
-def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None) -> str:
-    """Why `a` ranks before `b`, in Vietnamese as the prize list prints it."""
+def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None, answer: str = "") -> str:
+    """Why `a` ranks before `b`, in Vietnamese as the prize list prints it; `answer`: the
+    prediction's actual value with its label (PredictionSubject.label_vi)."""
     said = []
     for k in order:
         if k == "score":
@@ -137,7 +139,8 @@ def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None) -> str
             if da != db:
                 fa = "không dự đoán" if da == float("inf") else f"{int(da)}"
                 fb = "không dự đoán" if db == float("inf") else f"{int(db)}"
-                return f"{a.name} trước {b.name}: {'; '.join(said)}; dự đoán lệch {fa} so với {fb}"
+                why = f"{a.name} trước {b.name}: {'; '.join(said)}; dự đoán lệch {fa} so với {fb}"
+                return f"{why} ({answer})" if answer else why
             said.append("cùng độ lệch dự đoán")
         elif k == "time":
             if a.duration_s != b.duration_s:
@@ -152,7 +155,11 @@ def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None) -> str
 
 
 def rank(
-    entries: Iterable[Entry], *, order: Sequence[str] = DEFAULT_ORDER, actual: int | None = None
+    entries: Iterable[Entry],
+    *,
+    order: Sequence[str] = DEFAULT_ORDER,
+    actual: int | None = None,
+    answer: str = "",
 ) -> list[Ranked]:
     """Competition ranking ("1, 2, 2, 4") under `order`; independent of the input order."""
     if any(k not in KEYS for k in order):
@@ -168,13 +175,15 @@ def rank(
         same_next = i < last and key == keyed[i + 1][0]
         number = out[-1].rank if same_prev else i + 1
         previous = keyed[i - 1][2] if i > 0 else None
-        out.append(Ranked(number, e, same_prev or same_next, previous, order, actual))
+        out.append(Ranked(number, e, same_prev or same_next, previous, order, actual, answer))
     return out
 
 
 def perfect_count(entries: Iterable[Entry]) -> int:
-    """The prediction question's answer: participants with every answer right."""
-    return sum(1 for e in entries if e.questions and e.correct == e.questions)
+    """The prediction question's usual answer: participants with every answer right."""
+    from quizapp.contests.prediction import PredictionSubject
+
+    return PredictionSubject().count(entries)
 
 
 @dataclass(frozen=True)

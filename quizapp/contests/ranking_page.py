@@ -18,6 +18,7 @@ from quizapp.cache import cached
 from quizapp.contests import results as R
 from quizapp.contests.blueprints import take as bp
 from quizapp.contests.models import Contest, Round
+from quizapp.contests.prediction import PredictionSubject
 from quizapp.extensions import db
 from quizapp.privacy import mask_name, public_prizes, public_ranking
 from quizapp.web import now, public_page, select_locale
@@ -33,6 +34,7 @@ class _RankingPage(NamedTuple):
     contest_title: str
     mask_names: bool
     ranking_on: date  # who is a minor is judged on this day (results.ranking_date)
+    prediction_subject: PredictionSubject = PredictionSubject()
 
 
 def _ranking_page(round_id: int) -> _RankingPage | None:
@@ -53,6 +55,7 @@ def _ranking_page(round_id: int) -> _RankingPage | None:
         contest.title,
         contest.mask_names,
         R.ranking_date(db.session, contest.id),
+        rnd.prediction_subject,
     )
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 from quizapp import events
 from quizapp.audit.services import record
 from quizapp.contests.models import Attempt, Contest, PrizeList, Round
-from quizapp.contests.ranking import PRIZES, Entry, Ranked, counted, perfect_count, prizes, rank
+from quizapp.contests.prediction import PredictionSubject
+from quizapp.contests.ranking import PRIZES, Entry, Ranked, counted, prizes, rank
 from quizapp.errors import Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Member, Unit
@@ -139,12 +140,11 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
 
 
 def prediction_actual(rnd: Round, entries: list[Entry], now: datetime) -> int | None:
-    """Known once the round has closed: participants with every answer right."""
+    """Known once the round has closed: the count the round's prediction subject defines
+    (every answer right, or at least N right answers)."""
     if not rnd.prediction or now < rnd.closes_at:
         return None
-    if rnd.prediction_min_correct:  # the organiser's own count: at least N right answers
-        return sum(1 for e in entries if e.correct >= rnd.prediction_min_correct)
-    return perfect_count(entries)
+    return PredictionSubject.of(rnd).count(entries)
 
 
 def round_ranking(
@@ -155,7 +155,8 @@ def round_ranking(
     entries = counted_entries(session, rnd)
     actual = prediction_actual(rnd, entries, now)
     order = [k for k in rnd.contest.ranking_order if k != "prediction" or rnd.prediction]
-    ranking = rank(entries, order=order, actual=actual)
+    answer = PredictionSubject.of(rnd).label_vi(actual) if actual is not None else ""
+    ranking = rank(entries, order=order, actual=actual, answer=answer)
     if unit is not None:  # the unit of the counted attempt (where the member was then)
         units = set(session.scalars(select(Unit.id).where(Unit.path.startswith(unit.path))))
         ranking = [r for r in ranking if r.entry.unit_id in units]
@@ -284,6 +285,7 @@ def set_contest_prize_counts(
     """How many prizes of each kind the whole contest's prize list gives."""
     if not can_manage(actor, contest.owner_unit.path):
         raise NotFound(N_("Contest not found."))
+    before = dict(contest.prizes or {})
     contest.prizes = _checked_counts(counts)
     session.flush()
     record(
@@ -293,7 +295,9 @@ def set_contest_prize_counts(
         object_type="contest",
         object_id=contest.id,
         unit_path=contest.owner_unit.path,
-        summary=str(contest.prizes),
+        summary=contest.title,
+        before=before,
+        after=dict(contest.prizes),
         now=now,
     )
 
@@ -302,6 +306,7 @@ def set_prize_counts(
     session: Session, round_id: int, counts: dict[str, int], *, actor: Actor, now: datetime
 ) -> Round:
     rnd = get_managed_round(session, round_id, actor)
+    before = dict(rnd.prizes or {})
     rnd.prizes = _checked_counts(counts)
     session.flush()
     record(
@@ -311,7 +316,9 @@ def set_prize_counts(
         object_type="round",
         object_id=rnd.id,
         unit_path=rnd.contest.owner_unit.path,
-        summary=str(rnd.prizes),
+        summary=f"{rnd.contest.title}: {rnd.title}",
+        before=before,
+        after=dict(rnd.prizes),
         now=now,
     )
     return rnd

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from quizapp.cache import cached
 from quizapp.contests import services
 from quizapp.contests.blueprints import contests as bp
+from quizapp.contests.prediction import with_answer
 from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.forms import db_int
@@ -118,20 +119,23 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
     if rnd.contest_id != contest_id or fmt not in ("xlsx", "csv"):
         abort(404)
     if kind == "results":
-        ranking, _actual = R.round_ranking(db.session, rnd, now())
+        ranking, actual = R.round_ranking(db.session, rnd, now())
         headers, rows = X.RESULT_HEADERS, X.results_table(db.session, rnd, ranking)
     elif kind == "prizes":
         published = R.published_prizes(db.session, rnd.id)
         if published is not None:
-            entries = published.entries
+            entries, actual = published.entries, published.actual
         else:
             cache = current_app.extensions["quizapp_cache"]
-            entries = R.cached_ranking(db.session, rnd, now(), cache=cache).proposed  # as shown
+            shown = R.cached_ranking(db.session, rnd, now(), cache=cache)  # as shown
+            entries, actual = shown.proposed, shown.actual
         headers, rows = X.PRIZE_HEADERS, X.prize_table(entries)
     else:
         cache = current_app.extensions["quizapp_cache"]
         nodes, totals, _collective = U.cached_participation(db.session, rnd, cache=cache)
         headers, rows = X.UNIT_HEADERS, X.unit_table(nodes, totals)
+    if kind != "units" and rnd.prediction:
+        headers, rows = with_answer(headers, rows, rnd.prediction_subject, actual)
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
         body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"

@@ -345,6 +345,7 @@ def save_round(
         "prediction_min_correct": data.prediction_min_correct or None,
         "include_unverified": data.include_unverified,
     }
+    before: dict | None = None
     if round_id is None:
         rnd = Round(contest_id=contest.id, number=len(contest.rounds) + 1, **values)
         session.add(rnd)
@@ -364,6 +365,7 @@ def save_round(
                         "regrading to correct a question."
                     )
                 )
+        before = {k: getattr(rnd, k) for k in values}  # audited: the values changed
         for k, v in values.items():
             setattr(rnd, k, v)
         action = "round.update"
@@ -378,6 +380,8 @@ def save_round(
         object_id=rnd.id,
         unit_path=contest.owner_unit.path,
         summary=f"{contest.title}: {rnd.title}",
+        before=before,
+        after=values if before is not None else None,
         now=now,
     )
     return rnd

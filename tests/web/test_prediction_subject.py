@@ -1,0 +1,85 @@
+"""The prediction question reads the same everywhere: for each subject (every answer right,
+at least N right answers) the participant's prompt (review page and the quiz page's review
+panel), the organiser's results page, the results and prize exports and the prize list's
+tie-break explanation name the same subject, and the number shown is the one the ranking
+measures predictions against."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from quizapp.auth.services import actor_for
+from quizapp.contests import attempts as A
+from quizapp.contests import results as R
+from quizapp.contests import starting as S
+from tests.contest_helpers import make_bank, make_contest
+from tests.factories import make_unit, make_user
+
+ALL = "Dự đoán: có bao nhiêu người trả lời đúng tất cả các câu hỏi?"
+AT_LEAST_1 = "Dự đoán: có bao nhiêu người trả lời đúng ít nhất 1 câu?"
+
+
+def _csv(body: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize(
+    ("min_correct", "question", "label", "actual"),
+    [
+        (None, ALL, "Số người trả lời đúng tất cả các câu hỏi (đáp án của câu hỏi dự đoán)", 2),
+        (1, AT_LEAST_1, "Số người trả lời đúng ít nhất 1 câu (đáp án của câu hỏi dự đoán)", 3),
+    ],
+)
+def test_prediction_subject_reads_the_same_everywhere(
+    client, login_as, session, now, clock, min_correct, question, label, actual
+):
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    branch = make_unit(session, "Chi đoàn Mỹ Long", parent=province, code="AG-ML")
+    contest = make_contest(session, province, make_bank(session, province, now), now, count=3)
+    rnd = contest.rounds[0]
+    rnd.prediction_min_correct = min_correct
+    # right answers 3, 3, 1 (and one wrong), equal scores for the first two: the prediction
+    # (5 and 2) decides between them
+    for i, (right, pred, secs) in enumerate(((3, 5, 100), (3, 2, 90), (1, None, 50))):
+        user = make_user(session, role="member", unit=branch, name=f"Người thi {i}")
+        attempt = S.start_attempt(session, rnd.id, user=user, actor=actor_for(user), now=now)
+        for aq in attempt.questions[:right]:
+            choice = {"choices": [aq.option_order.index(0)]}
+            A.save_answer(session, attempt.id, aq.position, choice, user=user, now=now)
+        A.submit_attempt(
+            session, attempt.id, user=user, now=now + timedelta(seconds=secs), prediction=pred
+        )
+    session.commit()
+
+    # 1. the participant's prompt: the review page and the quiz page's review panel
+    member = login_as("member", unit=branch)
+    mine = S.start_attempt(session, rnd.id, user=member, actor=actor_for(member), now=now)
+    session.commit()
+    for page in (f"/attempts/{mine.id}/review", f"/attempts/{mine.id}"):
+        html = client.get(page).get_data(as_text=True)
+        assert f'<label for="prediction">{question}</label>' in html, page
+        assert 'id="prediction" name="prediction"' in html
+        other = AT_LEAST_1 if min_correct is None else ALL
+        assert other not in html
+
+    # 2. after the round closes: the count the ranking uses, under the label
+    clock.set(rnd.closes_at + timedelta(minutes=1))
+    ranking, used = R.round_ranking(session, rnd, rnd.closes_at + timedelta(minutes=1))
+    assert used == actual == rnd.prediction_subject.count(r.entry for r in ranking)
+    client.post("/logout")
+    login_as("organiser", unit=province)
+    base = f"/org/contests/{contest.id}/rounds/{rnd.id}"
+    html = client.get(f"{base}/results").get_data(as_text=True)
+    assert f"{label}: {actual}" in html
+
+    # 3. the exports: the same label as a column, the same number; the prize explanation
+    rows = _csv(client.get(f"{base}/results.csv").data)
+    assert len(rows) == 3 and {r[label] for r in rows} == {str(actual)}
+    prizes = _csv(client.get(f"{base}/prizes.csv").data)
+    assert {r[label] for r in prizes} == {str(actual)}
+    why = next(r["Lý do xếp thứ tự"] for r in prizes if "dự đoán lệch" in r["Lý do xếp thứ tự"])
+    assert why.endswith(f"({label}: {actual})")
+    distances = sorted(abs(p - actual) for p in (5, 2))
+    assert f"dự đoán lệch {distances[0]} so với {distances[1]}" in why
