@@ -3,11 +3,14 @@ each participant's registration fields, the prize list and the units' participat
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from quizapp.contests.models import Round
 from quizapp.contests.ranking import Ranked
 from quizapp.contests.results import counted_rows
+from quizapp.orgs.population import LABELS, Population
+from quizapp.timeutil import format_datetime
 
 REGISTRATION_HEADERS = [
     "Họ và tên",
@@ -30,8 +33,16 @@ def _registration(row) -> list:
         m.email or "",
         row.unit.code,
         row.unit.name,
-        "; ".join(sorted(m.population)),
+        population_text(m.population),
     ]
+
+
+def population_text(categories) -> str:
+    """A member's population categories as the pages name them, in the interface's language
+    ("Đoàn viên; Thanh niên"), in the categories' own order; an unknown key as it is."""
+    order = {p.value: i for i, p in enumerate(Population)}
+    known = sorted(categories, key=lambda c: (order.get(c, len(order)), c))
+    return "; ".join(gettext(LABELS[Population(c)]) if c in order else c for c in known)
 
 
 def results_table(session: Session, rnd: Round, ranking: list[Ranked]) -> list[list]:
@@ -48,7 +59,7 @@ def results_table(session: Session, rnd: Round, ranking: list[Ranked]) -> list[l
                 float(r.entry.score),
                 r.entry.prediction if r.entry.prediction is not None else "",
                 r.entry.duration_s,
-                r.entry.submitted_at.strftime("%d/%m/%Y %H:%M:%S UTC"),
+                format_datetime(r.entry.submitted_at, seconds=True),
             ]
         )
     return out
@@ -62,7 +73,7 @@ RESULT_HEADERS = [
     "Điểm",
     "Dự đoán",
     "Thời gian làm bài (giây)",
-    "Nộp bài lúc",
+    "Nộp bài lúc (giờ Việt Nam, UTC+7)",
 ]
 
 
