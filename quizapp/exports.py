@@ -44,9 +44,17 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], title: str) -> bytes:
+def to_xlsx(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    title: str,
+    *,
+    indents: Sequence[int] | None = None,
+) -> bytes:
+    """`indents`, when given, holds each row's indent level for its first cell (a tree of
+    units shown as Excel's own cell indentation, which sorting and filtering keep)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
@@ -54,8 +62,10 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], title: str
     append_row(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows:
+    for i, row in enumerate(rows):
         append_row(ws, row)
+        if indents and i < len(indents) and indents[i] > 0:
+            ws.cell(row=ws.max_row, column=1).alignment = Alignment(indent=indents[i])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

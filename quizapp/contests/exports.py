@@ -10,6 +10,7 @@ from quizapp.contests.models import Round
 from quizapp.contests.ranking import Ranked
 from quizapp.contests.results import counted_rows
 from quizapp.orgs.population import LABELS, Population
+from quizapp.orgs.treeorder import tree_order
 from quizapp.timeutil import format_datetime
 
 REGISTRATION_HEADERS = [
@@ -146,6 +147,7 @@ def prize_table(entries: list[dict]) -> list[list]:
 
 UNIT_HEADERS = [
     "Đơn vị",
+    "Trực thuộc",
     "Cấp",
     "Số người tham gia",
     "Số thành viên thuộc đối tượng",
@@ -162,13 +164,16 @@ def _pct(value, scale: int = 1):
 
 def unit_table(nodes, totals) -> list[list]:
     """Participation of every unit of the round's tree (from units.unit_participation), in
-    UNIT_HEADERS' order, level by level then by name."""
+    UNIT_HEADERS' order, in tree order: each unit followed by the units under it, with the
+    unit it belongs to (two branches may share a name under two communes)."""
     rows = []
-    for n in sorted(nodes, key=lambda n: (n.depth, n.name)):
+    names = {n.id: n.name for n in nodes}
+    for n in tree_order(nodes):
         tt = totals[n.id]
         rows.append(
             [
                 n.name,
+                names.get(n.parent_id, ""),
                 n.depth,
                 tt.participants,
                 tt.eligible,
@@ -179,3 +184,10 @@ def unit_table(nodes, totals) -> list[list]:
             ]
         )
     return rows
+
+
+def unit_indents(nodes) -> list[int]:
+    """The indent level of each row of `unit_table` (0 for the topmost unit)."""
+    ordered = tree_order(nodes)
+    top = min((n.depth for n in ordered), default=0)
+    return [n.depth - top for n in ordered]
