@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from quizapp.contests.models import Round
 from quizapp.contests.ranking import Ranked
 from quizapp.contests.results import counted_rows
-from quizapp.orgs.population import LABELS, Population
+from quizapp.orgs.population import population_text
 from quizapp.orgs.treeorder import tree_order
 from quizapp.timeutil import format_datetime
 
@@ -34,16 +34,8 @@ def _registration(row) -> list:
         m.email or "",
         row.unit.code,
         row.unit.name,
-        population_text(m.population),
+        population_text(m.population, gettext),
     ]
-
-
-def population_text(categories) -> str:
-    """A member's population categories as the pages name them, in the interface's language
-    ("Đoàn viên; Thanh niên"), in the categories' own order; an unknown key as it is."""
-    order = {p.value: i for i, p in enumerate(Population)}
-    known = sorted(categories, key=lambda c: (order.get(c, len(order)), c))
-    return "; ".join(gettext(LABELS[Population(c)]) if c in order else c for c in known)
 
 
 def results_table(session: Session, rnd: Round, ranking: list[Ranked]) -> list[list]:

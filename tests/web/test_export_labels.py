@@ -74,3 +74,29 @@ def test_contest_results_xlsx(client, login_as, session, played):  # noqa: F811
     )
     population = headers.index("Đối tượng")
     assert "Đoàn viên; Thanh niên" in [r[population].value for r in rows]
+
+
+def test_roster_export_in_each_language_reads_back(client, login_as, session, played):  # noqa: F811
+    """The roster file names the categories in the interface's language, and the import
+    reads both languages' names back to the same categories."""
+    from quizapp.orgs.population import Population
+    from quizapp.orgs.roster import MEMBER_COLUMNS, parse_roster
+
+    member = played["users"][0].member
+    for p in Population:
+        if p.value not in member.population:
+            member.categories.append(MemberCategory(category=p.value))
+    member.full_name = HOSTILE
+    session.commit()
+    login_as("organiser", played["province"])
+    column = list(MEMBER_COLUMNS).index("categories")
+    for lang, first in (("en", "Union cadre; Union member"), ("vi", "Cán bộ Đoàn; Đoàn viên")):
+        client.post("/lang", data={"lang": lang, "next": "/org/members"})
+        data = client.get("/org/members/export.xlsx").data
+        _headers, rows = sheet(data)
+        row = next(r for r in rows if r[1].value == "'" + HOSTILE)
+        assert row[column].value.startswith(first), lang
+        parsed = parse_roster("members", "ds.xlsx", data)
+        assert not parsed.problems, lang
+        back = next(r for r in parsed.rows if r.full_name == HOSTILE)
+        assert set(back.categories) == {p.value for p in Population}, lang
