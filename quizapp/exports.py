@@ -14,15 +14,23 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise(value: object) -> object:
     """A text that a spreadsheet would read as a formula, prefixed with a single quote so it
-    stays text; every other value (numbers, dates, None, the empty string) unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    stays text; every other value (numbers, dates, None, the empty string) unchanged.
+
+    A text that already looks neutralised ("'-") gets a quote too, so that `unneutralise`
+    gives every text back exactly."""
+    if isinstance(value, str) and _quoted_formula(value):
         return "'" + value
     return value
 
 
+def _quoted_formula(text: str) -> bool:
+    """A formula start, after any number of quotes ("=1", "'=1", "''=1")."""
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
 def unneutralise(value: object) -> object:
     """The inverse of `neutralise`, for imports that read our own exports back."""
-    if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_START):
+    if isinstance(value, str) and value[:1] == "'" and _quoted_formula(value[1:]):
         return value[1:]
     return value
 
