@@ -1,6 +1,7 @@
 """The question-bank XLSX export carries every type the XLSX import reads, names the
 questions it cannot carry, and re-importing it into the same bank changes nothing."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -148,3 +149,19 @@ def test_export_page_refuses_with_the_list_then_exports_without_them(
     assert "hieu-luc" not in html
     data = client.get(f"/org/banks/{bank.id}/export.xlsx?without=1").data
     assert [q.key for q in parse_xlsx(data).questions] == [q.key for q in CARRIED]
+    # uploaded back through the import page: nothing to confirm, nothing written
+    before, versions = snapshot(session, bank), count(session, QuestionVersion)
+    preview = client.post(
+        "/org/banks/import",
+        data={
+            "file": (io.BytesIO(data), "thu.xlsx"),
+            "format": "auto",
+            "bank_id": str(bank.id),
+            "owner_unit_id": str(bank.owner_unit_id),
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert 'action="/org/banks/import/confirm"' not in preview
+    assert f"Không thay đổi: {len(CARRIED)}" in preview and "Câu hỏi mới: 0" in preview
+    session.expire_all()
+    assert snapshot(session, bank) == before and count(session, QuestionVersion) == versions
