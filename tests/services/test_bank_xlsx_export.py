@@ -1,7 +1,6 @@
 """The question-bank XLSX export carries every type the XLSX import reads, names the
 questions it cannot carry, and re-importing it into the same bank changes nothing."""
 
-import io
 from decimal import Decimal
 
 import pytest
@@ -23,6 +22,7 @@ from quizapp.banks.models import BankCategory, BankQuestion, QuestionVersion
 from quizapp.banks.parsers.xlsx import TYPE_NAMES, export_xlsx, parse_xlsx
 from quizapp.policy import SYSTEM
 from tests.factories import make_unit
+from tests.web.test_bank_pages import upload
 
 D = Decimal
 CATEGORIES = (
@@ -151,16 +151,7 @@ def test_export_page_refuses_with_the_list_then_exports_without_them(
     assert [q.key for q in parse_xlsx(data).questions] == [q.key for q in CARRIED]
     # uploaded back through the import page: nothing to confirm, nothing written
     before, versions = snapshot(session, bank), count(session, QuestionVersion)
-    preview = client.post(
-        "/org/banks/import",
-        data={
-            "file": (io.BytesIO(data), "thu.xlsx"),
-            "format": "auto",
-            "bank_id": str(bank.id),
-            "owner_unit_id": str(bank.owner_unit_id),
-        },
-        content_type="multipart/form-data",
-    ).get_data(as_text=True)
+    preview = upload(client, bank, data, name="thu.xlsx").get_data(as_text=True)
     assert 'action="/org/banks/import/confirm"' not in preview
     assert f"Không thay đổi: {len(CARRIED)}" in preview and "Câu hỏi mới: 0" in preview
     session.expire_all()
