@@ -1,6 +1,6 @@
 """gunicorn settings for `make serve` (production-style start). Tune with environment
-variables; the default for 2 cores was chosen by `make bench-workers` (see README, "Scale and
-load benchmark")."""
+variables; the default for 2 cores was chosen by `make bench-workers` (see bench/README.md, "Worker
+class and count")."""
 
 import os
 

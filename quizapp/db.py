@@ -229,8 +229,8 @@ def make_engine(
     idle_ping: float = IDLE_PING_SECONDS,
 ) -> Engine:
     """`pool_size`: connections kept open per process; one per worker thread, so that a busy
-    worker never waits for a connection nor opens and closes extra ones (the README's "Scale"
-    section sizes PostgreSQL's max_connections from it). `idle_ping`: a server connection
+    worker never waits for a connection nor opens and closes extra ones (docs/deploying.md
+    sizes PostgreSQL's max_connections from it). `idle_ping`: a server connection
     idle longer than this is checked before use (see `_ping_when_idle`)."""
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.startswith("sqlite"):

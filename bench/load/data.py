@@ -7,7 +7,7 @@ certificates. Small objects go through the services; the bulk rows are inserted 
 
 Participants of the scenarios get a server-side login session and a signed session cookie
 with a CSRF token, made with the server's own secret, so that the benchmark measures the
-contest and not password hashing (logging in is measured apart, see README)."""
+contest and not password hashing (a login costs one scrypt hash, not measured here)."""
 
 from __future__ import annotations
 

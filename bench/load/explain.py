@@ -1,5 +1,5 @@
 """Query plans of the hot queries of the scenarios, on the generated data (EXPLAIN ANALYZE
-on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), for the README."""
+on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), for bench/results/hot-queries.md."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from quizapp.banks.models import (
 )
 from quizapp.banks.sanitize import clean_question
 from quizapp.banks.serial import from_dict, to_dict, version_hash
+from quizapp.banks.superseded import find_superseded
 from quizapp.banks.textnorm import slug
 from quizapp.banks.validate import check_question, find_duplicates
 from quizapp.errors import Invalid, NotFound
@@ -35,6 +36,7 @@ from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor, can_manage
 from quizapp.textutil import fold
+from quizapp.timeutil import local_today
 
 
 def can_use_bank(actor: Actor, bank: Bank) -> bool:
@@ -145,12 +147,16 @@ def align_categories(session: Session, parsed: ParsedBank, bank: Bank | None) ->
     return replace(parsed, categories=tuple(categories.values()), questions=questions)
 
 
-def plan_bank_import(session: Session, parsed: ParsedBank, bank: Bank | None) -> BankImport:
-    """Compare a parsed file with the bank: created / new version / moved / unchanged."""
+def plan_bank_import(
+    session: Session, parsed: ParsedBank, bank: Bank | None, *, today: date
+) -> BankImport:
+    """Compare a parsed file with the bank: created / new version / moved / unchanged; warn
+    about questions resting on a text replaced by `today` (banks/superseded.py)."""
     parsed = align_categories(session, parsed, bank)
     result = BankImport(problems=list(parsed.problems), bank=bank)
     for q in parsed.questions:
         result.problems.extend(check_question(q))
+    result.problems.extend(find_superseded(parsed, today))
     existing = _existing(session, bank)
     texts = [(k, from_dict(r.current.content).text) for k, r in existing.items() if r.current]
     result.problems.extend(find_duplicates(parsed.questions, texts))
@@ -270,7 +276,7 @@ def import_bank(
     if bank is not None and not can_manage(actor, bank.owner_unit.path):
         raise NotFound(N_("Question bank not found."))
     parsed = align_categories(session, parsed, bank)
-    plan = plan_bank_import(session, parsed, bank)
+    plan = plan_bank_import(session, parsed, bank, today=local_today(now))
     if not plan.ok:
         raise Invalid(
             {"file": N_("The file has %(n)s errors; nothing was imported.")}, n=len(plan.errors)

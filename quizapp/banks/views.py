@@ -39,6 +39,7 @@ from quizapp.clock import utcnow
 from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.forms import db_int, to_choices
+from quizapp.i18n import N_
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.models import PendingImport
 from quizapp.orgs.scope import managed_units, unit_choices
@@ -48,15 +49,15 @@ from quizapp.web import actor, copy_errors, now, organiser_required, paginate, r
 
 bp = Blueprint("banks", __name__, url_prefix="/org/banks")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TYPE_LABELS = {
-    QType.SINGLE: "One correct answer",
-    QType.MULTI: "Several correct answers",
-    QType.TRUEFALSE: "True or false",
-    QType.SHORT: "Short answer",
-    QType.NUMERIC: "Numeric answer",
-    QType.MATCHING: "Matching",
-    QType.DESCRIPTION: "Description (not graded)",
-    QType.ESSAY: "Essay (not graded)",
+TYPE_LABELS = {  # msgids, translated where shown
+    QType.SINGLE: N_("One correct answer"),
+    QType.MULTI: N_("Several correct answers"),
+    QType.TRUEFALSE: N_("True or false"),
+    QType.SHORT: N_("Short answer"),
+    QType.NUMERIC: N_("Numeric answer"),
+    QType.MATCHING: N_("Matching"),
+    QType.DESCRIPTION: N_("Description (not graded)"),
+    QType.ESSAY: N_("Essay (not graded)"),
 }
 
 
@@ -143,7 +144,7 @@ def import_file():
             except Invalid as exc:
                 copy_errors(form, exc)
                 return render_template("banks/import.html", form=form)
-        plan = services.plan_bank_import(db.session, parsed, bank)
+        plan = services.plan_bank_import(db.session, parsed, bank, today=local_today(now()))
         db.session.rollback()
         confirm = None
         if plan.ok and (plan.created or plan.versioned or plan.moved):

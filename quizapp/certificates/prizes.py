@@ -58,7 +58,8 @@ def issue_prizes(session: Session, rnd, prize_list, *, issuer: Issuer, now: date
             "prize": e["prize_name"],
             "date": local_today(now).isoformat(),
             "title": rule.title,
-            "body": rule.body or f"Đạt {e['prize_name']}",
+            # The default text names the prize, the contest and the round.
+            "body": rule.body or f"Đạt {e['prize_name']} {rnd.contest.title} – {rnd.title}",
             **signature(rnd.contest.owner_unit, rule),
         }
         member = user.member

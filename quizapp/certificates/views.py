@@ -222,9 +222,17 @@ def rules(contest_id: int):
 def issue_now(contest_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    get_managed_contest(db.session, contest_id, actor())
+    contest = get_managed_contest(db.session, contest_id, actor())
     count = services.issue_for_contest(db.session, contest_id, issuer=issuer(), now=now())
     flash(_("%(n)s certificates issued.", n=count), "success")
+    if any(r.kind == "prize" for r in lookup.announced_rules(db.session, contest)):
+        flash(
+            _(
+                "Prize certificates are not issued here: they are issued when a round's prize"
+                " list is published (Results, Prizes)."
+            ),
+            "info",
+        )
     return redirect(url_for("certificates.rules", contest_id=contest_id))
 
 

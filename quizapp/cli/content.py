@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from quizapp.cli import writes
 from quizapp.clock import utcnow
 from quizapp.extensions import db
+from quizapp.timeutil import local_today
 
 
 def _owner_unit(unit_code: str | None):
@@ -65,7 +66,7 @@ def register(app: Flask) -> None:
                 if parsed.meta
                 else None
             )
-            plan = plan_bank_import(db.session, parsed, bank)
+            plan = plan_bank_import(db.session, parsed, bank, today=local_today(utcnow()))
             with force_locale("vi"):
                 for p in plan.problems:
                     where = f"dòng {p.line}" if p.line else ""

@@ -103,7 +103,10 @@ def unit(unit_id: int):
     form.type_key.choices = to_choices((t.key, t.name) for t in services.unit_types(db.session))
     form.parent_id.choices = to_choices([(u.parent_id or 0, "")])
     move_form = MoveUnitForm(prefix="move")
-    move_form.parent_id.choices = [c for c in _unit_choices() if c.value != u.id]
+    # Not the unit itself nor any unit of its own subtree (the service refuses those too).
+    move_form.parent_id.choices = _unit_choices(
+        [x for x in managed_units(actor()) if not u.contains(x) and not x.archived]
+    )
     if form.validate_on_submit():
         ok, _result = run_service(
             form,

@@ -28,7 +28,7 @@ class MemberProgress:
     unit_name: str
     unit_path: str
     status: str
-    passed: int  # lessons passed in the current cycle
+    passed: int  # lessons passed in the current cycle (in the completed one once completed)
     completed_at: datetime | None
     expires_at: datetime | None
 
@@ -102,7 +102,8 @@ def member_progress(
             .group_by(Attempt.member_id)
         ).all()
     )
-    passes: dict[int, set[int]] = {}
+    passes: dict[int, set[int]] = {}  # in the current cycle
+    done_passes: dict[int, set[int]] = {}  # up to the latest completion
     for member_id, round_id, submitted_at, score, maximum in session.execute(
         select(
             Attempt.member_id,
@@ -119,10 +120,9 @@ def member_progress(
         )
     ):
         since = latest[member_id].completed_at if member_id in latest else None
-        if since is not None and submitted_at <= since:
-            continue
+        bucket = done_passes if since is not None and submitted_at <= since else passes
         if score * 100 >= maximum * rounds[round_id].round.pass_mark:
-            passes.setdefault(member_id, set()).add(round_id)
+            bucket.setdefault(member_id, set()).add(round_id)
     out = []
     for member_id, name, phone, unit_id, unit_name, unit_path in rows:
         last = latest.get(member_id)
@@ -144,7 +144,7 @@ def member_progress(
                 unit_name,
                 unit_path,
                 state,
-                len(passes.get(member_id, ())),
+                len((done_passes if state == "completed" else passes).get(member_id, ())),
                 last.completed_at if last else None,
                 last.expires_at if last else None,
             )

@@ -21,6 +21,7 @@ from quizapp.banks.core import (
 from quizapp.banks.models import BankCategory, BankQuestion, QuestionVersion
 from quizapp.banks.parsers.xlsx import TYPE_NAMES, export_xlsx, parse_xlsx
 from quizapp.policy import SYSTEM
+from quizapp.timeutil import local_today
 from tests.factories import make_unit
 from tests.web.test_bank_pages import upload
 
@@ -127,7 +128,7 @@ def test_reimporting_the_export_changes_nothing(session, bank, now):
     versions, categories = count(session, QuestionVersion), count(session, BankCategory)
     data, _left_out = export_xlsx(services.export_bank(session, bank))
     parsed = parse_xlsx(data)
-    plan = services.plan_bank_import(session, parsed, bank)
+    plan = services.plan_bank_import(session, parsed, bank, today=local_today(now))
     assert (plan.created, plan.versioned, plan.moved) == ([], [], [])
     assert plan.unchanged == len(CARRIED)
     services.import_bank(session, parsed, bank=bank, actor=SYSTEM, now=now, filename="x.xlsx")

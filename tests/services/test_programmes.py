@@ -126,6 +126,13 @@ def test_sequential_locking_and_completion_once_with_certificate(session, world,
     assert session.scalar(select(func.count()).select_from(Certificate)) == 1
     view = ST.overview(session, programme, user.member, now + timedelta(hours=1))
     assert view.status == "completed" and view.percent == 100
+    # The organiser's progress list counts the lessons of the completed cycle (not "0/2").
+    row = next(
+        r
+        for r in R.member_progress(session, programme, world["province"], now + timedelta(hours=1))
+        if r.member_id == user.member_id
+    )
+    assert (row.status, row.passed) == ("completed", 2)
 
 
 def test_failed_check_retry_with_waiting_time_and_attempt_limit(session, world, now):

@@ -208,3 +208,25 @@ def test_organiser_changes_verification_with_a_note_and_it_is_audited(
     assert entry.after["verified"] == "text" and entry.after["verified_note"] == note
     listing = client.get(f"/org/banks/{bank.id}").get_data(as_text=True)
     assert "Đã xác minh" in listing
+
+
+def test_a_question_on_the_2018_law_is_listed_in_the_preview(client, login_as, bank, session):
+    """Issue 21: found from the question's text (no source field in GIFT), listed as a
+    warning; the file can still be imported."""
+    login_as("organiser", bank.owner_unit)
+    gift = GOOD + "\n::Q3:: Theo Luật An ninh mạng năm 2018, ai quản lý nhà nước về an ninh mạng? {=Chính phủ ~Quốc hội}\n"
+    page = upload(client, bank, gift).get_data(as_text=True)
+    assert "Luật An ninh mạng 2018 (24/2018/QH14)" in page
+    assert "Luật An ninh mạng 2025 (116/2025/QH15)" in page and "01/07/2026" in page
+    row = page[page.index("Luật An ninh mạng 2018 (24/2018/QH14)") - 400 :]
+    assert "Q3" in row and "Cảnh báo" in row
+    assert 'action="/org/banks/import/confirm"' in page  # a warning does not block
+
+
+def test_question_types_are_named_in_vietnamese(client, login_as, bank, session):
+    login_as("organiser", bank.owner_unit)
+    page = upload(client, bank, GOOD).get_data(as_text=True)
+    client.post("/org/banks/import/confirm", data={"token": token_of(page)})
+    listing = client.get(f"/org/banks/{bank.id}").get_data(as_text=True)
+    assert "Một đáp án đúng" in listing and "Đúng hoặc sai" in listing
+    assert "One correct answer" not in listing and "True or false" not in listing

@@ -444,6 +444,8 @@ def test_prize_certificates_follow_the_published_prize_list(app, session, world,
         R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)
     prize = session.scalar(select(Certificate).where(Certificate.kind == "prize"))
     assert prize.recipient_name == "Phạm Minh Châu" and prize.achievement["prize"] == "Giải Nhất"
+    # The default text names the contest and the round, not only the prize (issue 21).
+    assert prize.achievement["body"] == f"Đạt Giải Nhất {world['contest'].title} – {rnd.title}"
     R.set_prize_counts(session, rnd.id, {"first": 0, "second": 2}, actor=SYSTEM, now=after)
     with world["app"].app_context():
         R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)  # published again

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from quizapp.contests.models import Attempt
+from quizapp.timeutil import format_datetime
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_unit
 
@@ -125,3 +126,20 @@ def test_submitting_twice_is_the_same_submission(client, session, started, now):
     submitted_at = started.submitted_at
     assert started.prediction == 3 and submitted_at is not None
     assert now - timedelta(minutes=1) <= submitted_at <= now + timedelta(minutes=1)
+
+
+def test_the_contest_page_reads_right_without_javascript(client, session, now):
+    """The closing time is a date ("Kết thúc lúc 27/11/2026 …"), not "closes in <a date>";
+    the countdown is filled in by the script."""
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    contest = make_contest(session, province, make_bank(session, province, now), now, count=4)
+    session.commit()
+    html = client.get(f"/c/{contest.slug}").get_data(as_text=True)
+    closes = contest.rounds[0].closes_at
+    assert f"Kết thúc lúc {format_datetime(closes)}" in html
+    assert re.search(r'<span class="countdown" hidden data-label="Kết thúc sau"', html)
+
+
+def test_a_checkbox_without_an_error_is_described_by_nothing(client):
+    html = client.get("/register").get_data(as_text=True)
+    assert 'type="checkbox"' in html and 'aria-describedby="None"' not in html

@@ -280,3 +280,16 @@ def test_a_submission_in_time_is_the_participant_s(client, session, world, now):
     assert session.get(Attempt, attempt.id).submitted_by == "user"
     page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
     assert "nộp tự động" not in page and "tự động, khi hết giờ" not in page
+
+
+def test_issuing_now_says_when_prize_certificates_come(client, login_as, session, world, now):
+    """Issue 21: "Cấp ngay" issues certificates for submitted attempts; prize certificates
+    come with the published prize list, and the organiser is told so."""
+    save_rule(session, world["contest"].id, RuleData(kind="prize"), actor=SYSTEM, now=now)
+    session.commit()
+    login_as("organiser", world["province"])
+    page = client.post(
+        f"/org/contests/{world['contest'].id}/certificates/issue", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Đã cấp 0 giấy chứng nhận." in page
+    assert "khi danh sách giải thưởng của vòng thi được công bố" in page

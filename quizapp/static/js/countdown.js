@@ -1,6 +1,11 @@
-// Contest landing page: countdowns to a round's opening or closing (server-given seconds).
+// Contest landing page: countdowns to a round's opening or closing (server-given seconds),
+// and the service worker installed before the quiz starts, so that the quiz page is kept
+// for offline use from its first opening (templates/offline/sw.js).
 (function () {
   "use strict";
+  if ("serviceWorker" in navigator && document.querySelector("form[action$='/start']")) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* online only */ });
+  }
   var els = document.querySelectorAll(".countdown[data-seconds]");
   if (!els.length) { return; }
   var t0 = performance.now();
@@ -13,7 +18,10 @@
   function tick() {
     var elapsed = (performance.now() - t0) / 1000;
     els.forEach(function (el) {
-      el.textContent = fmt(Math.max(0, Math.round(parseInt(el.dataset.seconds, 10) - elapsed)));
+      // Without this script the line gives the date and time; with it, the time left too.
+      el.textContent = " · " + el.dataset.label + " " +
+        fmt(Math.max(0, Math.round(parseInt(el.dataset.seconds, 10) - elapsed)));
+      el.hidden = false;
     });
     setTimeout(tick, 1000);
   }
