@@ -14,15 +14,23 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise(value: object) -> object:
     """A text that a spreadsheet would read as a formula, prefixed with a single quote so it
-    stays text; every other value (numbers, dates, None, the empty string) unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    stays text; every other value (numbers, dates, None, the empty string) unchanged.
+
+    A text that already looks neutralised ("'-") gets a quote too, so that `unneutralise`
+    gives every text back exactly."""
+    if isinstance(value, str) and _quoted_formula(value):
         return "'" + value
     return value
 
 
+def _quoted_formula(text: str) -> bool:
+    """A formula start, after any number of quotes ("=1", "'=1", "''=1")."""
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
 def unneutralise(value: object) -> object:
     """The inverse of `neutralise`, for imports that read our own exports back."""
-    if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_START):
+    if isinstance(value, str) and value[:1] == "'" and _quoted_formula(value[1:]):
         return value[1:]
     return value
 
@@ -44,9 +52,17 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], title: str) -> bytes:
+def to_xlsx(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    title: str,
+    *,
+    indents: Sequence[int] | None = None,
+) -> bytes:
+    """`indents`, when given, holds each row's indent level for its first cell (a tree of
+    units shown as Excel's own cell indentation, which sorting and filtering keep)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
@@ -54,8 +70,10 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], title: str
     append_row(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows:
+    for i, row in enumerate(rows):
         append_row(ws, row)
+        if indents and i < len(indents) and indents[i] > 0:
+            ws.cell(row=ws.max_row, column=1).alignment = Alignment(indent=indents[i])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

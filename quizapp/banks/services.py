@@ -17,6 +17,7 @@ from quizapp.banks.core import (
     Problem,
     Question,
     Verified,
+    category_path,
 )
 from quizapp.banks.models import (
     Bank,
@@ -113,11 +114,45 @@ def _existing(session: Session, bank: Bank | None) -> dict[str, BankQuestion]:
     return {r.key: r for r in rows}
 
 
+def align_categories(session: Session, parsed: ParsedBank, bank: Bank | None) -> ParsedBank:
+    """A file without bank metadata (GIFT, Aiken, XLSX) names categories by their titles'
+    path, with generated keys: a path the bank already has takes the bank's category key, so
+    that re-importing an export neither creates categories nor moves questions."""
+    if parsed.meta is not None or bank is None or bank.id is None or not parsed.categories:
+        return parsed
+    rows = session.scalars(select(BankCategory).where(BankCategory.bank_id == bank.id)).all()
+    by_id = {c.id: c for c in rows}
+    have = {
+        c.key: Category(c.key, c.title, by_id[c.parent_id].key if c.parent_id in by_id else None)
+        for c in rows
+    }
+    by_path = {category_path(k, have): k for k in have}
+    mine = {c.key: c for c in parsed.categories}
+    rename = {
+        c.key: by_path[p]
+        for c in parsed.categories
+        if c.key not in have and (p := category_path(c.key, mine)) in by_path
+    }
+    if not rename:
+        return parsed
+    categories: dict[str, Category] = {}
+    for c in parsed.categories:
+        key = rename.get(c.key, c.key)
+        parent = rename.get(c.parent, c.parent) if c.parent else None
+        categories.setdefault(key, replace(c, key=key, parent=parent))
+    questions = tuple(
+        replace(q, category=rename.get(q.category, q.category)) if q.category else q
+        for q in parsed.questions
+    )
+    return replace(parsed, categories=tuple(categories.values()), questions=questions)
+
+
 def plan_bank_import(
     session: Session, parsed: ParsedBank, bank: Bank | None, *, today: date
 ) -> BankImport:
     """Compare a parsed file with the bank: created / new version / moved / unchanged; warn
     about questions resting on a text replaced by `today` (banks/superseded.py)."""
+    parsed = align_categories(session, parsed, bank)
     result = BankImport(problems=list(parsed.problems), bank=bank)
     for q in parsed.questions:
         result.problems.extend(check_question(q))
@@ -240,6 +275,7 @@ def import_bank(
         bank = bank_named_in_file(session, parsed, actor)
     if bank is not None and not can_manage(actor, bank.owner_unit.path):
         raise NotFound(N_("Question bank not found."))
+    parsed = align_categories(session, parsed, bank)
     plan = plan_bank_import(session, parsed, bank, today=local_today(now))
     if not plan.ok:
         raise Invalid(

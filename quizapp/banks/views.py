@@ -33,7 +33,7 @@ from quizapp.banks.importing import parse_upload
 from quizapp.banks.models import BankDocument
 from quizapp.banks.parsers.gift import dump_gift
 from quizapp.banks.parsers.native import dump_native
-from quizapp.banks.parsers.xlsx import dump_xlsx, template_xlsx
+from quizapp.banks.parsers.xlsx import export_xlsx, template_xlsx
 from quizapp.banks.serial import from_dict
 from quizapp.clock import utcnow
 from quizapp.errors import Invalid
@@ -419,7 +419,13 @@ def export(bank_id: int, fmt: str):
     elif fmt == "yaml":
         body, mime = dump_native(parsed), "application/yaml; charset=utf-8"
     elif fmt == "xlsx":
-        body, mime = dump_xlsx(parsed), XLSX
+        body, left_out = export_xlsx(parsed)
+        if left_out and request.args.get("without") != "1":
+            # Refused rather than silently shorter: the organiser sees what would be missing.
+            return render_template(
+                "banks/export_refused.html", bank=bank, left_out=left_out, types=TYPE_LABELS
+            )
+        mime = XLSX
     else:
         abort(404)
     return Response(

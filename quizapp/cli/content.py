@@ -108,7 +108,7 @@ def register(app: Flask) -> None:
         from quizapp.banks.models import Bank
         from quizapp.banks.parsers.gift import dump_gift
         from quizapp.banks.parsers.native import dump_native
-        from quizapp.banks.parsers.xlsx import dump_xlsx
+        from quizapp.banks.parsers.xlsx import export_xlsx
         from quizapp.banks.services import export_bank
 
         bank = db.session.scalar(select(Bank).where(Bank.key == key))
@@ -116,7 +116,9 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"no bank {key}")
         parsed = export_bank(db.session, bank)
         if fmt == "xlsx":
-            data = dump_xlsx(parsed)
+            data, left_out = export_xlsx(parsed)
+            for q in left_out:
+                click.echo(f"left out (no Excel column for it): {q.key} ({q.type.value})", err=True)
             if not output:
                 raise click.ClickException("--output is required for xlsx")
             with open(output, "wb") as fh:

@@ -3,11 +3,15 @@ each participant's registration fields, the prize list and the units' participat
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from quizapp.contests.models import Round
 from quizapp.contests.ranking import Ranked
 from quizapp.contests.results import counted_rows
+from quizapp.orgs.population import population_text
+from quizapp.orgs.treeorder import tree_order
+from quizapp.timeutil import format_datetime
 
 REGISTRATION_HEADERS = [
     "Họ và tên",
@@ -30,7 +34,7 @@ def _registration(row) -> list:
         m.email or "",
         row.unit.code,
         row.unit.name,
-        "; ".join(sorted(m.population)),
+        population_text(m.population, gettext),
     ]
 
 
@@ -48,7 +52,7 @@ def results_table(session: Session, rnd: Round, ranking: list[Ranked]) -> list[l
                 float(r.entry.score),
                 r.entry.prediction if r.entry.prediction is not None else "",
                 r.entry.duration_s,
-                r.entry.submitted_at.strftime("%d/%m/%Y %H:%M:%S UTC"),
+                format_datetime(r.entry.submitted_at, seconds=True),
             ]
         )
     return out
@@ -62,7 +66,7 @@ RESULT_HEADERS = [
     "Điểm",
     "Dự đoán",
     "Thời gian làm bài (giây)",
-    "Nộp bài lúc",
+    "Nộp bài lúc (giờ Việt Nam, UTC+7)",
 ]
 
 
@@ -135,6 +139,7 @@ def prize_table(entries: list[dict]) -> list[list]:
 
 UNIT_HEADERS = [
     "Đơn vị",
+    "Trực thuộc",
     "Cấp",
     "Số người tham gia",
     "Số thành viên thuộc đối tượng",
@@ -151,13 +156,16 @@ def _pct(value, scale: int = 1):
 
 def unit_table(nodes, totals) -> list[list]:
     """Participation of every unit of the round's tree (from units.unit_participation), in
-    UNIT_HEADERS' order, level by level then by name."""
+    UNIT_HEADERS' order, in tree order: each unit followed by the units under it, with the
+    unit it belongs to (two branches may share a name under two communes)."""
     rows = []
-    for n in sorted(nodes, key=lambda n: (n.depth, n.name)):
+    names = {n.id: n.name for n in nodes}
+    for n in tree_order(nodes):
         tt = totals[n.id]
         rows.append(
             [
                 n.name,
+                names.get(n.parent_id, ""),
                 n.depth,
                 tt.participants,
                 tt.eligible,
@@ -168,3 +176,10 @@ def unit_table(nodes, totals) -> list[list]:
             ]
         )
     return rows
+
+
+def unit_indents(nodes) -> list[int]:
+    """The indent level of each row of `unit_table` (0 for the topmost unit)."""
+    ordered = tree_order(nodes)
+    top = min((n.depth for n in ordered), default=0)
+    return [n.depth - top for n in ordered]

@@ -24,6 +24,7 @@ from quizapp.extensions import db
 from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.scope import managed_units, unit_choices
+from quizapp.orgs.treeorder import tree_order
 from quizapp.web import actor, now, organiser_required, select_locale, t
 
 
@@ -86,7 +87,8 @@ def results(contest_id: int, round_id: int):
         labels=LABELS,
         prize_names=R.PRIZE_NAMES,
         closed=now() >= rnd.closes_at,
-        nodes=sorted(nodes, key=lambda n: (n.depth, n.name)),
+        nodes=tree_order(nodes),
+        unit_names={n.id: n.name for n in nodes},
         totals=totals,
         collective=collective,
         items=items[:100],
@@ -118,6 +120,7 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
     rnd = R.get_managed_round(db.session, round_id, actor())
     if rnd.contest_id != contest_id or fmt not in ("xlsx", "csv"):
         abort(404)
+    indents = None
     if kind == "results":
         ranking, actual = R.round_ranking(db.session, rnd, now())
         headers, rows = X.RESULT_HEADERS, X.results_table(db.session, rnd, ranking)
@@ -134,13 +137,14 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
         cache = current_app.extensions["quizapp_cache"]
         nodes, totals, _collective = U.cached_participation(db.session, rnd, cache=cache)
         headers, rows = X.UNIT_HEADERS, X.unit_table(nodes, totals)
+        indents = X.unit_indents(nodes)
     if kind != "units" and rnd.prediction:
         headers, rows = with_answer(headers, rows, rnd.prediction_subject, actual)
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
         body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
     else:
-        body = to_xlsx(headers, rows, f"Tuần {rnd.number}")
+        body = to_xlsx(headers, rows, f"Tuần {rnd.number}", indents=indents)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -79,7 +79,7 @@ def export_members():
     stmt = roster.members_query(
         actor(), unit=unit, q=request.args.get("q", ""), category=request.args.get("category", "")
     )
-    data = roster.export_rows(db.session, stmt)
+    data = roster.export_rows(db.session, stmt, _)
     name = f"danh-sach-{unit.code if unit else 'tat-ca'}.xlsx"
     return Response(
         data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,7 +15,7 @@ from quizapp.audit.services import record
 from quizapp.errors import Forbidden, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Member, MemberCategory, MemberUnitHistory, Unit
-from quizapp.orgs.population import VI_NAMES, Population
+from quizapp.orgs.population import VI_NAMES, Population, population_text
 from quizapp.orgs.roster import (
     rows_xlsx,
 )
@@ -301,7 +302,12 @@ def members_query(
     return stmt.order_by(Member.name_folded, Member.id)
 
 
-def export_rows(session: Session, stmt: Select) -> bytes:
+def export_rows(
+    session: Session, stmt: Select, translate: Callable[[str], str] | None = None
+) -> bytes:
+    """The roster file (re-importable); population categories in the interface's language
+    when `translate` is given (the import reads the labels of both languages), else in
+    Vietnamese."""
     rows = []
     for m in session.scalars(stmt):
         rows.append(
@@ -312,7 +318,9 @@ def export_rows(session: Session, stmt: Select) -> bytes:
                 m.phone or "",
                 m.email or "",
                 m.unit.code,
-                "; ".join(VI_NAMES[Population(c)] for c in sorted(m.population)),
+                population_text(m.population, translate)
+                if translate
+                else "; ".join(VI_NAMES[Population(c)] for c in sorted(m.population)),
                 format_date(m.admitted_on),
                 "",
             ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from quizapp.i18n import N_
@@ -59,6 +60,8 @@ ALIASES: dict[str, Population] = {
     "student": Population.PUPIL,
 }
 ALIASES.update({p.value: p for p in Population})
+# The English interface's labels, which its exports write ("teenager or child"…).
+ALIASES.update({" ".join(label.lower().split()): p for p, label in LABELS.items()})
 
 # Vietnamese names written into exported rosters and templates.
 VI_NAMES: dict[Population, str] = {
@@ -70,3 +73,11 @@ VI_NAMES: dict[Population, str] = {
     Population.TEACHER: "Cán bộ, nhà giáo",
     Population.PUPIL: "Học sinh, sinh viên",
 }
+
+
+def population_text(categories: Iterable[str], translate: Callable[[str], str]) -> str:
+    """Population categories as the pages name them, `translate`d into the interface's
+    language ("Đoàn viên; Thanh niên"), in the categories' own order; an unknown key as is."""
+    order = {p.value: i for i, p in enumerate(Population)}
+    known = sorted(categories, key=lambda c: (order.get(c, len(order)), c))
+    return "; ".join(translate(LABELS[Population(c)]) if c in order else c for c in known)

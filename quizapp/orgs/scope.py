@@ -10,6 +10,7 @@ from sqlalchemy import false, or_, select, true
 from quizapp.extensions import db
 from quizapp.forms import to_choices
 from quizapp.orgs.models import Unit
+from quizapp.orgs.treeorder import tree_order
 from quizapp.policy import Actor
 
 
@@ -25,10 +26,10 @@ def in_subtrees(path_column, actor: Actor):
 
 def managed_units(actor: Actor, include_archived: bool = False) -> list[Unit]:
     """The units the actor organises, in tree order (for pickers and dashboards)."""
-    stmt = select(Unit).where(in_subtrees(Unit.path, actor)).order_by(Unit.path)
+    stmt = select(Unit).where(in_subtrees(Unit.path, actor))
     if not include_archived:
         stmt = stmt.where(Unit.archived_at.is_(None))
-    return list(db.session.scalars(stmt))
+    return tree_order(db.session.scalars(stmt))
 
 
 def unit_choices(units: list[Unit]) -> list[tuple[int, str]]:

@@ -14,6 +14,7 @@ from quizapp.audit.services import record
 from quizapp.errors import Conflict, Forbidden, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.models import Member, MemberUnitHistory, Unit, UnitType
+from quizapp.orgs.treeorder import tree_order
 from quizapp.policy import Actor, can_manage, can_manage_strictly_below
 from quizapp.textutil import clean_name, fold
 
@@ -362,10 +363,10 @@ def tree(
     if not roots:
         return []
     cond = [Unit.path.startswith(r.path) for r in roots]
-    stmt = select(Unit).where(or_(*cond)).order_by(Unit.depth, Unit.name)
+    stmt = select(Unit).where(or_(*cond))
     if not include_archived:
         stmt = stmt.where(Unit.archived_at.is_(None))
-    units = session.scalars(stmt).all()
+    units = tree_order(session.scalars(stmt))  # parents first, siblings by folded name
     direct = dict(
         session.execute(
             select(Member.unit_id, func.count())
@@ -376,7 +377,7 @@ def tree(
     )
     nodes = {u.id: TreeNode(u, direct.get(u.id, 0)) for u in units}
     top: list[TreeNode] = []
-    for u in units:  # ordered by depth: parents are seen first
+    for u in units:  # in tree order: parents are seen first
         node = nodes[u.id]
         parent = nodes.get(u.parent_id) if u.parent_id else None
         if parent is None:

@@ -36,7 +36,7 @@ def upload(client, bank, text, name="cau-hoi.gift"):
     return client.post(
         "/org/banks/import",
         data={
-            "file": (io.BytesIO(text.encode()), name),
+            "file": (io.BytesIO(text.encode() if isinstance(text, str) else text), name),
             "format": "auto",
             "bank_id": str(bank.id),
             "owner_unit_id": str(bank.owner_unit_id),

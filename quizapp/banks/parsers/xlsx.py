@@ -1,4 +1,7 @@
-"""Excel (XLSX) import/export of single, multiple-answer and true/false questions."""
+"""Excel (XLSX) import/export of single, multiple-answer and true/false questions.
+
+The export writes only what the import reads back unchanged (`export_xlsx` checks each
+question by reading its row back) and names the questions it had to leave out."""
 
 from __future__ import annotations
 
@@ -47,7 +50,12 @@ HEADERS = (
     ("document", "Nguồn"),
     ("article", "Điều khoản"),
     ("quote", "Trích dẫn"),
+    # Optional; written by the export so that re-importing it finds the same questions.
+    ("key", "Mã câu hỏi"),
+    ("title", "Tiêu đề"),
+    ("text_format", "Định dạng"),
 )
+TEXT_FORMATS = ("plain", "markdown", "html", "moodle")
 REQUIRED = ("text", "option_A", "option_B", "correct")
 TYPE_NAMES = {QType.SINGLE: "một đáp án", QType.MULTI: "nhiều đáp án", QType.TRUEFALSE: "đúng sai"}
 DIFFICULTY_NAMES = {Difficulty.EASY: "Dễ", Difficulty.MEDIUM: "Trung bình", Difficulty.HARD: "Khó"}
@@ -79,6 +87,13 @@ GUIDE = (
     ("Nguồn", "Tuỳ chọn. Văn bản làm căn cứ, ví dụ: Luật An ninh mạng 2025."),
     ("Điều khoản", "Tuỳ chọn. Điều, khoản trong văn bản, ví dụ: Điều 8, khoản 1."),
     ("Trích dẫn", "Tuỳ chọn. Câu trích từ văn bản xác nhận đáp án."),
+    (
+        "Mã câu hỏi",
+        "Tuỳ chọn. Mã riêng của câu hỏi trong ngân hàng; nhập lại tệp có mã sẽ cập nhật đúng "
+        "câu hỏi đó thay vì thêm câu mới.",
+    ),
+    ("Tiêu đề", "Tuỳ chọn. Tên ngắn của câu hỏi."),
+    ("Định dạng", "Tuỳ chọn: plain / markdown / html / moodle (mặc định plain)."),
 )
 
 
@@ -201,6 +216,14 @@ def _row_question(row: _Row, categories: list[Category]) -> Question | None:
                 value=row.get("difficulty"),
             )
         difficulty = found or Difficulty.MEDIUM
+    text_format = row.get("text_format").lower() or "plain"
+    if text_format not in TEXT_FORMATS:
+        row.error(
+            N_('Unknown text format "%(value)s"; use one of %(allowed)s.'),
+            "text_format",
+            value=row.get("text_format"),
+            allowed=", ".join(TEXT_FORMATS),
+        )
     fields: dict[str, object] = {}
     if qtype is QType.TRUEFALSE:
         answer = fold(correct_raw)
@@ -260,6 +283,9 @@ def _row_question(row: _Row, categories: list[Category]) -> Question | None:
     return Question(
         type=qtype,
         text=row.get("text"),
+        key=row.get("key") or None,
+        title=row.get("title"),
+        text_format=text_format,
         explanation=row.get("explanation"),
         difficulty=difficulty,
         category=category,
@@ -319,37 +345,76 @@ def _column_index(letter: str) -> int:
     return index - 1
 
 
-def dump_xlsx(bank: ParsedBank) -> bytes:
-    """Single, multiple-answer and true/false questions (up to 6 options) in the import layout.
+def _row_of(q: Question, by_key: dict[str, Category]) -> list | None:
+    """The import layout's row for `q`, or None when its type or option count has no column."""
+    if q.type not in TYPE_NAMES or len(q.choices) > len(LETTERS):
+        return None
+    options = [c.text for c in q.choices] + [""] * (len(LETTERS) - len(q.choices))
+    if q.type is QType.TRUEFALSE:
+        correct = "Đúng" if q.answer else "Sai"
+    else:
+        correct = ",".join(LETTERS[i] for i, c in enumerate(q.choices) if c.weight > 0)
+    source = q.source or Source()
+    article = ", ".join(p for p in (source.article, source.clause) if p)
+    path = category_path(q.category, by_key) if q.category else ()
+    return [
+        q.text,
+        TYPE_NAMES[q.type],
+        *options,
+        correct,
+        q.explanation,
+        DIFFICULTY_NAMES[q.difficulty],
+        join_category_path(path),
+        ", ".join(q.tags),
+        source.document,
+        article,
+        source.quote,
+        q.key or "",
+        q.title,
+        "" if q.text_format == "plain" else q.text_format,
+    ]
 
-    Other types and per-option feedback have no column and are left out.
-    """
+
+def _same(original: Question, back: Question | None, cats, back_cats) -> bool:
+    """True when the row read back is the question exactly (content, category path, key)."""
+    from quizapp.banks.sanitize import clean_question
+    from quizapp.banks.serial import version_hash
+
+    if back is None or back.key != original.key:
+        return False
+    if version_hash(clean_question(back)) != version_hash(clean_question(original)):
+        return False
+    mine = category_path(original.category, cats) if original.category else ()
+    theirs = category_path(back.category, back_cats) if back.category else ()
+    return mine == theirs
+
+
+def export_xlsx(bank: ParsedBank) -> tuple[bytes, list[Question]]:
+    """The workbook of every question the import reads back unchanged, and the questions
+    left out: a type or a detail the layout has no column for (short answer, numeric,
+    matching, more than 6 options, per-option feedback, partial credit…)."""
     by_key = {c.key: c for c in bank.categories}
-    rows = []
+    rows: list[tuple[Question, list]] = []
+    left_out: list[Question] = []
     for q in bank.questions:
-        if q.type not in TYPE_NAMES or len(q.choices) > len(LETTERS):
-            continue
-        options = [c.text for c in q.choices] + [""] * (len(LETTERS) - len(q.choices))
-        if q.type is QType.TRUEFALSE:
-            correct = "Đúng" if q.answer else "Sai"
+        row = _row_of(q, by_key)
+        if row is None:
+            left_out.append(q)
         else:
-            correct = ",".join(LETTERS[i] for i, c in enumerate(q.choices) if c.weight > 0)
-        source = q.source or Source()
-        article = ", ".join(p for p in (source.article, source.clause) if p)
-        path = category_path(q.category, by_key) if q.category else ()
-        rows.append(
-            [
-                q.text,
-                TYPE_NAMES[q.type],
-                *options,
-                correct,
-                q.explanation,
-                DIFFICULTY_NAMES[q.difficulty],
-                join_category_path(path),
-                ", ".join(q.tags),
-                source.document,
-                article,
-                source.quote,
-            ]
-        )
-    return _workbook(rows).getvalue()
+            rows.append((q, row))
+    back = parse_xlsx(_workbook([r for _, r in rows]).getvalue())
+    read_back = {p.line: p for p in back.questions}
+    back_cats = {c.key: c for c in back.categories}
+    kept = []
+    for line, (q, row) in enumerate(rows, start=2):
+        if _same(q, read_back.get(line), by_key, back_cats):
+            kept.append(row)
+        else:
+            left_out.append(q)
+    order = {id(q): i for i, q in enumerate(bank.questions)}
+    return _workbook(kept).getvalue(), sorted(left_out, key=lambda q: order[id(q)])
+
+
+def dump_xlsx(bank: ParsedBank) -> bytes:
+    """`export_xlsx`'s workbook (the questions it cannot carry are left out)."""
+    return export_xlsx(bank)[0]
