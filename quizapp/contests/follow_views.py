@@ -1,0 +1,101 @@
+"""Read-only pages of a contest run by a level above the organiser ("followed"): their own
+members' participation, results, follow-up list and certificates. Every query is limited to
+the follower's subtrees by `follow.get_followed_contest` (404 for anyone else)."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+from sqlalchemy import select
+
+from quizapp.contests import follow as F
+from quizapp.contests.blueprints import contests as bp
+from quizapp.extensions import db
+from quizapp.forms import db_int
+from quizapp.orgs.models import Unit
+from quizapp.web import actor, now, organiser_required, paginate
+
+MISSING_HEADERS = ["STT", "Họ và tên", "Mã đoàn viên", "Đơn vị"]
+
+
+def _csv(headers, rows, name: str) -> Response:
+    from quizapp.exports import to_csv
+
+    return Response(
+        to_csv(headers, rows),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/<int:contest_id>/follow")
+@organiser_required
+def follow(contest_id: int):
+    """A followed contest: participation of the follower's members, contest and rounds."""
+    contest, paths = F.get_followed_contest(db.session, contest_id, actor())
+    units = db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)).all()
+    return render_template(
+        "contests/follow.html",
+        contest=contest,
+        units=units,
+        total=F.participation(db.session, contest, paths),
+        rounds=[(r, F.participation(db.session, contest, paths, r.id)) for r in contest.rounds],
+    )
+
+
+@bp.get("/<int:contest_id>/follow/rounds/<int:round_id>")
+@organiser_required
+def follow_round(contest_id: int, round_id: int):
+    """The round's results of the follower's members (ranks of the whole round); CSV too."""
+    contest, paths = F.get_followed_contest(db.session, contest_id, actor())
+    rnd = F.get_followed_round(db.session, contest, round_id)
+    ranking, _actual = F.subtree_ranking(db.session, rnd, paths, now())
+    if request.args.get("format") == "csv":
+        from quizapp.contests import exports as X
+
+        rows = X.results_table(db.session, rnd, ranking)
+        return _csv(X.RESULT_HEADERS, rows, f"ket-qua-{contest.slug}-tuan-{rnd.number}.csv")
+    return render_template(
+        "contests/follow_round.html",
+        contest=contest,
+        rnd=rnd,
+        ranking=ranking[:500],
+        total=len(ranking),
+        counts=F.participation(db.session, contest, paths, rnd.id),
+    )
+
+
+@bp.get("/<int:contest_id>/follow/missing")
+@organiser_required
+def follow_missing(contest_id: int):
+    """The follow-up list: the follower's roster members who have not taken part (in the
+    contest, or in one round with ?round=), paginated; CSV with ?format=csv."""
+    contest, paths = F.get_followed_contest(db.session, contest_id, actor())
+    round_id = request.args.get("round", type=db_int)
+    rnd = F.get_followed_round(db.session, contest, round_id) if round_id else None
+    stmt = F.missing_stmt(contest, paths, round_id)
+    if request.args.get("format") == "csv":
+        rows = [
+            (i, m.full_name, m.code or "", m.unit.name)
+            for i, m in enumerate(db.session.scalars(stmt), 1)
+        ]
+        suffix = f"-tuan-{rnd.number}" if rnd else ""
+        return _csv(MISSING_HEADERS, rows, f"chua-tham-gia-{contest.slug}{suffix}.csv")
+    return render_template(
+        "contests/follow_missing.html",
+        contest=contest,
+        rnd=rnd,
+        page=paginate(stmt),
+        counts=F.participation(db.session, contest, paths, round_id),
+    )
+
+
+@bp.get("/<int:contest_id>/follow/certificates")
+@organiser_required
+def follow_certificates(contest_id: int):
+    """The contest's certificates issued to the follower's members."""
+    contest, paths = F.get_followed_contest(db.session, contest_id, actor())
+    return render_template(
+        "contests/follow_certificates.html",
+        contest=contest,
+        page=paginate(F.certificates_stmt(contest, paths)),
+    )
