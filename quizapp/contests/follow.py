@@ -140,3 +140,25 @@ def certificates_stmt(contest: Contest, paths: tuple[str, ...]):
         )
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
+
+
+def subtree_units(session: Session, rnd: Round, paths: tuple[str, ...], *, cache):
+    """The round's participation per unit of the follower's subtrees, in tree order (the
+    owner's figures, rolled up the same way), and the collective rankings of the units
+    directly below the followed units: by participation rate against the roster, and by
+    mean score of the counted attempts."""
+    from quizapp.contests import units as U
+    from quizapp.contests.participation import collective_ranking
+
+    nodes, totals, _collective = U.cached_participation(session, rnd, cache=cache)
+    rows = session.execute(select(Unit.id, Unit.path).where(under_paths(Unit.path, paths)))
+    path = {uid: p for uid, p in rows}
+    mine = sorted((n for n in nodes if n.id in path), key=lambda n: path[n.id])
+    roots = {n.id for n in mine if path[n.id] in paths}
+    children = [n for n in mine if n.parent_id in roots]
+    by_rate = collective_ranking(children, totals)
+    by_mean = sorted(
+        ((n, totals[n.id].mean) for n in children if totals[n.id].mean is not None),
+        key=lambda x: (-x[1], x[0].name),
+    )
+    return mine, totals, by_rate, by_mean

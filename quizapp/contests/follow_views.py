@@ -4,7 +4,7 @@ the follower's subtrees by `follow.get_followed_contest` (404 for anyone else)."
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 from sqlalchemy import select
 
 from quizapp.contests import follow as F
@@ -49,9 +49,15 @@ def follow_round(contest_id: int, round_id: int):
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
     rnd = F.get_followed_round(db.session, contest, round_id)
     ranking, _actual = F.subtree_ranking(db.session, rnd, paths, now())
-    if request.args.get("format") == "csv":
+    cache = current_app.extensions["quizapp_cache"]
+    nodes, totals, by_rate, by_mean = F.subtree_units(db.session, rnd, paths, cache=cache)
+    fmt = request.args.get("format")
+    if fmt in ("csv", "units"):
         from quizapp.contests import exports as X
 
+        if fmt == "units":
+            rows = X.unit_table(nodes, totals)
+            return _csv(X.UNIT_HEADERS, rows, f"don-vi-{contest.slug}-tuan-{rnd.number}.csv")
         rows = X.results_table(db.session, rnd, ranking)
         return _csv(X.RESULT_HEADERS, rows, f"ket-qua-{contest.slug}-tuan-{rnd.number}.csv")
     return render_template(
@@ -61,6 +67,10 @@ def follow_round(contest_id: int, round_id: int):
         ranking=ranking[:500],
         total=len(ranking),
         counts=F.participation(db.session, contest, paths, rnd.id),
+        nodes=nodes,
+        totals=totals,
+        by_rate=by_rate,
+        by_mean=by_mean,
     )
 
 

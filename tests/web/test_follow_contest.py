@@ -137,3 +137,27 @@ def test_a_contest_open_to_another_ward_is_not_followed(client, session, world, 
     assert client.get(f"/org/contests/{other.id}/follow").status_code == 404
     assert client.get(f"/org/contests/{other.id}/follow/missing").status_code == 404
     assert [c.id for c, _p in followed_contests(session, actor_for(user))] == [world["contest"].id]
+
+
+def test_units_of_the_subtree_in_tree_order_with_a_collective_ranking(
+    client, session, world, login_as, now
+):
+    lx2 = make_unit(session, "Chi đoàn khu phố 2 Long Xuyên", parent=world["lx"], code="AG-LX-2")
+    make_member(session, lx2, "Đặng Văn Giang")  # on the roster, did not take part
+    with client.application.app_context():
+        user = make_user(session, role="member", unit=lx2, name="Bùi Thị Hoa")
+        play_round(session, world["rnd"], user, now + timedelta(minutes=9), right=1)
+    session.commit()
+    login_as("organiser", unit=world["lx"])
+    c, r = world["contest"].id, world["rnd"].id
+    html = client.get(f"/org/contests/{c}/follow/rounds/{r}").get_data(as_text=True)
+    assert "Mỹ Long" not in html
+    ward, b1, b2 = (html.index(n) for n in ("Đoàn phường Long Xuyên", "khu phố 1", "khu phố 2"))
+    assert ward < b1 < b2  # tree order
+    # khu phố 1: 1 of 2 (50 %) with full marks; khu phố 2: 1 of 2 (50 %) with 1/3: ties by
+    # name on participation, khu phố 1 first on the mean score
+    ranking = html[html.index("<h3>") :]
+    assert ranking.index("khu phố 1") < ranking.index("khu phố 2")
+    body = client.get(f"/org/contests/{c}/follow/rounds/{r}?format=units").get_data(as_text=True)
+    lines = body.splitlines()
+    assert len(lines) == 4 and "Mỹ Long" not in body  # header, the ward and its two branches
