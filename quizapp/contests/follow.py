@@ -162,3 +162,17 @@ def subtree_units(session: Session, rnd: Round, paths: tuple[str, ...], *, cache
         key=lambda x: (-x[1], x[0].name),
     )
     return mine, totals, by_rate, by_mean
+
+
+def get_followed_certificate(
+    session: Session, contest: Contest, paths: tuple[str, ...], cert_id: int
+) -> Certificate:
+    """A valid certificate of the contest issued to a member of the subtrees; 404 otherwise."""
+    cert = session.scalar(
+        certificates_stmt(contest, paths).where(
+            Certificate.id == cert_id, Certificate.status == "valid"
+        )
+    )
+    if cert is None:
+        raise NotFound(N_("Certificate not found."))
+    return cert

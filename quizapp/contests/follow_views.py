@@ -109,3 +109,13 @@ def follow_certificates(contest_id: int):
         contest=contest,
         page=paginate(F.certificates_stmt(contest, paths)),
     )
+
+
+@bp.get("/<int:contest_id>/follow/certificates/<int:cert_id>.pdf")
+@organiser_required
+def follow_certificate_pdf(contest_id: int, cert_id: int):
+    """A member's certificate as PDF, for the unit to print and hand over."""
+    from quizapp.certificates.views import pdf_response
+
+    contest, paths = F.get_followed_contest(db.session, contest_id, actor())
+    return pdf_response(F.get_followed_certificate(db.session, contest, paths, cert_id))

@@ -14,6 +14,7 @@ from quizapp.auth.services import actor_for
 from quizapp.banks.models import QuestionVersion
 from quizapp.certificates import glue
 from quizapp.certificates import services as C
+from quizapp.certificates.models import Certificate
 from quizapp.contests.follow import followed_contests
 from quizapp.policy import SYSTEM, Actor, follow_paths
 from tests.contest_helpers import make_bank, make_contest, play_round
@@ -161,3 +162,15 @@ def test_units_of_the_subtree_in_tree_order_with_a_collective_ranking(
     body = client.get(f"/org/contests/{c}/follow/rounds/{r}?format=units").get_data(as_text=True)
     lines = body.splitlines()
     assert len(lines) == 4 and "Mỹ Long" not in body  # header, the ward and its two branches
+
+
+def test_follower_downloads_their_members_certificates_only(client, session, world, login_as):
+    login_as("organiser", unit=world["lx"])
+    c = world["contest"].id
+    certs = {x.recipient_name: x.id for x in session.scalars(select(Certificate))}
+    assert set(certs) == {"Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"}
+    own = client.get(f"/org/contests/{c}/follow/certificates/{certs['Nguyễn Văn An']}.pdf")
+    assert own.status_code == 200 and own.data.startswith(b"%PDF")
+    other = client.get(f"/org/contests/{c}/follow/certificates/{certs['Lê Văn Cường']}.pdf")
+    assert other.status_code == 404
+    assert client.get(f"/certificates/{certs['Lê Văn Cường']}.pdf").status_code in (403, 404)

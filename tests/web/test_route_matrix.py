@@ -127,6 +127,7 @@ RULES = {
     "contests.follow_round": ORG_OBJECT,
     "contests.follow_missing": ORG_OBJECT,
     "contests.follow_certificates": ORG_OBJECT,
+    "contests.follow_certificate_pdf": ORG_OBJECT,
     "orgs.member": ORG_OBJECT,
     "orgs.set_active": ORG_OBJECT,
     "orgs.guardian": ORG_OBJECT,
