@@ -17,13 +17,17 @@ from quizapp.web import actor, now, organiser_required, paginate
 MISSING_HEADERS = ["STT", "Họ và tên", "Mã đoàn viên", "Đơn vị"]
 
 
-def _csv(headers, rows, name: str) -> Response:
-    from quizapp.exports import to_csv
+def _export(headers, rows, name: str, fmt: str) -> Response:
+    """The table as CSV (UTF-8 with BOM) or XLSX, named `name` plus the extension."""
+    from quizapp.exports import to_csv, to_xlsx
 
+    if fmt == "xlsx":
+        body = to_xlsx(headers, rows, name[:31])
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
     return Response(
-        to_csv(headers, rows),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     )
 
 
@@ -45,21 +49,22 @@ def follow(contest_id: int):
 @bp.get("/<int:contest_id>/follow/rounds/<int:round_id>")
 @organiser_required
 def follow_round(contest_id: int, round_id: int):
-    """The round's results of the follower's members (ranks of the whole round); CSV too."""
+    """The round's results of the follower's members (ranks of the whole round) and their
+    units' participation; ?format=csv or xlsx exports the results (?table=units: the units)."""
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
     rnd = F.get_followed_round(db.session, contest, round_id)
     ranking, _actual = F.subtree_ranking(db.session, rnd, paths, now())
     cache = current_app.extensions["quizapp_cache"]
     nodes, totals, by_rate, by_mean = F.subtree_units(db.session, rnd, paths, cache=cache)
     fmt = request.args.get("format")
-    if fmt in ("csv", "units"):
+    if fmt in ("csv", "xlsx"):
         from quizapp.contests import exports as X
 
-        if fmt == "units":
-            rows = X.unit_table(nodes, totals)
-            return _csv(X.UNIT_HEADERS, rows, f"don-vi-{contest.slug}-tuan-{rnd.number}.csv")
+        name = f"{contest.slug}-tuan-{rnd.number}"
+        if request.args.get("table") == "units":
+            return _export(X.UNIT_HEADERS, X.unit_table(nodes, totals), f"don-vi-{name}", fmt)
         rows = X.results_table(db.session, rnd, ranking)
-        return _csv(X.RESULT_HEADERS, rows, f"ket-qua-{contest.slug}-tuan-{rnd.number}.csv")
+        return _export(X.RESULT_HEADERS, rows, f"ket-qua-{name}", fmt)
     return render_template(
         "contests/follow_round.html",
         contest=contest,
@@ -78,18 +83,19 @@ def follow_round(contest_id: int, round_id: int):
 @organiser_required
 def follow_missing(contest_id: int):
     """The follow-up list: the follower's roster members who have not taken part (in the
-    contest, or in one round with ?round=), paginated; CSV with ?format=csv."""
+    contest, or in one round with ?round=), paginated; ?format=csv or xlsx exports it."""
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
     round_id = request.args.get("round", type=db_int)
     rnd = F.get_followed_round(db.session, contest, round_id) if round_id else None
     stmt = F.missing_stmt(contest, paths, round_id)
-    if request.args.get("format") == "csv":
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
         rows = [
             (i, m.full_name, m.code or "", m.unit.name)
             for i, m in enumerate(db.session.scalars(stmt), 1)
         ]
         suffix = f"-tuan-{rnd.number}" if rnd else ""
-        return _csv(MISSING_HEADERS, rows, f"chua-tham-gia-{contest.slug}{suffix}.csv")
+        return _export(MISSING_HEADERS, rows, f"chua-tham-gia-{contest.slug}{suffix}", fmt)
     return render_template(
         "contests/follow_missing.html",
         contest=contest,

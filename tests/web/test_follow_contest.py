@@ -97,6 +97,15 @@ def test_follow_up_list_is_exactly_the_roster_members_who_did_not_take_part(
     body = client.get(f"/org/contests/{c}/follow/missing?format=csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert sorted(row[1] for row in rows[1:]) == ["Hoàng Văn Em", "Phạm Thị Dung"]
+    xlsx = client.get(f"/org/contests/{c}/follow/missing?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")  # a zip: the XLSX
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sorted(r[1] for r in sheet.iter_rows(min_row=2, values_only=True)) == [
+        "Hoàng Văn Em",
+        "Phạm Thị Dung",
+    ]
     one_round = client.get(f"/org/contests/{c}/follow/missing?round={world['rnd'].id}")
     assert one_round.status_code == 200 and "Phạm Thị Dung" in one_round.get_data(as_text=True)
 
@@ -159,7 +168,9 @@ def test_units_of_the_subtree_in_tree_order_with_a_collective_ranking(
     # name on participation, khu phố 1 first on the mean score
     ranking = html[html.index("<h3>") :]
     assert ranking.index("khu phố 1") < ranking.index("khu phố 2")
-    body = client.get(f"/org/contests/{c}/follow/rounds/{r}?format=units").get_data(as_text=True)
+    body = client.get(f"/org/contests/{c}/follow/rounds/{r}?format=csv&table=units").get_data(
+        as_text=True
+    )
     lines = body.splitlines()
     assert len(lines) == 4 and "Mỹ Long" not in body  # header, the ward and its two branches
 
