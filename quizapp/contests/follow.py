@@ -130,6 +130,15 @@ def subtree_ranking(session: Session, rnd: Round, paths: tuple[str, ...], now):
     return [r for r in ranking if r.entry.unit_id in units], actual
 
 
+def subtree_contest_ranking(session: Session, contest: Contest, paths: tuple[str, ...], now):
+    """The whole contest's ranking (ranks of the whole contest) restricted to participants
+    whose first counted attempt was made in the subtrees."""
+    from quizapp.contests import results as R
+
+    units = set(session.scalars(units_under(paths)))
+    return [r for r in R.contest_ranking(session, contest, now) if r.entry.unit_id in units]
+
+
 def certificates_stmt(contest: Contest, paths: tuple[str, ...]):
     """The contest's certificates whose recipients belong to the subtrees."""
     return (

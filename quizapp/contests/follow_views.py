@@ -34,14 +34,24 @@ def _export(headers, rows, name: str, fmt: str) -> Response:
 @bp.get("/<int:contest_id>/follow")
 @organiser_required
 def follow(contest_id: int):
-    """A followed contest: participation of the follower's members, contest and rounds."""
+    """A followed contest: participation of the follower's members, contest and rounds, and
+    their whole-contest results (?format=csv or xlsx exports them)."""
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
+    ranking = F.subtree_contest_ranking(db.session, contest, paths, now())
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        from quizapp.contests import exports as X
+
+        rows = X.contest_results_table(db.session, contest, ranking)
+        return _export(X.CONTEST_RESULT_HEADERS, rows, f"ket-qua-{contest.slug}", fmt)
     units = db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)).all()
     return render_template(
         "contests/follow.html",
         contest=contest,
         units=units,
         total=F.participation(db.session, contest, paths),
+        ranking=ranking[:500],
+        ranked=len(ranking),
         rounds=[(r, F.participation(db.session, contest, paths, r.id)) for r in contest.rounds],
     )
 

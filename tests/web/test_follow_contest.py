@@ -74,8 +74,10 @@ def test_ward_organiser_sees_the_province_contest_in_its_own_section(
 def test_follower_reads_only_their_subtree(client, session, world, login_as):
     login_as("organiser", unit=world["lx"])
     c, r = world["contest"].id, world["rnd"].id
-    page = client.get(f"/org/contests/{c}/follow")
-    assert page.status_code == 200
+    page = client.get(f"/org/contests/{c}/follow").get_data(as_text=True)
+    assert "Nguyễn Văn An" in page and "Trần Thị Bình" in page and "Lê Văn Cường" not in page
+    body = client.get(f"/org/contests/{c}/follow?format=csv").get_data(as_text=True)
+    assert "Nguyễn Văn An" in body and "Trần Thị Bình" in body and "Lê Văn Cường" not in body
     html = client.get(f"/org/contests/{c}/follow/rounds/{r}").get_data(as_text=True)
     assert "Nguyễn Văn An" in html and "Trần Thị Bình" in html
     assert "Lê Văn Cường" not in html and "Mỹ Long" not in html
