@@ -16,6 +16,7 @@ from quizapp.certificates import glue
 from quizapp.certificates import services as C
 from quizapp.certificates.models import Certificate
 from quizapp.contests.follow import followed_contests
+from quizapp.orgs.scope import ancestor_paths
 from quizapp.policy import SYSTEM, Actor, follow_paths
 from tests.contest_helpers import make_bank, make_contest, play_round
 from tests.factories import make_member, make_unit, make_user
@@ -187,3 +188,25 @@ def test_follower_downloads_their_members_certificates_only(client, session, wor
     other = client.get(f"/org/contests/{c}/follow/certificates/{certs['Lê Văn Cường']}.pdf")
     assert other.status_code == 404
     assert client.get(f"/certificates/{certs['Lê Văn Cường']}.pdf").status_code in (403, 404)
+
+
+def test_ancestor_paths():
+    assert ancestor_paths("/1/7/12/") == ["/1/", "/1/7/"]
+    assert ancestor_paths("/1/") == []
+
+
+def test_index_names_the_section_and_hides_a_draft(client, session, world, login_as, now):
+    draft = make_contest(
+        session,
+        world["province"],
+        make_bank(session, world["province"], now, key="bank-nhap"),
+        now,
+        publish=False,
+    )
+    draft.title = "Cuộc thi nháp của Tỉnh Đoàn"
+    session.commit()
+    login_as("organiser", unit=world["lx"])
+    html = client.get("/org/contests").get_data(as_text=True)
+    assert "Cuộc thi của cấp trên" in html and "Chưa có cuộc thi nào" not in html
+    assert "Cuộc thi nháp của Tỉnh Đoàn" not in html
+    assert client.get(f"/org/contests/{draft.id}/follow").status_code == 404
