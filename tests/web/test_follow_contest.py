@@ -210,3 +210,19 @@ def test_index_names_the_section_and_hides_a_draft(client, session, world, login
     assert "Cuộc thi của cấp trên" in html and "Chưa có cuộc thi nào" not in html
     assert "Cuộc thi nháp của Tỉnh Đoàn" not in html
     assert client.get(f"/org/contests/{draft.id}/follow").status_code == 404
+
+
+def test_a_contest_open_to_one_branch_is_followed_for_that_branch_only(
+    client, session, world, login_as
+):
+    contest = world["contest"]
+    contest.eligibility, contest.unit_ids = "units", [world["lx1"].id, world["ml"].id]
+    session.commit()
+    login_as("organiser", unit=world["lx"])
+    c, r = contest.id, world["rnd"].id
+    page = client.get(f"/org/contests/{c}/follow").get_data(as_text=True)
+    assert "1/2" in page  # the branch's roster only: Trần Thị Bình took part, Hoàng Văn Em not
+    html = client.get(f"/org/contests/{c}/follow/rounds/{r}").get_data(as_text=True)
+    assert "Trần Thị Bình" in html and "Nguyễn Văn An" not in html
+    missing = client.get(f"/org/contests/{c}/follow/missing").get_data(as_text=True)
+    assert "Hoàng Văn Em" in missing and "Phạm Thị Dung" not in missing
