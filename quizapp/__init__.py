@@ -77,7 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
 
     # Modules that add routes to a blueprint they share with another (blueprints.py,
     # blueprint.py of their package) are imported here, before the blueprints are registered.
-    from quizapp.contests import ranking_page, results_views, take  # noqa: F401
+    from quizapp.contests import follow_views, ranking_page, results_views, take  # noqa: F401
     from quizapp.contests import views as contest_views  # noqa: F401
     from quizapp.contests.blueprints import contests as contests_bp
     from quizapp.contests.blueprints import take as take_bp

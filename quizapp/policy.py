@@ -47,3 +47,31 @@ def can_act_on_account(actor: Actor, *, is_admin: bool, role_paths: tuple[str, .
     if is_admin:
         return False
     return all(can_manage_strictly_below(actor, path) for path in role_paths)
+
+
+def follow_paths(
+    actor: Actor, owner_path: str, eligible_paths: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """The subtrees in which the actor FOLLOWS a contest owned by the unit at `owner_path`:
+    read-only access to their own members' participation, results and certificates in a
+    contest run by a level above them. `eligible_paths`: the units a "units" contest is
+    open to (None: the owner's whole subtree). Empty for an actor who manages the owner unit
+    (they manage the contest instead) and for one whose subtrees the contest does not reach.
+
+    For each managed subtree strictly below the owner: the whole subtree when the contest is
+    open to it, or the eligible units inside it (the narrower part) otherwise."""
+    if actor.is_admin or can_manage(actor, owner_path):
+        return ()
+    out: list[str] = []
+    for p in actor.managed_paths:
+        if not p.startswith(owner_path):
+            continue
+        if eligible_paths is None or any(p.startswith(e) for e in eligible_paths):
+            out.append(p)
+        else:
+            out.extend(e for e in eligible_paths if e.startswith(p))
+    return tuple(sorted(set(out)))
+
+
+def can_follow(actor: Actor, owner_path: str, eligible_paths: tuple[str, ...] | None) -> bool:
+    return bool(follow_paths(actor, owner_path, eligible_paths))

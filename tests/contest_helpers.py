@@ -81,3 +81,18 @@ def make_contest(session, unit, bank, now, *, count=5, publish=True, **round_kw)
     if publish:
         services.set_status(session, contest.id, "published", actor=SYSTEM, now=now)
     return contest
+
+
+def play_round(session, rnd, user, now, *, right=None, seconds=40):
+    """The member starts the round, answers its first `right` questions right (all: None)
+    and submits `seconds` later."""
+    from quizapp.auth.services import actor_for
+    from quizapp.contests import attempts as A
+    from quizapp.contests import starting as S
+
+    attempt = S.start_attempt(session, rnd.id, user=user, actor=actor_for(user), now=now)
+    for aq in attempt.questions[:right]:
+        choice = {"choices": [aq.option_order.index(0)]}
+        A.save_answer(session, attempt.id, aq.position, choice, user=user, now=now)
+    A.submit_attempt(session, attempt.id, user=user, now=now + timedelta(seconds=seconds))
+    return attempt

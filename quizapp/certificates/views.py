@@ -43,7 +43,7 @@ from quizapp.web import actor, now, organiser_required, paginate, public_page, r
 bp = Blueprint("certificates", __name__)
 
 
-def _pdf_path(cert: Certificate) -> Path:
+def pdf_path(cert: Certificate) -> Path:
     cfg = current_app.config
     return cached_certificate(
         cert, base_url=cfg["BASE_URL"], uploads=cfg["UPLOADS_DIR"], cache=cfg["CERT_CACHE_DIR"]
@@ -167,8 +167,13 @@ def download(cert_id: int):
         abort(404)
     if cert.user_id != current_user.id:
         services.get_managed_certificate(db.session, cert_id, actor())  # organisers may
+    return pdf_response(cert)
+
+
+def pdf_response(cert: Certificate) -> Response:
+    """The certificate's PDF as a private download (its owner, its organisers, followers)."""
     return Response(
-        _pdf_path(cert).read_bytes(),
+        pdf_path(cert).read_bytes(),
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{cert.serial}.pdf"',
@@ -315,7 +320,7 @@ def export_zip():
                     select(Certificate).where(Certificate.id.in_(ids[start : start + 50]))
                 ).all()
                 for cert in batch:
-                    zf.write(_pdf_path(cert), f"{cert.serial}.pdf")
+                    zf.write(pdf_path(cert), f"{cert.serial}.pdf")
                     yield from buffer.drain()
                 db.session.expunge_all()
         yield from buffer.drain()

@@ -279,6 +279,7 @@ def aggregate(rounds: Iterable[tuple[Sequence[Entry], int | None]]) -> list[Entr
             t["duration"],
             t["submitted"],
             None if t["missing"] else t["distance"],
+            unit_id=t["entry"].unit_id,  # of the first round taken (followers filter by it)
             birth_date=t["entry"].birth_date,
         )
         for pid, t in totals.items()

@@ -47,7 +47,15 @@ def index():
     )
     if not a.is_admin:
         stmt = stmt.where(in_subtrees(Unit.path, a))
-    return render_template("contests/index.html", contests=db.session.scalars(stmt).all())
+    from quizapp.contests import follow as F
+
+    followed = [
+        (c, F.participation(db.session, c, paths))
+        for c, paths in F.followed_contests(db.session, a)
+    ]
+    return render_template(
+        "contests/index.html", contests=db.session.scalars(stmt).all(), followed=followed
+    )
 
 
 def _contest_form(contest=None) -> ContestForm:

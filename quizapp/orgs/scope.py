@@ -35,3 +35,14 @@ def managed_units(actor: Actor, include_archived: bool = False) -> list[Unit]:
 def unit_choices(units: list[Unit]) -> list[tuple[int, str]]:
     """A select's choices for these units, indented by depth."""
     return to_choices((u.id, "— " * u.depth + f"{u.name} ({u.code})") for u in units)
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The materialised paths of the units strictly above `path` ("/1/7/12/" → "/1/", "/1/7/")."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+
+
+def under_paths(path_column, paths: tuple[str, ...]):
+    """SQL condition: the materialised path lies inside one of these subtrees."""
+    return or_(*[path_column.startswith(p) for p in paths]) if paths else false()

@@ -122,6 +122,12 @@ RULES = {
     "contests.results": ORG_OBJECT,
     "contests.new_round": ORG_OBJECT,
     "contests.status": ORG_OBJECT,
+    # a followed contest (issue 21): only organisers of units below its owner that it is open to
+    "contests.follow": ORG_OBJECT,
+    "contests.follow_round": ORG_OBJECT,
+    "contests.follow_missing": ORG_OBJECT,
+    "contests.follow_certificates": ORG_OBJECT,
+    "contests.follow_certificate_pdf": ORG_OBJECT,
     "orgs.member": ORG_OBJECT,
     "orgs.set_active": ORG_OBJECT,
     "orgs.guardian": ORG_OBJECT,

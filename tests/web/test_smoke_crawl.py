@@ -60,6 +60,12 @@ def test_demo_site_has_no_broken_page(client, runner, session):
     assert not broken, broken
     assert len(seen) > 60
     client.post("/logout")
+    # the Long Xuyên ward organiser follows the province's demo contest (issue 21)
+    client.post("/login", data={"identifier": "longxuyen@quizapp.local", "password": "quizapp2026"})
+    seen = _crawl(client, ["/org/contests"], limit=60)
+    assert not {u: s for u, s in seen.items() if s >= 500 or s == 404}, seen
+    assert any("/follow/missing" in u for u in seen)
+    client.post("/logout")
     member = session.scalar(select(User).where(User.phone == "0912000001"))
     client.post("/login", data={"identifier": member.phone, "password": "quizapp2026"})
     seen = _crawl(client, ["/", "/me", "/me/certificates", "/me/programmes"])
