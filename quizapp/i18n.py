@@ -14,6 +14,25 @@ def N_(message: str) -> str:
     return message
 
 
+class Phrase(str):
+    """Text made of msgids and plain parts, used as a parameter of a message (a draw's item:
+    "1. whole bank / Hard"): as a str it reads in English (what is stored); `web.t`
+    translates the msgid parts where the message is shown."""
+
+    parts: tuple[tuple[str, bool], ...]  # (text, is a msgid)
+
+    def __new__(cls, *parts: tuple[str, bool]) -> Phrase:
+        phrase = super().__new__(cls, "".join(text for text, _ in parts))
+        phrase.parts = parts
+        return phrase
+
+    def translated(self, gettext) -> str:
+        return "".join(gettext(text) if msgid else text for text, msgid in self.parts)
+
+
+DIFFICULTY_LABELS = {"easy": N_("Easy"), "medium": N_("Medium"), "hard": N_("Hard")}
+
+
 def format_score(value: object, locale: object = "vi") -> str:
     """A score or mark as a participant reads it, the one format of every page: at most two
     decimals, rounded half up as schools do, with the locale's decimal mark ("6,17" in

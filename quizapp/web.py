@@ -29,7 +29,7 @@ from quizapp.clock import utcnow
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.forms import db_int
-from quizapp.i18n import N_, format_score
+from quizapp.i18n import N_, Phrase, format_score
 from quizapp.policy import Actor
 from quizapp.timeutil import format_date, format_datetime
 
@@ -66,7 +66,9 @@ def select_timezone() -> str:
 
 def t(message: str, params=None) -> str:
     """Translate a msgid carried by a domain error or a pure-core problem."""
-    params = dict(params or {})
+    params = {
+        k: v.translated(gettext) if isinstance(v, Phrase) else v for k, v in (params or {}).items()
+    }
     text = gettext(message) if message else ""
     try:
         return text % params if params else text

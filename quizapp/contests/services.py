@@ -18,7 +18,7 @@ from quizapp.banks.services import can_use_bank
 from quizapp.contests.draw import BlueprintItem, DrawError, PoolQuestion, check_blueprint
 from quizapp.contests.models import Attempt, Contest, Round
 from quizapp.errors import Conflict, Forbidden, Invalid, NotFound
-from quizapp.i18n import N_
+from quizapp.i18n import DIFFICULTY_LABELS, N_, Phrase
 from quizapp.orgs.models import Unit
 from quizapp.orgs.population import Population
 from quizapp.policy import Actor, can_manage
@@ -215,15 +215,18 @@ def build_pool(
         cat = item.get("category")
         if cat and cat not in by_key:
             raise Invalid({"blueprint": N_("Unknown category %(key)s.")}, key=cat)
-        label = by_key[cat].title if cat else N_("whole bank")
-        if item.get("difficulty"):
-            label += f" / {item['difficulty']}"
+        parts = [(f"{i + 1}. ", False)]
+        parts.append((by_key[cat].title, False) if cat else (N_("whole bank"), True))
+        if difficulty := item.get("difficulty"):
+            known = difficulty in DIFFICULTY_LABELS
+            parts += [(" / ", False), (DIFFICULTY_LABELS.get(difficulty, difficulty), known)]
+        label = Phrase(*parts)
         plan.items.append(
             BlueprintItem(
                 int(item["count"]),
                 subtree(by_key[cat]) if cat else None,
                 item.get("difficulty") or None,
-                f"{i + 1}. {label}",
+                label,
             )
         )
     for key in fixed_keys:
