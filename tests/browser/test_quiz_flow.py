@@ -116,6 +116,20 @@ def test_take_a_round_start_to_finish(live_server, live_app, contests, page, che
     assert check_a11y(page) == [] and no_horizontal_scroll(page)
 
 
+def test_the_review_page_submits_too(live_server, live_app, contests, page):
+    """The review page (the path without JavaScript, or a link to it) submits with the
+    script on as well."""
+    page.on("dialog", lambda d: d.accept())
+    login(page, live_server, new_member(live_app))
+    start(page, live_server, contests["screen"])
+    choose_first_option(page, 1)
+    expect(state(page, 1)).to_have_text("Đã lưu")
+    page.goto(f"{live_server}/attempts/{attempt_of(page)}/review")
+    page.locator("#submit-form button[type=submit]").click()
+    page.wait_for_url("**/result")
+    expect(page.locator(".result .big")).to_contain_text("/4")
+
+
 def test_offline_half_way_loses_nothing(live_server, live_app, contests, page, browser):
     login(page, live_server, new_member(live_app))
     start(page, live_server, contests["onepage"])

@@ -238,7 +238,7 @@
   // Sends what is pending, one answer after another; a call while a round of sending is
   // under way waits for it and sends what was chosen meanwhile.
   function flush() {
-    if (stopped) { return Promise.resolve(); }
+    if (stopped || !form) { return Promise.resolve(); }  // the review page has no answers
     if (inflight) { return inflight.then(flush); }
     var positions = Object.keys(pending);
     if (!positions.length) { return Promise.resolve(); }
