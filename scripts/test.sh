@@ -42,7 +42,9 @@ stop_pg
 trap - EXIT
 
 echo "==> browser tests (headless Chromium)"
-run "${PYTEST[@]}" -m browser "$@" tests/browser
+# A browser test that hangs fails after 3 minutes with every thread's stack (pytest-timeout),
+# instead of holding the run.
+run "${PYTEST[@]}" -m browser --timeout 180 "$@" tests/browser
 
 # One closing line for the three runs (SQLite, PostgreSQL, Chromium).
 passed=$({ grep -oE '[0-9]+ passed' "$LOG" || true; } | awk '{s+=$1} END {print s+0}')
