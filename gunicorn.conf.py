@@ -26,3 +26,12 @@ def post_fork(server, worker):
     import sys
 
     sys.setswitchinterval(switch_interval)
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, quizapp/ops/metrics.py): a dead
+    worker's live gauges leave the sums."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -34,6 +34,7 @@ from quizapp.contests.grading import Grade, grade
 from quizapp.contests.models import Attempt, AttemptQuestion, Round
 from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.i18n import N_
+from quizapp.ops import metrics
 
 MAX_PREDICTION = 10_000_000
 
@@ -178,6 +179,7 @@ def save_answer(
         if flagged is not None:
             aq.flagged = flagged
     session.flush()
+    metrics.ANSWER_SAVES.inc()
     return aq
 
 
@@ -219,6 +221,8 @@ def _grade_and_close(session: Session, attempt: Attempt, *, now: datetime, by: s
             total += g.score
             correct += g.correct
     attempt.score, attempt.max_score, attempt.correct_count = total, maximum, correct
+    if attempt.status != "submitted":  # a regrade is not a submission
+        metrics.ATTEMPTS_SUBMITTED.labels(by).inc()
     attempt.status = "submitted"
     attempt.submitted_at = min(now, attempt.deadline_at + timedelta(seconds=attempt.round.grace_s))
     attempt.submitted_by = by
