@@ -55,7 +55,8 @@ def register(app: Flask) -> None:
             f"restored the {manifest['database']} backup of {manifest['created_at']} "
             f"(migration {manifest['migration_head']})"
         )
-        here = {k.kid for k in KeyStore(current_app.config["SIGNING_KEY_DIR"], now=utcnow).keys()}
+        store = KeyStore(current_app.config["SIGNING_KEY_DIR"], now=utcnow)
+        here = {key.kid for key in store.keys()}  # noqa: SIM118 - KeyStore.keys(), no dict
         missing = [kid for kid in manifest.get("signing_keys", []) if kid not in here]
         if missing:
             click.echo(

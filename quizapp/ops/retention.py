@@ -1,15 +1,20 @@
 """Retention: what `flask --app wsgi purge` removes once the configured period is over.
 
-| kind | removed when | setting (0: keep forever) |
-|---|---|---|
-| login sessions | logged in more than N days ago (the browser logs in again) | `QUIZAPP_RETENTION_SESSION_DAYS` (30) |
-| unconfirmed uploads | a roster or bank file previewed and never confirmed, older than N hours (sealed, `orgs/pending.py`) | `QUIZAPP_RETENTION_UPLOAD_HOURS` (24) |
-| reset codes | password reset codes expired more than N days ago | `QUIZAPP_RETENTION_RESET_CODE_DAYS` (7) |
-| accounts that never took part | created and last logged in more than N days ago, no attempt, certificate, completion, self-enrolment, organiser role, admin right, and named by no record of the site (audit, authorship) | `QUIZAPP_RETENTION_IDLE_ACCOUNT_DAYS` (730) |
+- login sessions: logged in more than N days ago (the browser logs in again);
+  QUIZAPP_RETENTION_SESSION_DAYS, default 30;
+- unconfirmed uploads: roster or bank files previewed and never confirmed (kept sealed,
+  `orgs/pending.py`), older than N hours; QUIZAPP_RETENTION_UPLOAD_HOURS, default 24;
+- reset codes: password reset codes expired more than N days ago;
+  QUIZAPP_RETENTION_RESET_CODE_DAYS, default 7;
+- accounts that never took part: created and last logged in more than N days ago, with no
+  attempt, certificate, completion, self-enrolment (automatic enrolment is not taking part),
+  organiser role or admin right, and named by no other record of the site (audit entries,
+  authorship: every foreign key to the account that does not cascade);
+  QUIZAPP_RETENTION_IDLE_ACCOUNT_DAYS, default 730.
 
-An account removed is the login only (`user_account` and what hangs on it by cascade:
-sessions, reset codes, roster claims, pending uploads); the roster's member record stays,
-being the union's own record. Rate-limit counters are not in the database (Flask-Limiter's
+0 keeps a kind forever. An account removed is the login only (`user_account` and what hangs
+on it by cascade: sessions, reset codes, roster claims, pending uploads); the roster's member
+record stays, being the union's own record. Rate-limit counters are not in the database (Flask-Limiter's
 storage expires them by itself) and the app stores no access log.
 
 Everything runs in the caller's transaction; the purge is audited as counts, never as who."""
