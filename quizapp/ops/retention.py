@@ -14,8 +14,8 @@
 
 0 keeps a kind forever. An account removed is the login only (`user_account` and what hangs
 on it by cascade: sessions, reset codes, roster claims, pending uploads); the roster's member
-record stays, being the union's own record. Rate-limit counters are not in the database (Flask-Limiter's
-storage expires them by itself) and the app stores no access log.
+record stays, being the union's own record. Rate-limit counters are not in the database
+(Flask-Limiter's storage expires them by itself) and the app stores no access log.
 
 Everything runs in the caller's transaction; the purge is audited as counts, never as who."""
 
