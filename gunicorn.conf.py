@@ -28,6 +28,17 @@ def post_fork(server, worker):
     sys.setswitchinterval(switch_interval)
 
 
+def on_starting(server):
+    """Prometheus multiprocess mode: the previous run's worker files are stale."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        import glob
+
+        os.makedirs(folder, exist_ok=True)
+        for path in glob.glob(os.path.join(folder, "*.db")):
+            os.remove(path)
+
+
 def child_exit(server, worker):
     """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, quizapp/ops/metrics.py): a dead
     worker's live gauges leave the sums."""
