@@ -182,7 +182,9 @@ def backup(url: str, dest: str | os.PathLike, *, key_dir: str, now: datetime) ->
         raise BackupError(f"{dest} exists already")
     if not archive and dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} exists and is not an empty folder")
-    work = Path(tempfile.mkdtemp(prefix="quizapp-backup-", dir=dest.parent if archive else None))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # Work beside the destination: same file system (a large database may not fit in /tmp).
+    work = Path(tempfile.mkdtemp(prefix=".quizapp-backup-", dir=dest.parent))
     try:
         folder = work / "backup"
         (folder / "keys").mkdir(parents=True)

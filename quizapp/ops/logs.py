@@ -75,12 +75,15 @@ def init_logs(app: Flask) -> None:
         return response
 
     if app.config.get("LOG_JSON"):
+        from flask.logging import default_handler
+
+        app.logger.removeHandler(default_handler)  # its records reach the root's JSON handler
         configure_json_logging()
 
 
 def configure_json_logging() -> None:
-    """Every record of the process (the app's, gunicorn's error log, libraries') as one JSON
-    line on standard error."""
+    """Every record that reaches the root logger (the app's, SQLAlchemy's, the libraries')
+    as one JSON line on standard error. gunicorn keeps its own error and access logs."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

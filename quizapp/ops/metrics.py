@@ -136,6 +136,10 @@ def metrics_allowed() -> bool | None:
     return False
 
 
+# A label value a client chooses would let it create series without end.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def init_metrics(app: Flask) -> None:
     """Time and count every request; `/metrics`. Registered before the other request hooks,
     so that the time includes them and the commit."""
@@ -148,7 +152,8 @@ def init_metrics(app: Flask) -> None:
     def _count(response):
         started = g.pop("metrics_started", None)
         endpoint = request.endpoint or "unmatched"
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        method = request.method if request.method in METHODS else "other"
+        REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
         if started is not None:
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)
         return response

@@ -104,6 +104,7 @@ def test_metrics_count_requests_by_endpoint_and_status(client):
         assert client.get("/healthz").status_code == 200
     assert client.get("/v/" + "z" * 26 + ".json").status_code == 404
     assert client.get("/no/such/page").status_code == 404
+    assert client.open("/healthz", method="BREW").status_code == 405
     after = _scrape(client)
 
     def delta(name, **labels):
@@ -114,6 +115,7 @@ def test_metrics_count_requests_by_endpoint_and_status(client):
     # by the Flask endpoint, never the raw address (one series for every code)
     assert delta(requests, endpoint="certificates.verify_json", method="GET", status="404") == 1
     assert delta(requests, endpoint="unmatched", method="GET", status="404") == 1
+    assert delta(requests, endpoint="unmatched", method="other", status="405") == 1
     # the first scrape is counted by the second
     assert delta(requests, endpoint="metrics", method="GET", status="200") == 1
     hist = "quizapp_http_request_duration_seconds"
