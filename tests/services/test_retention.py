@@ -149,3 +149,28 @@ def test_purge_command_follows_the_clock(app, runner, session, clock, now):
     session.expire_all()
     assert session.get(LoginSession, "s-cron") is None
     assert session.get(User, user.id) is not None
+
+
+def test_automatic_enrolment_is_not_taking_part_self_enrolment_is(session, now):
+    from quizapp.programmes.models import Enrolment
+    from tests.services.test_programmes import make_programme
+
+    unit = make_unit(session, "Xã Học Tập")
+    bank = make_bank(session, unit, now)
+    programme = make_programme(session, unit, bank, now, publish=False)
+    auto = _old(make_user(session, role="member", unit=unit), now)
+    chose = _old(make_user(session, role="member", unit=unit), now)
+    for user, source in ((auto, "auto"), (chose, "self")):
+        session.add(
+            Enrolment(
+                programme_id=programme.id, member_id=user.member_id, source=source, enrolled_at=now
+            )
+        )
+    session.flush()
+    ids = (auto.id, chose.id)
+    assert purge(session, Policy(), now=now)[ACCOUNTS] >= 1
+    session.expire_all()
+    left = set(session.scalars(select(User.id).where(User.id.in_(ids))))
+    assert left == {chose.id}
+    # the member's enrolments stay with the roster record
+    assert session.scalar(select(func.count()).select_from(Enrolment)) == 2
