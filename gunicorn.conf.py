@@ -26,3 +26,23 @@ def post_fork(server, worker):
     import sys
 
     sys.setswitchinterval(switch_interval)
+
+
+def on_starting(server):
+    """Prometheus multiprocess mode: the previous run's worker files are stale."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        import glob
+
+        os.makedirs(folder, exist_ok=True)
+        for path in glob.glob(os.path.join(folder, "*.db")):
+            os.remove(path)
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, quizapp/ops/metrics.py): a dead
+    worker's live gauges leave the sums."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

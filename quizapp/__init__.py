@@ -63,6 +63,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     login_manager.init_app(app)
+    from quizapp.ops.logs import init_logs
+    from quizapp.ops.metrics import init_metrics
+
+    init_metrics(app)  # first: its timer spans the other hooks and the commit
+    init_logs(app)
     init_web(app)
     if app.config.get("JINJA_STRICT"):
         # Tests render with StrictUndefined: a variable a view forgot to pass fails loudly.

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from quizapp.ops import metrics
+
 _MISSING = object()
 
 
@@ -117,18 +119,22 @@ def cached(cache, key: str, ttl: float, build: Callable[[], Any], *, keep: float
     10 × the freshness) while one request of this process builds the new value."""
     value, fresh = cache.get(key)
     if value is not _MISSING and fresh:
+        metrics.CACHE_LOOKUPS.labels("hit").inc()
         return value
     with _building_lock:
         lock = _building.setdefault(key, threading.Lock())
     if value is not _MISSING:  # stale: rebuild unless another thread already is
         if not lock.acquire(blocking=False):
+            metrics.CACHE_LOOKUPS.labels("stale").inc()
             return value
     else:
         lock.acquire()  # missing: wait for whoever builds it, then look again
         again, fresh = cache.get(key)
         if again is not _MISSING and fresh:
             lock.release()
+            metrics.CACHE_LOOKUPS.labels("hit").inc()
             return again
+    metrics.CACHE_LOOKUPS.labels("miss").inc()
     try:
         started = time.perf_counter()
         value = build()

@@ -84,6 +84,23 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         # Where cached pages' data live: "memory://" (per process) or "redis://host:port/db"
         # (shared by every worker and server; needs the redis package).
         "CACHE_URL": env.get("QUIZAPP_CACHE_URL", "memory://"),
+        # /metrics (quizapp/ops/metrics.py): a bearer token and/or addresses and networks
+        # ("10.0.0.0/8,192.0.2.7"); with neither, only this machine outside production and
+        # off in production.
+        "METRICS_TOKEN": env.get("QUIZAPP_METRICS_TOKEN", ""),
+        "METRICS_ALLOW": env.get("QUIZAPP_METRICS_ALLOW", ""),
+        # One JSON object per log line, with the request id (quizapp/ops/logs.py).
+        "LOG_JSON": _bool(env.get("QUIZAPP_LOG_JSON"), False),
+        # Retention (`flask --app wsgi purge`, quizapp/ops/retention.py); 0 keeps forever.
+        # Accounts that never took part (no attempt, enrolment, certificate, role), counted
+        # from their creation and last login:
+        "RETENTION_IDLE_ACCOUNT_DAYS": int(env.get("QUIZAPP_RETENTION_IDLE_ACCOUNT_DAYS", "730")),
+        # Server-side login sessions, counted from the login (the browser logs in again):
+        "RETENTION_SESSION_DAYS": int(env.get("QUIZAPP_RETENTION_SESSION_DAYS", "30")),
+        # Uploaded roster and bank files never confirmed after their preview:
+        "RETENTION_UPLOAD_HOURS": int(env.get("QUIZAPP_RETENTION_UPLOAD_HOURS", "24")),
+        # Password reset codes past their expiry:
+        "RETENTION_RESET_CODE_DAYS": int(env.get("QUIZAPP_RETENTION_RESET_CODE_DAYS", "7")),
     }
 
 

@@ -6,7 +6,6 @@ import hashlib
 
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from quizapp.extensions import csrf, db
 from quizapp.redirects import safe_next
@@ -29,12 +28,26 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any driver error means "not healthy"
-        db.session.rollback()
-        return jsonify({"status": "error", "db": "unreachable"}), 503
-    return jsonify({"status": "ok", "db": "ok"})
+    """Liveness: the process answers (no database: a database outage must not make the
+    supervisor restart every worker). Readiness is /readyz."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness for a load balancer: the database answers, its schema is at the code's
+    migration head and the signing keys are there; 503 naming the checks that failed."""
+    from quizapp.ops.health import readiness
+
+    checks = readiness()
+    failed = sorted(name for name, result in checks.items() if result != "ok")
+    body = {"status": "unready" if failed else "ready", "checks": checks}
+    if failed:
+        body["failed"] = failed
+    response = jsonify(body)
+    response.status_code = 503 if failed else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # What the service worker keeps for the quiz to work offline (templates/offline/sw.js).

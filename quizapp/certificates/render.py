@@ -11,6 +11,7 @@ from flask import render_template
 from flask_babel import force_locale
 
 from quizapp.certificates.models import Certificate
+from quizapp.ops import metrics
 from quizapp.pdf import html_to_pdf, qr_png_data_uri
 
 
@@ -74,6 +75,7 @@ def render_certificate(cert: Certificate, *, base_url: str, uploads: str) -> byt
     """The PDF/A-3b, with the compact JWS embedded as `credential.jwt` (bounded in time)."""
     from weasyprint import Attachment
 
+    metrics.CERTIFICATE_RENDERS.inc()
     html = certificate_html(cert, base_url=base_url, uploads=uploads)
     attachment = Attachment(
         string=cert.jws,

@@ -1,5 +1,5 @@
 """`flask --app wsgi …` commands: the database here; the others by subject in this package
-(people, demo, certificates, content, indicators)."""
+(people, demo, certificates, content, indicators, ops: backup, restore, purge)."""
 
 from __future__ import annotations
 
@@ -45,9 +45,9 @@ def upgrade_database() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from quizapp.cli import certificates, content, demo, indicators, people
+    from quizapp.cli import certificates, content, demo, indicators, ops, people
 
-    for module in (people, demo, certificates, content, indicators):
+    for module in (people, demo, certificates, content, indicators, ops):
         module.register(app)
 
     @app.cli.group("db")

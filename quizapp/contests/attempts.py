@@ -34,6 +34,7 @@ from quizapp.contests.grading import Grade, grade
 from quizapp.contests.models import Attempt, AttemptQuestion, Round
 from quizapp.errors import Conflict, Invalid, NotFound
 from quizapp.i18n import N_
+from quizapp.ops import metrics
 
 MAX_PREDICTION = 10_000_000
 
@@ -226,8 +227,13 @@ def save_answer(
         if not (row.prediction and 0 <= prediction <= MAX_PREDICTION):
             raise Invalid({"prediction": N_("Enter a whole number.")})
         session.execute(_STORE_PREDICTION, {"attempt_id": attempt_id, "v": prediction})
-    if not position:
-        return
+    if position:
+        _store(session, row, posted, flagged, now)
+    metrics.ANSWER_SAVES.inc()
+
+
+def _store(session: Session, row, posted: dict | None, flagged: bool | None, now: datetime):
+    """Store the answer and the flag of the answered position (`row`: of `_SAVE_READ`)."""
     if row.aq_id is None:
         raise Invalid({"position": N_("No such question.")})
     if posted is not None:
@@ -288,6 +294,8 @@ def _grade_and_close(session: Session, attempt: Attempt, *, now: datetime, by: s
             total += g.score
             correct += g.correct
     attempt.score, attempt.max_score, attempt.correct_count = total, maximum, correct
+    if attempt.status != "submitted":  # a regrade is not a submission
+        metrics.ATTEMPTS_SUBMITTED.labels(by).inc()
     attempt.status = "submitted"
     attempt.submitted_at = min(now, attempt.deadline_at + timedelta(seconds=attempt.round.grace_s))
     attempt.submitted_by = by

@@ -21,6 +21,7 @@ from quizapp.contests.models import Attempt, AttemptQuestion, Contest, Round
 from quizapp.contests.services import round_items, round_pool
 from quizapp.errors import Conflict, Forbidden, NotFound
 from quizapp.i18n import N_
+from quizapp.ops import metrics
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor, can_manage
 
@@ -244,6 +245,7 @@ def insert_planned(session: Session, plan: PlannedStart) -> Attempt:
                 ],
             )
         session.expire(attempt, ["questions"])  # read back on first use
+        metrics.attempt_started(plan.preview)
     except IntegrityError:
         winner = _in_progress(session, plan.round_id, plan.user_id)
         if winner is None:

@@ -137,6 +137,8 @@ def test_query_strings_never_fail(app, client, login_as, session, attempt):
                 except Exception as exc:  # noqa: BLE001  (collected, reported below)
                     status = repr(exc)[:80]
                     session.rollback()
+                if url == "/readyz" and status == 503:
+                    continue  # by design: the suite's database is not made by Alembic
                 if not isinstance(status, int) or status >= 500:
                     failures.append((url, name, value[:12], status))
     assert not failures
