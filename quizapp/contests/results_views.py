@@ -22,6 +22,7 @@ from quizapp.contests.prediction import with_answer
 from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.forms import db_int
+from quizapp.i18n import N_
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.treeorder import tree_order
@@ -42,7 +43,15 @@ def results(contest_id: int, round_id: int):
         if not ConfirmForm().validate_on_submit():
             abort(400)
         try:
-            if request.form.get("action") == "publish":
+            if request.form.get("action") == "prediction_answer":
+                raw = request.form.get("prediction_answer", "").strip()
+                if raw and not raw.isdigit():
+                    raise Invalid({"prediction_answer": N_("Enter a whole number.")})
+                R.set_prediction_answer(
+                    db.session, rnd.id, int(raw) if raw else None, actor=actor(), now=now()
+                )
+                flash(_("Actual number saved."), "success")
+            elif request.form.get("action") == "publish":
                 R.publish_prizes(db.session, rnd.id, actor=actor(), now=now())
                 flash(_("Prize list published."), "success")
             else:
@@ -139,7 +148,7 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
         headers, rows = X.UNIT_HEADERS, X.unit_table(nodes, totals)
         indents = X.unit_indents(nodes)
     if kind != "units" and rnd.prediction:
-        headers, rows = with_answer(headers, rows, rnd.prediction_subject, actual)
+        headers, rows = with_answer(headers, rows, t(rnd.prediction_subject.label()), actual)
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
         body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"

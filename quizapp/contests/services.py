@@ -59,6 +59,8 @@ class RoundData:
     review: str = "after_close"
     prediction: bool = True
     prediction_min_correct: int | None = None
+    # Or a number the organiser types after the round: the question put to participants.
+    prediction_question: str = ""
     # Draw also questions whose key is not confirmed (verified: unverified); off by default.
     include_unverified: bool = False
 
@@ -260,6 +262,14 @@ def _check_round(session: Session, contest: Contest, data: RoundData, actor: Act
         errors["review"] = N_("Choose what participants see after submitting.")
     if not 0 <= data.pass_mark <= 100:
         errors["pass_mark"] = N_("The pass mark is a percentage from 0 to 100.")
+    question = (data.prediction_question or "").strip()
+    if data.prediction_min_correct and question:
+        errors["prediction_question"] = N_(
+            "The prediction asks either about right answers (at least N) or a number you "
+            "type: leave one of the two empty."
+        )
+    if len(question) > 300:
+        errors["prediction_question"] = N_("The prediction question is at most 300 characters.")
     bank = session.get(Bank, data.bank_id)
     if bank is None or not can_use_bank(actor, bank):
         errors["bank_id"] = N_("Choose a question bank you may use.")
@@ -311,6 +321,7 @@ FAIRNESS_FIELDS = (
     "pass_mark",
     "prediction",
     "prediction_min_correct",
+    "prediction_question",
     "include_unverified",
 )
 
@@ -346,6 +357,7 @@ def save_round(
         "review": data.review,
         "prediction": data.prediction,
         "prediction_min_correct": data.prediction_min_correct or None,
+        "prediction_question": (data.prediction_question or "").strip() or None,
         "include_unverified": data.include_unverified,
     }
     before: dict | None = None
