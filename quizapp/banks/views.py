@@ -258,6 +258,7 @@ def show(bank_id: int):
     page = paginate(questions.questions_query(db.session, bank, f, today=today))
     superseded = questions.superseded_documents(db.session, bank.id, today)
     stats = questions.bank_stats(db.session, bank, today)
+    from quizapp.banks.superseded import marked
     from quizapp.policy import can_manage
 
     return render_template(
@@ -268,6 +269,8 @@ def show(bank_id: int):
         categories=categories,
         bulk=bulk,
         superseded=superseded,
+        replaced=marked,
+        today=today,
         stats=stats,
         types=TYPE_LABELS,
         from_dict=from_dict,

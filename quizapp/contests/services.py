@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from quizapp.audit.services import record
 from quizapp.banks.core import Verified
-from quizapp.banks.models import Bank, BankCategory, BankQuestion
+from quizapp.banks.models import Bank, BankCategory, BankQuestion, QuestionVersion
 from quizapp.banks.questions import superseded_documents
 from quizapp.banks.serial import from_dict
 from quizapp.banks.services import can_use_bank
@@ -489,19 +489,40 @@ def set_status(
     return contest
 
 
-def superseded_in_round(session: Session, rnd: Round, now: datetime) -> list[str]:
-    """Keys of the round's possible questions that rest on a document no longer in force."""
-    old = superseded_documents(session, rnd.bank_id, local_today(now))
-    if not old:
+def superseded_in_round(session: Session, rnd: Round, now: datetime) -> list[tuple[str, list[str]]]:
+    """The texts no longer in force that questions the round may serve rest on, each named
+    in words with the keys of its questions: the versions frozen in the round (its pool and
+    fixed questions once published; the bank's current ones before), only those its
+    blueprint can draw, judged by the bank's documents (`document_key`) and by the mark the
+    import left on each version (its text, answers and category, banks/superseded.py)."""
+    from quizapp.banks.superseded import marked
+    from quizapp.contests.draw import can_draw
+
+    today = local_today(now)
+    if rnd.pool is not None:
+        pool, items, fixed = round_pool(rnd), round_items(rnd), list(rnd.fixed_versions or [])
+    else:
+        plan = _round_plan(session, rnd)
+        pool, items, fixed = plan.pool, plan.items, plan.fixed
+    ids = {q.version_id for q in pool if can_draw(q, items)} | set(fixed)
+    if not ids:
         return []
-    plan = _round_plan(session, rnd)
-    ids = {q.version_id for q in plan.pool}
-    rows = session.scalars(
-        select(BankQuestion).where(
-            BankQuestion.current_version_id.in_(ids), BankQuestion.document_key.in_(list(old))
-        )
-    )
-    return sorted(r.key for r in rows)
+    old = superseded_documents(session, rnd.bank_id, today)
+    rows = session.execute(
+        select(BankQuestion.key, BankQuestion.document_key, QuestionVersion.superseded)
+        .join(QuestionVersion, QuestionVersion.question_id == BankQuestion.id)
+        .where(QuestionVersion.id.in_(ids))
+    ).all()
+    laws: dict[str, set[str]] = {}
+    for key, document_key, superseded in rows:
+        names = []
+        if document_key in old:
+            doc = old[document_key]
+            names.append(f"{doc.title} ({doc.number})" if doc.number else doc.title)
+        names += [r.title for r in marked(superseded) if today >= r.replaced_on]
+        for name in names:
+            laws.setdefault(name, set()).add(key)
+    return [(law, sorted(keys)) for law, keys in sorted(laws.items())]
 
 
 def blueprint_options(session: Session, bank: Bank) -> list[dict]:
