@@ -211,3 +211,29 @@ def test_stored_rendered_and_sanitised_by_each_items_format():
     assert rendered[0].startswith("<b>bold</b>")
     assert rendered[1] == "&lt;i&gt;italic&lt;/i&gt;"
     assert rendered[2] == "<p><strong>strong</strong></p>"
+
+
+def test_native_yaml_keeps_the_item_formats_so_its_reimport_changes_nothing():
+    from quizapp.banks.core import BankMeta, Category, ParsedBank
+    from quizapp.banks.parsers.native import load_native
+    from quizapp.banks.parsers.native_dump import dump_native
+
+    gift = (
+        "::m::[html]Nối <b>cột</b>{=[plain]<a> -> A =[markdown]**b** -> B ####[plain]<x>}\n\n"
+        "::t::Đúng hay sai?{TRUE#[html]<i>sai</i>#[markdown]*đúng*}\n\n"
+        "::s::Thủ đô?{=Hà Nội#[html]<b>đúng</b> =%50%Hanoi#gần đúng}\n\n"
+        "::n::Bao nhiêu?{#3:1#[markdown]*gần* ~#[html]<i>sai</i>}\n\n"
+        "::c::Chọn{=[html]<b>a</b>#[plain]<ok> ~b}"
+    )
+    parsed = parse_gift(gift)
+    assert parsed.ok, [p.render() for p in parsed.problems]
+    keyed = tuple(
+        q.__class__(**{**q.__dict__, "key": q.title, "category": "c1"}) for q in parsed.questions
+    )
+    bank = ParsedBank(
+        questions=keyed, categories=(Category("c1", "Chương I"),), meta=BankMeta("thu", "Thử")
+    )
+    back = load_native(dump_native(bank))
+    assert back.ok, [p.render() for p in back.problems]
+    for q, r in zip(keyed, back.questions, strict=True):
+        assert version_hash(r) == version_hash(q), q.title
