@@ -390,6 +390,17 @@ def publish_prizes(session: Session, round_id: int, *, actor: Actor, now: dateti
     rnd = get_managed_round(session, round_id, actor)
     if now < rnd.closes_at:
         raise Invalid({"": N_("Publish the prize list after the round has closed.")})
+    subject = PredictionSubject.of(rnd)
+    breaks_ties = rnd.prediction and "prediction" in (rnd.contest.ranking_order or ())
+    if breaks_ties and subject.typed and subject.answer is None:
+        raise Invalid(
+            {
+                "": N_(
+                    "Enter the actual number for the prediction question before "
+                    "publishing the prize list: ties are broken by it."
+                )
+            }
+        )
     ranking, actual = round_ranking(session, rnd, now)
     entries = prize_list(ranking, rnd.prizes or {})
     existing = session.scalar(select(PrizeList).where(PrizeList.round_id == rnd.id))

@@ -130,9 +130,55 @@ def test_the_organisers_number_is_entered_after_the_round_and_only_for_a_typed_s
     with pytest.raises(Invalid):  # a counted subject is never typed
         R.set_prediction_answer(session, rnd.id, 4, actor=who, now=closed)
     rnd.prediction_question = TYPED
+    with pytest.raises(Invalid):  # no prize list while the ties wait for the number
+        R.publish_prizes(session, rnd.id, actor=who, now=closed)
     with pytest.raises(Invalid):  # not before the round closes
         R.set_prediction_answer(session, rnd.id, 4, actor=who, now=closed - timedelta(hours=1))
     R.set_prediction_answer(session, rnd.id, 4, actor=who, now=closed)
     assert rnd.prediction_subject.count([]) == 4
+    assert R.publish_prizes(session, rnd.id, actor=who, now=closed).actual == 4
     entry = session.query(AuditEntry).filter_by(action="round.prediction_answer").one()
     assert (entry.before, entry.after) == ({"prediction_answer": None}, {"prediction_answer": 4})
+
+
+def test_the_round_form_sets_one_subject_only(client, login_as, session, now):
+    from quizapp.contests.services import RoundData, save_round
+    from quizapp.errors import Invalid
+    from quizapp.policy import SYSTEM
+
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    bank = make_bank(session, province, now)
+    contest = make_contest(session, province, bank, now, count=3, publish=False)
+    rnd = contest.rounds[0]
+    data = dict(
+        title=rnd.title,
+        opens_at=rnd.opens_at,
+        closes_at=rnd.closes_at,
+        time_limit_s=rnd.time_limit_s,
+        bank_id=bank.id,
+        blueprint=tuple(rnd.blueprint),
+        include_unverified=True,
+    )
+    with pytest.raises(Invalid) as refused:  # "at least N" and a typed number: which one?
+        save_round(
+            session,
+            contest.id,
+            RoundData(**data, prediction_min_correct=2, prediction_question=TYPED),
+            actor=SYSTEM,
+            now=now,
+            round_id=rnd.id,
+        )
+    assert "prediction_question" in refused.value.field_errors
+    save_round(
+        session,
+        contest.id,
+        RoundData(**data, prediction_question=f"  {TYPED} "),
+        actor=SYSTEM,
+        now=now,
+        round_id=rnd.id,
+    )
+    assert rnd.prediction_question == TYPED and rnd.prediction_subject.typed
+    session.commit()
+    login_as("organiser", unit=province)
+    form = client.get(f"/org/contests/{contest.id}/rounds/{rnd.id}").get_data(as_text=True)
+    assert 'name="prediction_question"' in form and TYPED in form
