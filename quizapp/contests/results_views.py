@@ -164,7 +164,8 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
                     X.collective_table(collective),
                 )
             )
-        body = to_xlsx(headers, rows, f"Tuần {rnd.number}", indents=indents, sheets=sheets)
+        title = _("Round %(n)s", n=rnd.number)
+        body = to_xlsx(headers, rows, title, indents=indents, sheets=sheets)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -94,6 +94,8 @@ def test_prediction_subject_reads_the_same_everywhere(
         rows = _csv(client.get(f"{base}/results.csv").data)
         assert {r[label] for r in rows} == {""}
         assert 'id="prediction_answer" name="prediction_answer"' in html
+        public = client.get(f"/c/{contest.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
+        assert "(biết khi người tổ chức nhập con số thực tế)" in public
         client.post(
             f"{base}/results", data={"action": "prediction_answer", "prediction_answer": "4"}
         )
