@@ -38,7 +38,7 @@ demo: setup
 	$(FLASK) seed-demo
 
 translations:
-	.venv/bin/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output -o quizapp/translations/messages.pot .
+	.venv/bin/pybabel extract -F babel.cfg -k _l -k N_ -k Message -k lazy_gettext --no-location --sort-output -o quizapp/translations/messages.pot .
 	.venv/bin/pybabel update -i quizapp/translations/messages.pot -d quizapp/translations --no-fuzzy-matching
 	.venv/bin/pybabel compile -d quizapp/translations --statistics
 

@@ -58,9 +58,11 @@ def to_xlsx(
     title: str,
     *,
     indents: Sequence[int] | None = None,
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]]]] = (),
 ) -> bytes:
     """`indents`, when given, holds each row's indent level for its first cell (a tree of
-    units shown as Excel's own cell indentation, which sorting and filtering keep)."""
+    units shown as Excel's own cell indentation, which sorting and filtering keep);
+    `sheets`: more sheets after the first, each (title, headers, rows)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -74,6 +76,13 @@ def to_xlsx(
         append_row(ws, row)
         if indents and i < len(indents) and indents[i] > 0:
             ws.cell(row=ws.max_row, column=1).alignment = Alignment(indent=indents[i])
+    for sheet_title, sheet_headers, sheet_rows in sheets:
+        extra = wb.create_sheet(sheet_title[:31])
+        append_row(extra, sheet_headers)
+        for cell in extra[1]:
+            cell.font = Font(bold=True)
+        for row in sheet_rows:
+            append_row(extra, row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

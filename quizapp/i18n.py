@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
 
 from babel.numbers import format_decimal
+from babel.support import Translations
 
 _HUNDREDTH = Decimal("0.01")
 
@@ -28,6 +31,45 @@ class Phrase(str):
 
     def translated(self, gettext) -> str:
         return "".join(gettext(text) if msgid else text for text, msgid in self.parts)
+
+
+class Message(str):
+    """A message id with its parameters, made by a pure module and translated where it is
+    shown (`web.t`, the template global `t`): as a str it reads in English (tests, logs);
+    `translated(gettext)` gives it in the interface language, `Phrase` parameters too."""
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, **params: object) -> Message:
+        message = super().__new__(cls, _formatted(msgid, params))
+        message.msgid, message.params = msgid, params
+        return message
+
+    def translated(self, gettext) -> str:
+        params = {
+            k: v.translated(gettext) if isinstance(v, (Phrase, Message)) else v
+            for k, v in self.params.items()
+        }
+        return _formatted(gettext(self.msgid), params)
+
+
+def _formatted(text: str, params: dict) -> str:
+    try:
+        return text % params if params else text
+    except (KeyError, ValueError, TypeError):
+        return text
+
+
+@cache
+def _catalogue(locale: str) -> Translations:
+    return Translations.load(str(Path(__file__).parent / "translations"), [locale])
+
+
+def in_vietnamese(message: Message) -> str:
+    """A message in Vietnamese whatever the interface language, for the texts stored or
+    printed in Vietnamese (the prize list's tie-break explanations)."""
+    return message.translated(_catalogue("vi").gettext)
 
 
 DIFFICULTY_LABELS = {"easy": N_("Easy"), "medium": N_("Medium"), "hard": N_("Hard")}

@@ -29,7 +29,7 @@ from quizapp.clock import utcnow
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.forms import db_int
-from quizapp.i18n import N_, Phrase, format_score
+from quizapp.i18n import N_, Message, Phrase, format_score
 from quizapp.policy import Actor
 from quizapp.timeutil import format_date, format_datetime
 
@@ -65,9 +65,13 @@ def select_timezone() -> str:
 
 
 def t(message: str, params=None) -> str:
-    """Translate a msgid carried by a domain error or a pure-core problem."""
+    """Translate a msgid carried by a domain error or a pure-core problem, or an
+    `i18n.Message` (its own parameters)."""
+    if isinstance(message, Message):
+        return message.translated(gettext)
     params = {
-        k: v.translated(gettext) if isinstance(v, Phrase) else v for k, v in (params or {}).items()
+        k: v.translated(gettext) if isinstance(v, (Phrase, Message)) else v
+        for k, v in (params or {}).items()
     }
     text = gettext(message) if message else ""
     try:

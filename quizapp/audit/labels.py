@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "round.update": N_("Round edited"),
     "round.regrade": N_("Round regraded"),
     "round.prizes": N_("Round prize counts changed"),
+    "round.prediction_answer": N_("Prediction answer entered"),
     "round.prizes_published": N_("Round prize list published"),
     "certificate.rule": N_("Certificate rule changed"),
     "certificate.revoke": N_("Certificate revoked"),

@@ -63,6 +63,10 @@ class Choice:
     text: str
     weight: Decimal  # percent of the mark, -100..100
     feedback: str = ""
+    # An item's own text format (GIFT "[html]" on an answer or its feedback); "": the
+    # question text's format, the usual case (kept out of the hash and the stored content).
+    text_format: str = ""
+    feedback_format: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class NumericAnswer:
     max: Decimal | None = None
     weight: Decimal = Decimal(100)
     feedback: str = ""
+    feedback_format: str = ""  # "": the question text's format
 
     @property
     def is_range(self) -> bool:
@@ -92,7 +97,8 @@ class NumericAnswer:
 @dataclass(frozen=True)
 class MatchPair:
     left: str
-    right: str
+    right: str  # plain text (Moodle: the right side has no format)
+    left_format: str = ""  # "": the question text's format
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,16 @@ class Question:
     short_feedback: tuple[str, ...] = ()
     verified: Verified = Verified.UNVERIFIED
     verified_note: str = ""
+    # Own text formats of the general feedback, the true/false feedbacks and each short
+    # answer's feedback ("" or (): the question text's format).
+    explanation_format: str = ""
+    feedback_true_format: str = ""
+    feedback_false_format: str = ""
+    short_feedback_formats: tuple[str, ...] = ()
+
+    def format_of(self, own: str) -> str:
+        """An item's format: its own, or the question text's."""
+        return own or self.text_format
 
     @property
     def graded(self) -> bool:
@@ -176,9 +192,33 @@ class Question:
         Decimals that differ only in notation (1 vs 1.0) hash the same.
         """
         skip = ("key", "line", *VERIFICATION_FIELDS)
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        data = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in skip and not is_default_format(f.name, getattr(self, f.name))
+        }
         blob = json.dumps(_canonical(data), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# Per-item text formats: left out of hashes and stored content while they are the default
+# ("": the question text's), so that questions stored before they existed keep their hash.
+ITEM_FORMAT_FIELDS = frozenset(
+    {
+        "feedback_format",
+        "left_format",
+        "explanation_format",
+        "feedback_true_format",
+        "feedback_false_format",
+        "short_feedback_formats",
+    }
+)
+
+
+def is_default_format(name: str, value: object) -> bool:
+    if name == "text_format":  # an item's; the question's own is never ""
+        return value == ""
+    return name in ITEM_FORMAT_FIELDS and not value
 
 
 def _canonical(value: object) -> object:
@@ -189,7 +229,11 @@ def _canonical(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (Choice, NumericAnswer, MatchPair, Source)):
-        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
+        return {
+            f.name: _canonical(getattr(value, f.name))
+            for f in fields(value)
+            if not is_default_format(f.name, getattr(value, f.name))
+        }
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):

@@ -227,6 +227,45 @@ def to_question(d: EditorData, *, key: str | None = None) -> Question:
     )
 
 
+def keep_item_formats(new: Question, old: Question) -> Question:
+    """The editor shows one text format per question: an item imported with its own format
+    (GIFT "[html]" on an answer) keeps it while its text is unchanged (matched by text)."""
+    from dataclasses import replace
+
+    if new.text_format != old.text_format:
+        return new  # the organiser changed the formats: the form's one format holds
+    choices = {c.text: c for c in old.choices}
+    pairs = {p.left: p for p in old.pairs}
+
+    def own(text: str, old_text: str, old_format: str) -> str:
+        return old_format if text == old_text else ""
+
+    return replace(
+        new,
+        choices=tuple(
+            replace(
+                c,
+                text_format=choices[c.text].text_format,
+                feedback_format=own(
+                    c.feedback, choices[c.text].feedback, choices[c.text].feedback_format
+                ),
+            )
+            if c.text in choices
+            else c
+            for c in new.choices
+        ),
+        pairs=tuple(
+            replace(p, left_format=pairs[p.left].left_format) if p.left in pairs else p
+            for p in new.pairs
+        ),
+        explanation_format=own(new.explanation, old.explanation, old.explanation_format),
+        feedback_true_format=own(new.feedback_true, old.feedback_true, old.feedback_true_format),
+        feedback_false_format=own(
+            new.feedback_false, old.feedback_false, old.feedback_false_format
+        ),
+    )
+
+
 def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
 

@@ -119,3 +119,6 @@ class QuestionVersion(Base):
     # fingerprint of what participants are served.
     verified: Mapped[str] = mapped_column(String(12), default="unverified", index=True)
     verified_note: Mapped[str] = mapped_column(Text, default="")
+    # The replaced legal texts the question rests on, as found at import from its text,
+    # answers, category and source (banks/superseded.py), "; "-separated; "" for none.
+    superseded: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -259,9 +259,25 @@ def questions_query(session: Session, bank: Bank, f: QuestionFilter, *, today: d
             or_(BankQuestion.text_folded.contains(word), BankQuestion.key.contains(word))
         )
     if f.superseded_only:
-        keys = list(superseded_documents(session, bank.id, today))
-        stmt = stmt.where(BankQuestion.document_key.in_(keys) if keys else false())
+        stmt = stmt.where(_on_superseded(session, bank.id, today))
     return stmt.order_by(BankQuestion.position, BankQuestion.id)
+
+
+def _on_superseded(session: Session, bank_id: int, today: date):
+    """Questions resting on a text no longer in force on `today`: their source document
+    (the bank's documents) or the mark the import left on their current version (their
+    text, answers and category, banks/superseded.py)."""
+    from quizapp.banks.superseded import REPLACED
+
+    keys = list(superseded_documents(session, bank_id, today))
+    titles = [r.title for r in REPLACED if today >= r.replaced_on]
+    marked = select(QuestionVersion.id).where(
+        or_(*[QuestionVersion.superseded.contains(t) for t in titles]) if titles else false()
+    )
+    return or_(
+        BankQuestion.document_key.in_(keys) if keys else false(),
+        BankQuestion.current_version_id.in_(marked),
+    )
 
 
 def _category_subtree(session: Session, bank_id: int, category_id: int) -> list[int]:
@@ -295,12 +311,11 @@ def bank_stats(session: Session, bank: Bank, today: date) -> dict:
             BankQuestion.bank_id == bank.id, BankQuestion.retired_at.is_(None)
         )
     )
-    old = list(superseded_documents(session, bank.id, today))
     superseded = session.scalar(
         select(func.count()).where(
             BankQuestion.bank_id == bank.id,
             BankQuestion.retired_at.is_(None),
-            BankQuestion.document_key.in_(old) if old else false(),
+            _on_superseded(session, bank.id, today),
         )
     )
     return {"questions": total or 0, "superseded": superseded or 0}

@@ -116,18 +116,42 @@ def render_text(text: str, text_format: str = "plain") -> str:
 def clean_question(q):
     """The question with every HTML field reduced to the allow-list, as stored on import and
     edit, so that no script, handler or external resource is ever kept (Markdown is rendered
-    without raw HTML, and plain text is escaped when shown)."""
+    without raw HTML, and plain text is escaped when shown). Each item is cleaned by its own
+    format (GIFT "[html]" on an answer of a plain question; "[plain]" on one of an HTML
+    question is left as typed and escaped when shown)."""
     from dataclasses import replace
 
-    if q.text_format not in ("html", "moodle"):
-        return q
+    def rich(fmt: str) -> bool:
+        return fmt in ("html", "moodle")
+
+    def clean(text: str, own: str = "") -> str:
+        return clean_html(text) if text and rich(q.format_of(own)) else text
+
+    def clean_own(text: str, own: str) -> str:
+        """Items cleaned only when they carry their own HTML format (as before per-item
+        formats, so stored versions keep their hash)."""
+        return clean_html(text) if text and own and rich(own) else text
+
+    shorts = q.short_feedback_formats or ("",) * len(q.short_feedback)
     return replace(
         q,
-        text=clean_html(q.text),
-        explanation=clean_html(q.explanation),
+        text=clean(q.text),
+        explanation=clean(q.explanation, q.explanation_format),
         choices=tuple(
-            replace(c, text=clean_html(c.text), feedback=clean_html(c.feedback)) for c in q.choices
+            replace(
+                c,
+                text=clean(c.text, c.text_format),
+                feedback=clean(c.feedback, c.feedback_format),
+            )
+            for c in q.choices
         ),
-        feedback_true=clean_html(q.feedback_true),
-        feedback_false=clean_html(q.feedback_false),
+        feedback_true=clean(q.feedback_true, q.feedback_true_format),
+        feedback_false=clean(q.feedback_false, q.feedback_false_format),
+        pairs=tuple(replace(p, left=clean_own(p.left, p.left_format)) for p in q.pairs),
+        numeric=tuple(
+            replace(a, feedback=clean_own(a.feedback, a.feedback_format)) for a in q.numeric
+        ),
+        short_feedback=tuple(
+            clean_own(f, own) for f, own in zip(q.short_feedback, shorts, strict=True)
+        ),
     )

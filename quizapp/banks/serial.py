@@ -15,6 +15,7 @@ from quizapp.banks.core import (
     QType,
     Question,
     Source,
+    is_default_format,
 )
 
 _NESTED = {"choices": Choice, "numeric": NumericAnswer, "pairs": MatchPair}
@@ -27,7 +28,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (QType, Difficulty)):
         return value.value
     if isinstance(value, (Choice, NumericAnswer, MatchPair, Source)):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in fields(value)
+            if not is_default_format(f.name, getattr(value, f.name))
+        }
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     return value
@@ -40,6 +45,7 @@ def to_dict(q: Question) -> dict[str, Any]:
         f.name: _plain(getattr(q, f.name))
         for f in fields(q)
         if f.name not in ("line", "category", *VERIFICATION_FIELDS)
+        and not is_default_format(f.name, getattr(q, f.name))
     }
 
 

@@ -28,7 +28,7 @@ from quizapp.banks.models import (
 )
 from quizapp.banks.sanitize import clean_question
 from quizapp.banks.serial import from_dict, to_dict, version_hash
-from quizapp.banks.superseded import find_superseded
+from quizapp.banks.superseded import find_superseded, mark, replaced_in_file
 from quizapp.banks.textnorm import slug
 from quizapp.banks.validate import check_question, find_duplicates
 from quizapp.errors import Invalid, NotFound
@@ -300,7 +300,8 @@ def import_bank(
     existing = _existing(session, bank)
     taken: set[str] = set()
     position = len(existing)
-    for q in parsed.questions:
+    marks = [mark(texts) for texts in replaced_in_file(parsed)]
+    for q, superseded in zip(parsed.questions, marks, strict=True):
         key = question_key(q, taken)
         taken.add(key)
         row = existing.get(key)
@@ -319,6 +320,9 @@ def import_bank(
                 add_version(session, row, q, actor=actor, now=now, note=filename)
             if cat_id is not None:
                 row.category_id = cat_id
+        # found from the text, answers and category: kept with the version served (not
+        # part of its hash; an unchanged question gets the mark of today's detection)
+        row.current.superseded = superseded
     bank.updated_at = now
     session.flush()
     record(

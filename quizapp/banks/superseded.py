@@ -81,8 +81,27 @@ def replaced_texts(q: Question, names: dict[str, str] | None = None) -> list[Rep
     return [r for r in REPLACED if r.names.search(words) and not r.successor.search(words)]
 
 
-def find_superseded(parsed: ParsedBank, today: date) -> list[Problem]:
-    """A warning for each question of the file resting on a text replaced by `today`."""
+BY_TITLE = {r.title: r for r in REPLACED}
+
+
+def mark(texts: list[Replaced]) -> str:
+    """What a question version stores (`QuestionVersion.superseded`): the titles."""
+    return "; ".join(r.title for r in texts)[:300]
+
+
+def marked(value: str) -> list[Replaced]:
+    """The replaced texts a stored mark names (unknown titles are skipped)."""
+    return [BY_TITLE[t] for t in (value or "").split("; ") if t in BY_TITLE]
+
+
+def replaced_in_file(parsed: ParsedBank) -> list[list[Replaced]]:
+    """For each question of the file (in order), the replaced texts it rests on, whatever
+    today's date (the mark is stored; pages compare its dates with the day they show)."""
+    names = _names(parsed)
+    return [replaced_texts(q, names) for q in parsed.questions]
+
+
+def _names(parsed: ParsedBank) -> dict[str, str]:
     # A category's whole path ("Luật An ninh mạng 24/2018/QH14" is three GIFT categories).
     by_key = {c.key: c for c in parsed.categories}
 
@@ -95,9 +114,14 @@ def find_superseded(parsed: ParsedBank, today: date) -> list[Problem]:
 
     names = {key: path(key) for key in by_key}
     names.update({d.key: f"{d.title} {d.number or ''}" for d in parsed.documents})
+    return names
+
+
+def find_superseded(parsed: ParsedBank, today: date) -> list[Problem]:
+    """A warning for each question of the file resting on a text replaced by `today`."""
     problems = []
-    for q in parsed.questions:
-        for r in replaced_texts(q, names):
+    for q, texts in zip(parsed.questions, replaced_in_file(parsed), strict=True):
+        for r in texts:
             if today < r.replaced_on:
                 continue
             problems.append(

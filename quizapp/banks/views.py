@@ -21,7 +21,13 @@ from sqlalchemy import delete, select
 
 from quizapp.banks import questions, services
 from quizapp.banks.core import QType, Verified
-from quizapp.banks.editing import EditorData, EditorError, from_question, to_question
+from quizapp.banks.editing import (
+    EditorData,
+    EditorError,
+    from_question,
+    keep_item_formats,
+    to_question,
+)
 from quizapp.banks.forms import (
     BankForm,
     BankImportForm,
@@ -258,6 +264,7 @@ def show(bank_id: int):
     page = paginate(questions.questions_query(db.session, bank, f, today=today))
     superseded = questions.superseded_documents(db.session, bank.id, today)
     stats = questions.bank_stats(db.session, bank, today)
+    from quizapp.banks.superseded import marked
     from quizapp.policy import can_manage
 
     return render_template(
@@ -268,6 +275,8 @@ def show(bank_id: int):
         categories=categories,
         bulk=bulk,
         superseded=superseded,
+        replaced=marked,
+        today=today,
         stats=stats,
         types=TYPE_LABELS,
         from_dict=from_dict,
@@ -304,6 +313,8 @@ def _editor(bank, row=None):
         data = EditorData.from_form(request.form, request.form.getlist)
         try:
             q = to_question(data, key=row.key if row else None)
+            if row is not None and row.current is not None:
+                q = keep_item_formats(q, from_dict(row.current.content))
             category = meta.category_id.data or None
             if row is None:
                 row = questions.add_question(

@@ -22,15 +22,19 @@ class DisplayQuestion:
     text_format: str
     options: tuple[str, ...] = ()  # in display order
     lefts: tuple[str, ...] = ()  # matching
+    option_formats: tuple[str, ...] = ()  # each option's text format (its own or the text's)
+    left_formats: tuple[str, ...] = ()
     rights: tuple[str, ...] = ()  # matching, sorted so the order gives nothing away
     mark: str = "1"
 
 
 def display(q: Question, position: int, option_order: Sequence[int]) -> DisplayQuestion:
     options: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
     if q.type in (QType.SINGLE, QType.MULTI):
         order = list(option_order) or list(range(len(q.choices)))
         options = tuple(q.choices[i].text for i in order)
+        formats = tuple(q.format_of(q.choices[i].text_format) for i in order)
     rights = tuple(sorted({p.right for p in q.pairs} | set(q.distractors)))
     return DisplayQuestion(
         position=position,
@@ -39,6 +43,8 @@ def display(q: Question, position: int, option_order: Sequence[int]) -> DisplayQ
         text_format=q.text_format,
         options=options,
         lefts=tuple(p.left for p in q.pairs),
+        option_formats=formats,
+        left_formats=tuple(q.format_of(p.left_format) for p in q.pairs),
         rights=rights,
         mark=format(q.mark.normalize(), "f"),
     )

@@ -44,6 +44,11 @@ class DrawError(ValueError):
         self.message, self.params = message, params
 
 
+def can_draw(q: PoolQuestion, items: Sequence[BlueprintItem]) -> bool:
+    """Whether any item of the blueprint may draw the question."""
+    return any(_matches(q, item) for item in items)
+
+
 def _matches(q: PoolQuestion, item: BlueprintItem) -> bool:
     if item.categories is not None and q.category not in item.categories:
         return False

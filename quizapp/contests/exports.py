@@ -9,19 +9,25 @@ from sqlalchemy.orm import Session
 from quizapp.contests.models import Round
 from quizapp.contests.ranking import Ranked
 from quizapp.contests.results import counted_rows
+from quizapp.i18n import N_
 from quizapp.orgs.population import population_text
 from quizapp.orgs.treeorder import tree_order
 from quizapp.timeutil import format_datetime
 
 REGISTRATION_HEADERS = [
-    "Họ và tên",
-    "Ngày sinh",
-    "Số điện thoại",
-    "Email",
-    "Mã đơn vị",
-    "Đơn vị",
-    "Đối tượng",
+    N_("Full name"),
+    N_("Date of birth"),
+    N_("Phone number"),
+    N_("Email"),
+    N_("Unit code"),
+    N_("Unit"),
+    N_("Population"),
 ]
+
+
+def translated(headers: list[str]) -> list[str]:
+    """An export's column headers (msgids) in the interface's language."""
+    return [gettext(h) for h in headers]
 
 
 def _registration(row) -> list:
@@ -59,26 +65,26 @@ def results_table(session: Session, rnd: Round, ranking: list[Ranked]) -> list[l
 
 
 RESULT_HEADERS = [
-    "Hạng",
+    N_("Rank"),
     *REGISTRATION_HEADERS,
-    "Số câu đúng",
-    "Số câu hỏi",
-    "Điểm",
-    "Dự đoán",
-    "Thời gian làm bài (giây)",
-    "Nộp bài lúc (giờ Việt Nam, UTC+7)",
+    N_("Right answers"),
+    N_("Number of questions"),
+    N_("Score"),
+    N_("Prediction"),
+    N_("Time taken (seconds)"),
+    N_("Submitted at (Vietnam time, UTC+7)"),
 ]
 
 
 CONTEST_RESULT_HEADERS = [
-    "Hạng",
+    N_("Rank"),
     *REGISTRATION_HEADERS,
-    "Số tuần thi đã làm",
-    "Số câu đúng",
-    "Số câu hỏi",
-    "Điểm",
-    "Tổng độ lệch dự đoán",
-    "Tổng thời gian (giây)",
+    N_("Rounds taken"),
+    N_("Right answers"),
+    N_("Number of questions"),
+    N_("Score"),
+    N_("Total prediction distance"),
+    N_("Total time (seconds)"),
 ]
 
 
@@ -107,15 +113,15 @@ def contest_results_table(session: Session, contest, ranking: list[Ranked]) -> l
 
 
 PRIZE_HEADERS = [
-    "Giải",
-    "Hạng",
-    "Họ và tên",
-    "Đơn vị",
-    "Số câu đúng",
-    "Số câu hỏi",
-    "Dự đoán",
-    "Thời gian làm bài (giây)",
-    "Lý do xếp thứ tự",
+    N_("Prize"),
+    N_("Rank"),
+    N_("Full name"),
+    N_("Unit"),
+    N_("Right answers"),
+    N_("Number of questions"),
+    N_("Prediction"),
+    N_("Time taken (seconds)"),
+    N_("Why this order"),
 ]
 
 
@@ -138,15 +144,15 @@ def prize_table(entries: list[dict]) -> list[list]:
 
 
 UNIT_HEADERS = [
-    "Đơn vị",
-    "Trực thuộc",
-    "Cấp",
-    "Số người tham gia",
-    "Số thành viên thuộc đối tượng",
-    "Tỷ lệ tham gia (%)",
-    "Điểm trung bình (%)",
-    "Trung vị (%)",
-    "Tỷ lệ đạt (%)",
+    N_("Unit"),
+    N_("Belongs to"),
+    N_("Level"),
+    N_("Participants"),
+    N_("Roster members in the contest's population"),
+    N_("Participation rate (%)"),
+    N_("Mean score (%)"),
+    N_("Median (%)"),
+    N_("Pass rate (%)"),
 ]
 
 
@@ -183,3 +189,66 @@ def unit_indents(nodes) -> list[int]:
     ordered = tree_order(nodes)
     top = min((n.depth for n in ordered), default=0)
     return [n.depth - top for n in ordered]
+
+
+COLLECTIVE_HEADERS = [
+    N_("Ranking"),
+    N_("Rank"),
+    N_("Unit"),
+    N_("Participation rate (%)"),
+    N_("Participants"),
+    N_("Roster members in the contest's population"),
+    N_("Mean score (%)"),
+    N_("Prize points"),
+]
+
+COLLECTIVE_RULES = (
+    N_(
+        "Participation rate = members who submitted an attempt ÷ members on the roster who may "
+        "take part, the unit's branches included. Ties are broken by the mean score, then by the "
+        "number of participants; units equal on all three share the rank. A unit with nobody on "
+        "the roster is not ranked."
+    ),
+    N_(
+        "Mean score = the mean of the counted attempts as a percentage of the maximum score. "
+        "Ties are broken by the participation rate, then by the number of participants; units "
+        "equal on all three share the rank. A unit without participants is not ranked."
+    ),
+)
+
+
+def collective_table(collective) -> list[list]:
+    """The collective rankings (units.Collective) in COLLECTIVE_HEADERS' order, by
+    participation rate then by mean score, followed by the rules (a blank row, then one
+    rule per row), in the interface's language."""
+    rows = []
+    for name, standings in (
+        (N_("By participation rate"), collective.by_rate),
+        (N_("By mean score"), collective.by_mean),
+    ):
+        for s in standings:
+            rows.append(
+                [
+                    gettext(name),
+                    f"{s.rank}=" if s.tie else s.rank,
+                    s.unit.name,
+                    _pct(s.tally.rate, 100),
+                    s.tally.participants,
+                    s.tally.eligible,
+                    _pct(s.tally.mean),
+                    s.points if collective.weight else "",
+                ]
+            )
+    rows.append([])
+    rows += [[gettext(rule)] for rule in COLLECTIVE_RULES]
+    if collective.weight:
+        rows.append(
+            [
+                gettext(
+                    "The participation ranking adds %(weight)s points per prize point won by "
+                    "the unit's members.",
+                    weight=collective.weight,
+                )
+            ]
+        )
+    return rows

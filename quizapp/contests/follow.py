@@ -157,7 +157,7 @@ def subtree_units(session: Session, rnd: Round, paths: tuple[str, ...], *, cache
     directly below the followed units: by participation rate against the roster, and by
     mean score of the counted attempts."""
     from quizapp.contests import units as U
-    from quizapp.contests.participation import collective_ranking
+    from quizapp.contests.participation import collective_standings
 
     nodes, totals, _collective = U.cached_participation(session, rnd, cache=cache)
     rows = session.execute(select(Unit.id, Unit.path).where(under_paths(Unit.path, paths)))
@@ -165,11 +165,8 @@ def subtree_units(session: Session, rnd: Round, paths: tuple[str, ...], *, cache
     mine = sorted((n for n in nodes if n.id in path), key=lambda n: path[n.id])
     roots = {n.id for n in mine if path[n.id] in paths}
     children = [n for n in mine if n.parent_id in roots]
-    by_rate = collective_ranking(children, totals)
-    by_mean = sorted(
-        ((n, totals[n.id].mean) for n in children if totals[n.id].mean is not None),
-        key=lambda x: (-x[1], x[0].name),
-    )
+    by_rate = collective_standings(children, totals)
+    by_mean = collective_standings(children, totals, by="mean")
     return mine, totals, by_rate, by_mean
 
 

@@ -5,24 +5,27 @@ the follower's subtrees by `follow.get_followed_contest` (404 for anyone else)."
 from __future__ import annotations
 
 from flask import Response, current_app, render_template, request
+from flask_babel import gettext
 from sqlalchemy import select
 
 from quizapp.contests import follow as F
 from quizapp.contests.blueprints import contests as bp
 from quizapp.extensions import db
 from quizapp.forms import db_int
+from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
 from quizapp.web import actor, now, organiser_required, paginate
 
-MISSING_HEADERS = ["STT", "Họ và tên", "Mã đoàn viên", "Đơn vị"]
+MISSING_HEADERS = [N_("No."), N_("Full name"), N_("Member code"), N_("Unit")]
 
 
-def _export(headers, rows, name: str, fmt: str) -> Response:
+def _export(headers, rows, name: str, fmt: str, sheets=()) -> Response:
     """The table as CSV (UTF-8 with BOM) or XLSX, named `name` plus the extension."""
     from quizapp.exports import to_csv, to_xlsx
 
+    headers = [gettext(h) for h in headers]  # msgids (exports.translated)
     if fmt == "xlsx":
-        body = to_xlsx(headers, rows, name[:31])
+        body = to_xlsx(headers, rows, name[:31], sheets=sheets)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
@@ -73,8 +76,18 @@ def follow_round(contest_id: int, round_id: int):
         name = f"{contest.slug}-tuan-{rnd.number}"
         if request.args.get("table") == "units":
             return _export(X.UNIT_HEADERS, X.unit_table(nodes, totals), f"don-vi-{name}", fmt)
+        from quizapp.contests.units import Collective
+
         rows = X.results_table(db.session, rnd, ranking)
-        return _export(X.RESULT_HEADERS, rows, f"ket-qua-{name}", fmt)
+        collective = Collective(by_rate, by_mean)
+        sheets = [
+            (
+                gettext("Collective ranking"),
+                X.translated(X.COLLECTIVE_HEADERS),
+                X.collective_table(collective),
+            )
+        ]
+        return _export(X.RESULT_HEADERS, rows, f"ket-qua-{name}", fmt, sheets)
     return render_template(
         "contests/follow_round.html",
         contest=contest,

@@ -152,3 +152,11 @@ class RoundForm(AppForm):
         ),
         validators=[Optional(), NumberRange(min=1, max=500)],
     )
+    prediction_question = StringField(
+        _l(
+            "Or a number you type after the round: the question put to participants (e.g. "
+            "how many members of the province will take part?); you enter the actual number "
+            "on the results page once the round has closed"
+        ),
+        validators=[Optional(), Length(max=300)],
+    )

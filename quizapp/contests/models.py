@@ -111,6 +111,10 @@ class Round(Base):
     # The prediction question's answer: participants with at least this many right answers
     # (None: every answer right, the usual question).
     prediction_min_correct: Mapped[int | None]
+    # Or a number the organiser types: the question as worded for participants, and the
+    # true value entered after the round closes (None: the ranking by prediction waits).
+    prediction_question: Mapped[str | None] = mapped_column(Text)
+    prediction_answer: Mapped[int | None]
     # Scored rounds draw only questions whose key is confirmed (text/secondary) unless ticked.
     include_unverified: Mapped[bool] = mapped_column(default=False)
     prizes: Mapped[dict] = mapped_column(

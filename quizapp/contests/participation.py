@@ -7,6 +7,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -78,19 +79,60 @@ def rollup(units: Iterable[UnitNode], direct: Mapping[int, Tally]) -> dict[int, 
     return total
 
 
-def collective_ranking(
+class Standing(NamedTuple):
+    """A unit's place in a collective ranking."""
+
+    rank: int  # competition ranking: "1, 2, 2, 4"
+    unit: UnitNode
+    value: float  # what is ranked: the rate in % (plus weighted prize points) or the mean %
+    tally: Tally  # the unit's roll-up (participants, roster, mean score)
+    points: float = 0.0  # prize points won by the unit's members (rate ranking only)
+    tie: bool = False  # shares its rank
+
+
+def collective_standings(
     units: Iterable[UnitNode],
     totals: Mapping[int, Tally],
+    *,
+    by: str = "rate",
     points: Mapping[int, float] | None = None,
     weight: float = 0.0,
-) -> list[tuple[UnitNode, float]]:
-    """Units by participation rate (as a percentage), optionally plus `weight` × prize
-    points; ties keep the units' name order."""
+) -> list[Standing]:
+    """The collective ranking of `units` (each counted with its whole subtree), as the
+    results page states its rules:
+    - by participation ("rate"): participants ÷ roster members who may take part, as a
+      percentage, plus `weight` × the prize points of the unit's members; ties broken by the
+      mean score, then by the number of participants; a unit without roster members is not
+      ranked;
+    - by mean score ("mean"): the mean of the counted attempts as a percentage of the
+      maximum; ties broken by the participation rate, then by the number of participants; a
+      unit without participants is not ranked.
+    Units equal on every criterion share the rank (listed by name)."""
     points = points or {}
-    scored = []
+    keyed = []
     for u in units:
-        rate = totals[u.id].rate
-        if rate is None:
-            continue
-        scored.append((u, rate * 100 + weight * points.get(u.id, 0.0)))
-    return sorted(scored, key=lambda x: (-x[1], x[0].name))
+        t = totals[u.id]
+        mean = t.mean if t.mean is not None else -1.0
+        rate = t.rate * 100 if t.rate is not None else -1.0
+        if by == "rate":
+            if t.rate is None:
+                continue
+            pts = points.get(u.id, 0.0)
+            value = rate + weight * pts
+            key = (-value, -mean, -t.participants)
+        elif by == "mean":
+            if t.mean is None:
+                continue
+            pts, value = 0.0, t.mean
+            key = (-value, -rate, -t.participants)
+        else:
+            raise ValueError(f"unknown collective ranking {by!r}")
+        keyed.append((key, u.name, u.id, u, t, value, pts))
+    keyed.sort(key=lambda k: k[:3])
+    out: list[Standing] = []
+    for i, (key, _name, _id, u, t, value, pts) in enumerate(keyed):
+        same_prev = i > 0 and keyed[i - 1][0] == key
+        same_next = i + 1 < len(keyed) and keyed[i + 1][0] == key
+        rank = out[-1].rank if same_prev else i + 1
+        out.append(Standing(rank, u, value, t, pts, same_prev or same_next))
+    return out

@@ -127,7 +127,7 @@ def tie_break(
 
 def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None, answer: str = "") -> str:
     """Why `a` ranks before `b`, in Vietnamese as the prize list prints it; `answer`: the
-    prediction's actual value with its label (PredictionSubject.label_vi)."""
+    prediction's actual value with its label (PredictionSubject.label, in Vietnamese)."""
     said = []
     for k in order:
         if k == "score":

@@ -109,6 +109,8 @@ def _render_ranking(page: _RankingPage, ranking, mine, cache) -> str:
             top=public_ranking(ranking.top[: R.PUBLIC_SHOWN], full_names=full, on=on),
             show=mask_name if page.mask_names else (lambda n: n),
             published=published,
+            # a number the organiser types: after the close, ties wait for it
+            typed_pending=page.prediction_subject.typed and now() >= page.closes_at,
         )
         return Markup(html)  # noqa: S704 - rendered by Jinja with autoescape
 

@@ -15,7 +15,7 @@ from quizapp.contests.models import Attempt, Contest, PrizeList, Round
 from quizapp.contests.prediction import PredictionSubject
 from quizapp.contests.ranking import PRIZES, Entry, Ranked, counted, prizes, rank
 from quizapp.errors import Invalid, NotFound
-from quizapp.i18n import N_
+from quizapp.i18n import N_, in_vietnamese
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import Actor, can_manage
 from quizapp.timeutil import local_today
@@ -141,7 +141,8 @@ def counted_entries(session: Session, rnd: Round) -> list[Entry]:
 
 def prediction_actual(rnd: Round, entries: list[Entry], now: datetime) -> int | None:
     """Known once the round has closed: the count the round's prediction subject defines
-    (every answer right, or at least N right answers)."""
+    (every answer right, or at least N right answers), or the number the organiser entered
+    (None until entered)."""
     if not rnd.prediction or now < rnd.closes_at:
         return None
     return PredictionSubject.of(rnd).count(entries)
@@ -155,7 +156,7 @@ def round_ranking(
     entries = counted_entries(session, rnd)
     actual = prediction_actual(rnd, entries, now)
     order = [k for k in rnd.contest.ranking_order if k != "prediction" or rnd.prediction]
-    answer = PredictionSubject.of(rnd).label_vi(actual) if actual is not None else ""
+    answer = in_vietnamese(PredictionSubject.of(rnd).label(actual)) if actual is not None else ""
     ranking = rank(entries, order=order, actual=actual, answer=answer)
     if unit is not None:  # the unit of the counted attempt (where the member was then)
         units = set(session.scalars(select(Unit.id).where(Unit.path.startswith(unit.path))))
@@ -324,6 +325,41 @@ def set_prize_counts(
     return rnd
 
 
+def set_prediction_answer(
+    session: Session, round_id: int, value: int | None, *, actor: Actor, now: datetime
+) -> Round:
+    """The true value of a round whose prediction asks for a number the organiser types
+    (e.g. the official count), entered after the round closes; the ranking by prediction
+    waits for it. A published prize list stays as published until published again."""
+    from quizapp.contests.prediction import MAX_ANSWER
+
+    rnd = get_managed_round(session, round_id, actor)
+    if not (rnd.prediction and PredictionSubject.of(rnd).typed):
+        raise Invalid({"prediction_answer": N_("This round's prediction is counted, not typed.")})
+    if now < rnd.closes_at:
+        raise Invalid(
+            {"prediction_answer": N_("Enter the actual number after the round has closed.")}
+        )
+    if value is not None and not 0 <= value <= MAX_ANSWER:
+        raise Invalid({"prediction_answer": N_("Enter a whole number.")})
+    before = rnd.prediction_answer
+    rnd.prediction_answer = value
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="round.prediction_answer",
+        object_type="round",
+        object_id=rnd.id,
+        unit_path=rnd.contest.owner_unit.path,
+        summary=f"{rnd.contest.title}: {rnd.title}",
+        before={"prediction_answer": before},
+        after={"prediction_answer": value},
+        now=now,
+    )
+    return rnd
+
+
 def prize_list(ranking: list[Ranked], counts: dict[str, int]) -> list[dict]:
     return [
         {
@@ -354,6 +390,17 @@ def publish_prizes(session: Session, round_id: int, *, actor: Actor, now: dateti
     rnd = get_managed_round(session, round_id, actor)
     if now < rnd.closes_at:
         raise Invalid({"": N_("Publish the prize list after the round has closed.")})
+    subject = PredictionSubject.of(rnd)
+    breaks_ties = rnd.prediction and "prediction" in (rnd.contest.ranking_order or ())
+    if breaks_ties and subject.typed and subject.answer is None:
+        raise Invalid(
+            {
+                "": N_(
+                    "Enter the actual number for the prediction question before "
+                    "publishing the prize list: ties are broken by it."
+                )
+            }
+        )
     ranking, actual = round_ranking(session, rnd, now)
     entries = prize_list(ranking, rnd.prizes or {})
     existing = session.scalar(select(PrizeList).where(PrizeList.round_id == rnd.id))

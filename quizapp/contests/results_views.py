@@ -22,6 +22,7 @@ from quizapp.contests.prediction import with_answer
 from quizapp.errors import Invalid
 from quizapp.extensions import db
 from quizapp.forms import db_int
+from quizapp.i18n import N_
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.treeorder import tree_order
@@ -42,7 +43,15 @@ def results(contest_id: int, round_id: int):
         if not ConfirmForm().validate_on_submit():
             abort(400)
         try:
-            if request.form.get("action") == "publish":
+            if request.form.get("action") == "prediction_answer":
+                raw = request.form.get("prediction_answer", "").strip()
+                if raw and not raw.isdigit():
+                    raise Invalid({"prediction_answer": N_("Enter a whole number.")})
+                R.set_prediction_answer(
+                    db.session, rnd.id, int(raw) if raw else None, actor=actor(), now=now()
+                )
+                flash(_("Actual number saved."), "success")
+            elif request.form.get("action") == "publish":
                 R.publish_prizes(db.session, rnd.id, actor=actor(), now=now())
                 flash(_("Prize list published."), "success")
             else:
@@ -123,7 +132,7 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
     indents = None
     if kind == "results":
         ranking, actual = R.round_ranking(db.session, rnd, now())
-        headers, rows = X.RESULT_HEADERS, X.results_table(db.session, rnd, ranking)
+        headers, rows = X.translated(X.RESULT_HEADERS), X.results_table(db.session, rnd, ranking)
     elif kind == "prizes":
         published = R.published_prizes(db.session, rnd.id)
         if published is not None:
@@ -132,19 +141,31 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
             cache = current_app.extensions["quizapp_cache"]
             shown = R.cached_ranking(db.session, rnd, now(), cache=cache)  # as shown
             entries, actual = shown.proposed, shown.actual
-        headers, rows = X.PRIZE_HEADERS, X.prize_table(entries)
+        headers, rows = X.translated(X.PRIZE_HEADERS), X.prize_table(entries)
     else:
         cache = current_app.extensions["quizapp_cache"]
         nodes, totals, _collective = U.cached_participation(db.session, rnd, cache=cache)
-        headers, rows = X.UNIT_HEADERS, X.unit_table(nodes, totals)
+        headers, rows = X.translated(X.UNIT_HEADERS), X.unit_table(nodes, totals)
         indents = X.unit_indents(nodes)
     if kind != "units" and rnd.prediction:
-        headers, rows = with_answer(headers, rows, rnd.prediction_subject, actual)
+        headers, rows = with_answer(headers, rows, t(rnd.prediction_subject.label()), actual)
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
         body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
     else:
-        body = to_xlsx(headers, rows, f"Tuần {rnd.number}", indents=indents)
+        sheets = []
+        if kind in ("results", "units"):  # the collective rankings of the units, with rules
+            cache = current_app.extensions["quizapp_cache"]
+            collective = U.cached_participation(db.session, rnd, cache=cache)[2]
+            sheets.append(
+                (
+                    _("Collective ranking"),
+                    X.translated(X.COLLECTIVE_HEADERS),
+                    X.collective_table(collective),
+                )
+            )
+        title = _("Round %(n)s", n=rnd.number)
+        body = to_xlsx(headers, rows, title, indents=indents, sheets=sheets)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -317,7 +338,7 @@ def contest_results(contest_id: int):
     ranking = R.contest_ranking(db.session, contest, now())
     fmt = request.args.get("format")
     if fmt in ("xlsx", "csv"):
-        headers = X.CONTEST_RESULT_HEADERS
+        headers = X.translated(X.CONTEST_RESULT_HEADERS)
         rows = X.contest_results_table(db.session, contest, ranking)
         name = f"ket-qua-{contest.slug}.{fmt}"
         body = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, "Cuộc thi")

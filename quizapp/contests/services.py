@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from quizapp.audit.services import record
 from quizapp.banks.core import Verified
-from quizapp.banks.models import Bank, BankCategory, BankQuestion
+from quizapp.banks.models import Bank, BankCategory, BankQuestion, QuestionVersion
 from quizapp.banks.questions import superseded_documents
 from quizapp.banks.serial import from_dict
 from quizapp.banks.services import can_use_bank
@@ -59,6 +59,8 @@ class RoundData:
     review: str = "after_close"
     prediction: bool = True
     prediction_min_correct: int | None = None
+    # Or a number the organiser types after the round: the question put to participants.
+    prediction_question: str = ""
     # Draw also questions whose key is not confirmed (verified: unverified); off by default.
     include_unverified: bool = False
 
@@ -260,6 +262,14 @@ def _check_round(session: Session, contest: Contest, data: RoundData, actor: Act
         errors["review"] = N_("Choose what participants see after submitting.")
     if not 0 <= data.pass_mark <= 100:
         errors["pass_mark"] = N_("The pass mark is a percentage from 0 to 100.")
+    question = (data.prediction_question or "").strip()
+    if data.prediction_min_correct and question:
+        errors["prediction_question"] = N_(
+            "The prediction asks either about right answers (at least N) or a number you "
+            "type: leave one of the two empty."
+        )
+    if len(question) > 300:
+        errors["prediction_question"] = N_("The prediction question is at most 300 characters.")
     bank = session.get(Bank, data.bank_id)
     if bank is None or not can_use_bank(actor, bank):
         errors["bank_id"] = N_("Choose a question bank you may use.")
@@ -311,6 +321,7 @@ FAIRNESS_FIELDS = (
     "pass_mark",
     "prediction",
     "prediction_min_correct",
+    "prediction_question",
     "include_unverified",
 )
 
@@ -346,6 +357,7 @@ def save_round(
         "review": data.review,
         "prediction": data.prediction,
         "prediction_min_correct": data.prediction_min_correct or None,
+        "prediction_question": (data.prediction_question or "").strip() or None,
         "include_unverified": data.include_unverified,
     }
     before: dict | None = None
@@ -477,19 +489,40 @@ def set_status(
     return contest
 
 
-def superseded_in_round(session: Session, rnd: Round, now: datetime) -> list[str]:
-    """Keys of the round's possible questions that rest on a document no longer in force."""
-    old = superseded_documents(session, rnd.bank_id, local_today(now))
-    if not old:
+def superseded_in_round(session: Session, rnd: Round, now: datetime) -> list[tuple[str, list[str]]]:
+    """The texts no longer in force that questions the round may serve rest on, each named
+    in words with the keys of its questions: the versions frozen in the round (its pool and
+    fixed questions once published; the bank's current ones before), only those its
+    blueprint can draw, judged by the bank's documents (`document_key`) and by the mark the
+    import left on each version (its text, answers and category, banks/superseded.py)."""
+    from quizapp.banks.superseded import marked
+    from quizapp.contests.draw import can_draw
+
+    today = local_today(now)
+    if rnd.pool is not None:
+        pool, items, fixed = round_pool(rnd), round_items(rnd), list(rnd.fixed_versions or [])
+    else:
+        plan = _round_plan(session, rnd)
+        pool, items, fixed = plan.pool, plan.items, plan.fixed
+    ids = {q.version_id for q in pool if can_draw(q, items)} | set(fixed)
+    if not ids:
         return []
-    plan = _round_plan(session, rnd)
-    ids = {q.version_id for q in plan.pool}
-    rows = session.scalars(
-        select(BankQuestion).where(
-            BankQuestion.current_version_id.in_(ids), BankQuestion.document_key.in_(list(old))
-        )
-    )
-    return sorted(r.key for r in rows)
+    old = superseded_documents(session, rnd.bank_id, today)
+    rows = session.execute(
+        select(BankQuestion.key, BankQuestion.document_key, QuestionVersion.superseded)
+        .join(QuestionVersion, QuestionVersion.question_id == BankQuestion.id)
+        .where(QuestionVersion.id.in_(ids))
+    ).all()
+    laws: dict[str, set[str]] = {}
+    for key, document_key, superseded in rows:
+        names = []
+        if document_key in old:
+            doc = old[document_key]
+            names.append(f"{doc.title} ({doc.number})" if doc.number else doc.title)
+        names += [r.title for r in marked(superseded) if today >= r.replaced_on]
+        for name in names:
+            laws.setdefault(name, set()).add(key)
+    return [(law, sorted(keys)) for law, keys in sorted(laws.items())]
 
 
 def blueprint_options(session: Session, bank: Bank) -> list[dict]:

@@ -4,11 +4,19 @@ pure roll-up is `participation`), and the collective ranking of the units."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quizapp.contests.models import Attempt, Round
-from quizapp.contests.participation import Tally, UnitNode, collective_ranking, rollup
+from quizapp.contests.participation import (
+    Standing,
+    Tally,
+    UnitNode,
+    collective_standings,
+    rollup,
+)
 from quizapp.contests.results import RANKING_SECONDS, published_prizes
 from quizapp.orgs.models import Member, MemberCategory, Unit
 
@@ -16,7 +24,7 @@ from quizapp.orgs.models import Member, MemberCategory, Unit
 def unit_participation(session: Session, rnd: Round):
     """Per unit of the contest's scope: eligible members, participants, pass rate and scores
     of the counted attempts, rolled up the tree; and the collective ranking of the units
-    directly under the organising unit.
+    directly under the organising unit (by participation rate and by mean score).
 
     Grouped in the database: one row per unit and distinct score, never one per attempt, so
     the cost hardly grows with the round (the per-attempt way took 2.9 s at 100,000
@@ -48,11 +56,25 @@ def unit_participation(session: Session, rnd: Round):
     totals = rollup(nodes, direct)
     children = [n for n in nodes if n.parent_id == root.id]
     points = prize_points(session, contest, units, children) if contest.points_weight else {}
+    weight = contest.points_weight or 0.0
     return (
         nodes,
         totals,
-        collective_ranking(children, totals, points=points, weight=contest.points_weight or 0.0),
+        Collective(
+            collective_standings(children, totals, points=points, weight=weight),
+            collective_standings(children, totals, by="mean"),
+            weight,
+        ),
     )
+
+
+class Collective(NamedTuple):
+    """The collective rankings of a set of units (see `participation.collective_standings`
+    for the rules the page states)."""
+
+    by_rate: list[Standing]
+    by_mean: list[Standing]
+    weight: float = 0.0  # prize points added to the participation rate, per point
 
 
 def _counted_scores(rnd: Round):

@@ -198,6 +198,7 @@ def _round_data(form: RoundForm) -> services.RoundData:
         review=form.review.data,
         prediction=form.prediction.data,
         prediction_min_correct=form.prediction_min_correct.data,
+        prediction_question=form.prediction_question.data or "",
         include_unverified=form.include_unverified.data,
     )
 

@@ -13,6 +13,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "_l": None,
     "N_": None,
+    "Message": (1,),  # i18n.Message(msgid, **params)
     "lazy_gettext": None,
 }
 PLACEHOLDER = re.compile(r"%\(\w+\)s")

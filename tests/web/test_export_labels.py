@@ -57,12 +57,20 @@ def test_labels_follow_the_interface_language(client, login_as, session, played)
     url = f"/org/contests/{c.id}/rounds/{rnd.id}/results.csv"
     client.post("/lang", data={"lang": "en", "next": url})
     table = list(csv.reader(io.StringIO(client.get(url).data.decode("utf-8-sig"))))
-    col = table[0].index("Đối tượng")
+    # the headers too: in English, the zone named as in Vietnamese
+    assert table[0][:3] == ["Rank", "Full name", "Date of birth"]
+    assert "Submitted at (Vietnam time, UTC+7)" in table[0]
+    assert not any("ố" in h or "ờ" in h for h in table[0])  # no Vietnamese header left
+    col = table[0].index("Population")
     row = next(r for r in table if "'" + HOSTILE in r)
     assert row[col] == "Union member; Youth"
     assert "" in row  # the e-mail: empty in CSV too
+    for kind, english in (("prizes", "Why this order"), ("units", "Participation rate (%)")):
+        other = client.get(url.replace("results.csv", f"{kind}.csv")).data.decode("utf-8-sig")
+        assert english in next(csv.reader(io.StringIO(other))), kind
     client.post("/lang", data={"lang": "vi", "next": url})
     table = list(csv.reader(io.StringIO(client.get(url).data.decode("utf-8-sig"))))
+    assert table[0][:3] == ["Hạng", "Họ và tên", "Ngày sinh"]
     assert "Đoàn viên; Thanh niên" in next(r for r in table if "'" + HOSTILE in r)
 
 

@@ -311,3 +311,51 @@ def test_completion_certificate_prints_the_units_place_and_signatory_on_whole_li
     assert "Lê Văn Phúc" in lines and "TM. BAN THƯỜNG VỤ TỈNH ĐOÀN" in lines
     assert str(day.year) not in lines and "2026”" not in lines
     assert not any(line.strip("“”") in ("2026", "năm 2026") for line in lines), lines
+
+
+def test_expiry_and_renewal_on_my_programmes_and_in_the_organisers_report(
+    client, login_as, world, session, now, clock
+):
+    """Issue 21 point 8: a programme whose completion is valid for 12 months shows its
+    expiry and offers renewal (the checks again) on the member's own list, and the
+    organiser's report lists each member's validity and who is due to renew."""
+    from quizapp.timeutil import format_date
+
+    programme = make_programme(
+        session,
+        world["province"],
+        world["bank"],
+        now,
+        lessons=1,
+        renewal_months=12,
+        ends_on=(now + timedelta(days=800)).date(),
+    )
+    session.commit()
+    member = login_as("member", world["a"])
+    _pass_check(client, session, programme.lessons[0])
+    completion = session.scalar(select(Completion))
+    expires = format_date(completion.expires_at)
+    opens = format_date(completion.expires_at - timedelta(days=30))
+    lesson = programme.lessons[0].title
+
+    clock.set(completion.completed_at + timedelta(days=30))  # valid, renewal not open yet
+    mine = client.get("/me/programmes").get_data(as_text=True)
+    assert f"có giá trị đến ngày {expires}; mở gia hạn từ ngày {opens}." in mine
+    assert f"Gia hạn: {lesson}" not in mine
+
+    clock.set(completion.expires_at - timedelta(days=10))  # in the renewal window
+    mine = client.get("/me/programmes").get_data(as_text=True)
+    assert f"có giá trị đến ngày {expires}: đã mở gia hạn." in mine
+    assert f"Gia hạn: {lesson}" in mine
+
+    clock.set(completion.expires_at + timedelta(days=1))  # expired: renewal is due
+    mine = client.get("/me/programmes").get_data(as_text=True)
+    assert f"đã hết hạn ngày {expires}: hãy làm lại các bài kiểm tra để gia hạn." in mine
+    assert f"Gia hạn: {lesson}" in mine
+
+    client.post("/logout")
+    login_as("organiser", world["province"])
+    report = client.get(f"/org/programmes/{programme.id}/progress").get_data(as_text=True)
+    assert '<th scope="col">Có giá trị đến</th>' in report
+    row = report[report.index(member.member.full_name) :]
+    assert f"<td>{expires} (đã hết hạn: cần gia hạn)</td>" in row[: row.index("</tr>")]

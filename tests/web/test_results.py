@@ -200,7 +200,7 @@ def test_unit_participation_against_the_roster(session, played, now):
     assert (branch.participants, branch.eligible) == (3, 8)
     root = totals[played["province"].id]
     assert (root.participants, root.eligible) == (3, 8) and root.passed == 2
-    assert [u.id for u, _ in collective] == [branch_id]
+    assert [s.unit.id for s in collective.by_rate] == [branch_id]
 
 
 def test_item_analysis_page(client, login_as, session, played):
@@ -446,11 +446,11 @@ def test_prize_points_join_the_units_ranking(session, played, now):
     session.flush()
     # nobody of the other branch took part: participation 100 % vs 0 %
     _, _, collective = U.unit_participation(session, rnd)
-    assert [u.name for u, _ in collective][0] == "Chi đoàn Mỹ Long"
+    assert collective.by_rate[0].unit.name == "Chi đoàn Mỹ Long"
     R.publish_prizes(session, rnd.id, actor=SYSTEM, now=rnd.closes_at + timedelta(minutes=1))
     contest.points_weight = 2.0
     _, _, collective = U.unit_participation(session, rnd)
-    scores = dict((u.name, s) for u, s in collective)
+    scores = {s.unit.name: s.value for s in collective.by_rate}
     won = sum(contest.prize_points[e["prize"]] for e in R.published_prizes(session, rnd.id).entries)
     assert scores["Chi đoàn Mỹ Long"] == pytest.approx(100 + 2.0 * won)
 

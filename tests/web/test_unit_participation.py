@@ -107,7 +107,7 @@ def test_grouped_counts_agree_with_the_per_attempt_computation(session, round_pl
     mover_counted_in = "b2" if counting == "last" else "b1"
     others = sum(1 for key, _ in PLAYERS if key == mover_counted_in)
     assert totals[units[mover_counted_in].id].participants == others + 1
-    assert [u.name for u, _ in collective][-1] == units["idle"].name  # 0 of 4 took part
+    assert collective.by_rate[-1].unit.name == units["idle"].name  # 0 of 4 took part
 
 
 def test_the_counted_attempt_is_the_one_the_round_says(session, round_played):

@@ -118,6 +118,11 @@ def _text_with_format(raw: str, default: str, line: int, strict: bool = False) -
     return _post(raw).strip(), default
 
 
+def _own(found: str, default: str) -> str:
+    """An item's own format as stored: "" when it is the question text's."""
+    return "" if found == default else found
+
+
 def _split_feedback(raw: str) -> tuple[str, str]:
     text, _, feedback = raw.partition("#")
     return text, feedback
@@ -166,10 +171,11 @@ def _parse_numeric(answer_text: str, fmt: str, line: int) -> Question:
     for item in items:
         weight, rest = _weight(item, Decimal(100), line)
         value_text, feedback = _split_feedback(rest)
-        feedback = _text_with_format(feedback.strip(), fmt, line)[0]
+        feedback, own = _text_with_format(feedback.strip(), fmt, line)
+        own = _own(own, fmt)
         value_text = value_text.strip()
         if value_text == "*":
-            answers.append(NumericAnswer(weight=weight, feedback=feedback))
+            answers.append(NumericAnswer(weight=weight, feedback=feedback, feedback_format=own))
         elif value_text.find("..") > 0:
             low, _, high = value_text.partition("..")
             answers.append(
@@ -178,6 +184,7 @@ def _parse_numeric(answer_text: str, fmt: str, line: int) -> Question:
                     max=_number(high, line),
                     weight=weight,
                     feedback=feedback,
+                    feedback_format=own,
                 )
             )
         elif value_text.find(":") > 0:
@@ -188,15 +195,23 @@ def _parse_numeric(answer_text: str, fmt: str, line: int) -> Question:
                     tolerance=_number(tolerance, line),
                     weight=weight,
                     feedback=feedback,
+                    feedback_format=own,
                 )
             )
         else:
             answers.append(
-                NumericAnswer(value=_number(value_text, line), weight=weight, feedback=feedback)
+                NumericAnswer(
+                    value=_number(value_text, line),
+                    weight=weight,
+                    feedback=feedback,
+                    feedback_format=own,
+                )
             )
     if wrong is not None:
-        feedback = _text_with_format(_split_feedback(wrong)[1].strip(), fmt, line)[0]
-        answers.append(NumericAnswer(weight=Decimal(0), feedback=feedback))
+        feedback, own = _text_with_format(_split_feedback(wrong)[1].strip(), fmt, line)
+        answers.append(
+            NumericAnswer(weight=Decimal(0), feedback=feedback, feedback_format=_own(own, fmt))
+        )
     return Question(type=QType.NUMERIC, text="", numeric=tuple(answers))
 
 
@@ -216,11 +231,15 @@ def _parse_choices(answer_text: str, fmt: str, line: int) -> Question:
             weight, rest = _weight(item, Decimal(0), line)
             weighted = weighted or rest is not item
         text, feedback = _split_feedback(rest)
+        text, text_format = _text_with_format(text.strip(), fmt, line)
+        feedback, feedback_format = _text_with_format(feedback.strip(), fmt, line)
         choices.append(
             Choice(
-                text=_text_with_format(text.strip(), fmt, line)[0],
+                text=text,
                 weight=weight,
-                feedback=_text_with_format(feedback.strip(), fmt, line)[0],
+                feedback=feedback,
+                text_format=_own(text_format, fmt),
+                feedback_format=_own(feedback_format, fmt),
             )
         )
     if len(choices) < 2:
@@ -239,10 +258,10 @@ def _parse_matching(answer_text: str, fmt: str, line: int) -> Question:
         if "->" not in item:
             raise GiftError(N_('Matching item "%(item)s" has no "->".'), line, item=_post(item))
         left, _, right = item.partition("->")
-        left_text = _text_with_format(left.strip(), fmt, line)[0]
+        left_text, left_format = _text_with_format(left.strip(), fmt, line)
         right_text = _post(right).strip()
         if left_text:
-            pairs.append(MatchPair(left=left_text, right=right_text))
+            pairs.append(MatchPair(left_text, right_text, _own(left_format, fmt)))
         else:  # an empty left side is Moodle's extra wrong answer
             distractors.append(right_text)
     return Question(
@@ -251,13 +270,15 @@ def _parse_matching(answer_text: str, fmt: str, line: int) -> Question:
 
 
 def _parse_short(answer_text: str, fmt: str, line: int) -> Question:
-    answers, weights, feedbacks = [], [], []
+    answers, weights, feedbacks, formats = [], [], [], []
     for item in _answers(answer_text, "="):
         weight, rest = _weight(item, Decimal(100), line)
         text, feedback = _split_feedback(rest)
-        answers.append(_text_with_format(text.strip(), fmt, line)[0])
+        answers.append(_text_with_format(text.strip(), fmt, line)[0])  # Moodle: text only
         weights.append(weight)
-        feedbacks.append(_text_with_format(feedback.strip(), fmt, line)[0])
+        feedback, own = _text_with_format(feedback.strip(), fmt, line)
+        feedbacks.append(feedback)
+        formats.append(_own(own, fmt))
     if not answers:
         raise GiftError(N_("A short-answer question needs at least one answer."), line)
     return Question(
@@ -266,20 +287,24 @@ def _parse_short(answer_text: str, fmt: str, line: int) -> Question:
         short_answers=tuple(answers),
         short_weights=() if all(w == 100 for w in weights) else tuple(weights),
         short_feedback=tuple(feedbacks) if any(feedbacks) else (),
+        short_feedback_formats=tuple(formats) if any(formats) else (),
     )
 
 
 def _parse_truefalse(answer_text: str, fmt: str, line: int) -> Question:
     bits = answer_text.split("#", 2) + ["", ""]
     value = bits[0].strip() in ("T", "TRUE")
-    wrong = _text_with_format(bits[1].strip(), fmt, line)[0]
-    right = _text_with_format(bits[2].strip(), fmt, line)[0]
+    wrong, wrong_format = _text_with_format(bits[1].strip(), fmt, line)
+    right, right_format = _text_with_format(bits[2].strip(), fmt, line)
+    wrong_format, right_format = _own(wrong_format, fmt), _own(right_format, fmt)
     return Question(
         type=QType.TRUEFALSE,
         text="",
         answer=value,
         feedback_true=right if value else wrong,
         feedback_false=wrong if value else right,
+        feedback_true_format=right_format if value else wrong_format,
+        feedback_false_format=wrong_format if value else right_format,
     )
 
 
@@ -346,10 +371,11 @@ def _parse_question(block: _Block, start: int) -> Question:
                 text_format=fmt,
                 line=first_line,
             )
-        explanation = ""
+        explanation, explanation_format = "", ""
         if "####" in answer_text:
             cut = answer_text.rindex("####")
-            explanation = _text_with_format(answer_text[cut + 4 :].strip(), fmt, first_line)[0]
+            explanation, own = _text_with_format(answer_text[cut + 4 :].strip(), fmt, first_line)
+            explanation_format = _own(own, fmt)
             answer_text = answer_text[:cut].strip()
         parsed = _parse_answer_block(answer_text, fmt, block.line_at(start + open_at))
     except GiftError as err:
@@ -361,6 +387,7 @@ def _parse_question(block: _Block, start: int) -> Question:
         title=title,
         text_format=fmt,
         explanation=explanation,
+        explanation_format=explanation_format,
         line=first_line,
     )
 

@@ -18,8 +18,12 @@ def escape(text: str) -> str:
     return text.replace("\r", "").replace("\n", "\\n")
 
 
-def _fmt(text: str, fmt: str) -> str:
-    """A text parsed with Moodle's parse_text_with_format: guard a leading "[" or "%"."""
+def _fmt(text: str, fmt: str, own: str = "") -> str:
+    """A text parsed with Moodle's parse_text_with_format (default: the question text's
+    format `fmt`): its own format `own` written when it differs (as Moodle's
+    write_questiontext), else a leading "[" or "%" guarded."""
+    if own and own != fmt and text:
+        return f"[{own}]" + escape(text)
     if text.startswith(("[", "%")):
         return f"[{fmt}]" + escape(text)
     return escape(text)
@@ -41,7 +45,10 @@ def _weight_mark(weight: Decimal) -> str:
 
 def _answer_items(q: Question) -> list[str]:
     fmt = q.text_format
-    feedback = lambda fb: "#" + _fmt(fb, fmt) if fb else ""  # noqa: E731
+
+    def feedback(text: str, own: str = "") -> str:
+        return "#" + _fmt(text, fmt, own) if text else ""
+
     if q.type in (QType.SINGLE, QType.MULTI):
         items = []
         for c in q.choices:
@@ -51,7 +58,9 @@ def _answer_items(q: Question) -> list[str]:
                 # A multi question always shows its weights, even 0%, so it stays multi.
                 plain_wrong = c.weight == 0 and q.type is QType.SINGLE
                 mark = "~" if plain_wrong else "~" + _weight_mark(c.weight)
-            items.append(mark + _fmt(c.text, fmt) + feedback(c.feedback))
+            items.append(
+                mark + _fmt(c.text, fmt, c.text_format) + feedback(c.feedback, c.feedback_format)
+            )
         return items
     if q.type is QType.SHORT:
         items = []
@@ -59,16 +68,19 @@ def _answer_items(q: Question) -> list[str]:
             weight = q.short_weight(i)
             mark = "=" if weight == 100 else "=" + _weight_mark(weight)
             fb = q.short_feedback[i] if q.short_feedback else ""
-            items.append(mark + _fmt(answer, fmt) + feedback(fb))
+            own = q.short_feedback_formats[i] if q.short_feedback_formats else ""
+            items.append(mark + _fmt(answer, fmt) + feedback(fb, own))
         return items
     if q.type is QType.MATCHING:
-        items = [f"={_arrowless(_fmt(p.left, fmt))} -> {escape(p.right)}" for p in q.pairs]
+        items = [
+            f"={_arrowless(_fmt(p.left, fmt, p.left_format))} -> {escape(p.right)}" for p in q.pairs
+        ]
         return items + [f"= -> {escape(d)}" for d in q.distractors]
     if q.type is QType.NUMERIC:
         items = []
         for a in q.numeric:
             if a.is_catch_all:
-                items.append("~#" + _fmt(a.feedback, fmt))
+                items.append("~#" + _fmt(a.feedback, fmt, a.feedback_format))
                 continue
             if a.is_range:
                 value = f"{_num(a.min or Decimal(0))}..{_num(a.max or Decimal(0))}"
@@ -76,24 +88,26 @@ def _answer_items(q: Question) -> list[str]:
                 value = _num(a.value or Decimal(0))
                 value += f":{_num(a.tolerance)}" if a.tolerance else ""
             mark = "=" if a.weight == 100 else "=" + _weight_mark(a.weight)
-            items.append(mark + value + feedback(a.feedback))
+            items.append(mark + value + feedback(a.feedback, a.feedback_format))
         return items
     return []
 
 
 def _answer_block(q: Question, inline: bool) -> str:
-    general = "####" + _fmt(q.explanation, q.text_format) if q.explanation else ""
+    general = (
+        "####" + _fmt(q.explanation, q.text_format, q.explanation_format) if q.explanation else ""
+    )
     if q.type is QType.ESSAY:
         return "{" + general + "}"
     if q.type is QType.TRUEFALSE:
-        right, wrong = (
-            (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
-        )
+        true = (q.feedback_true, q.feedback_true_format)
+        false = (q.feedback_false, q.feedback_false_format)
+        (right, right_own), (wrong, wrong_own) = (true, false) if q.answer else (false, true)
         out = "TRUE" if q.answer else "FALSE"
         if wrong or right:
-            out += "#" + _fmt(wrong, q.text_format)
+            out += "#" + _fmt(wrong, q.text_format, wrong_own)
         if right:
-            out += "#" + _fmt(right, q.text_format)
+            out += "#" + _fmt(right, q.text_format, right_own)
         return "{" + out + general + "}"
     items = _answer_items(q)
     if q.type is QType.SHORT:

@@ -40,7 +40,13 @@ NULL_TAG = "tag:yaml.org,2002:null"
 TYPE_FIELDS = {
     QType.SINGLE: ("options",),
     QType.MULTI: ("options",),
-    QType.TRUEFALSE: ("answer", "feedback_true", "feedback_false"),
+    QType.TRUEFALSE: (
+        "answer",
+        "feedback_true",
+        "feedback_false",
+        "feedback_true_format",
+        "feedback_false_format",
+    ),
     QType.SHORT: ("answers", "case_sensitive", "accent_sensitive"),
     QType.NUMERIC: ("answers",),
     QType.MATCHING: ("pairs", "distractors"),
@@ -56,6 +62,7 @@ COMMON_FIELDS = (
     "text_format",
     "difficulty",
     "explanation",
+    "explanation_format",
     "tags",
     "mark",
     "source",
@@ -246,10 +253,23 @@ def _read_categories(r: _Reader, node: Node | None) -> list[Category]:
     return cats
 
 
+def _own_format(r: _Reader, fields: dict[str, Node], name: str) -> str:
+    """An item's own text format ("": the question text's), as GIFT's "[html]" on it."""
+    value = r.text(fields, name)
+    if value and value not in TEXT_FORMATS:
+        r.add(N_('Unknown text format "%(format)s".'), fields[name], format=value)
+        return ""
+    return value
+
+
 def _read_options(r: _Reader, nodes: list[Node], qtype: QType) -> tuple[Choice, ...]:
     choices = []
     for item in nodes:
-        f = r.mapping(item, "an option", ("text", "correct", "weight", "feedback"))
+        f = r.mapping(
+            item,
+            "an option",
+            ("text", "correct", "weight", "feedback", "text_format", "feedback_format"),
+        )
         if qtype is QType.SINGLE:
             correct = r.boolean(f, "correct", False)
             weight = Decimal(100) if correct else r.decimal(f, "weight", Decimal(0))
@@ -262,27 +282,32 @@ def _read_options(r: _Reader, nodes: list[Node], qtype: QType) -> tuple[Choice, 
                 text=r.text(f, "text", True, item),
                 weight=weight or Decimal(0),
                 feedback=r.text(f, "feedback"),
+                text_format=_own_format(r, f, "text_format"),
+                feedback_format=_own_format(r, f, "feedback_format"),
             )
         )
     return tuple(choices)
 
 
 def _read_short(r: _Reader, nodes: list[Node]) -> dict[str, tuple]:
-    answers, weights, feedback = [], [], []
+    answers, weights, feedback, formats = [], [], [], []
     for item in nodes:
         if isinstance(item, ScalarNode):
             answers.append(str(item.value).strip())
             weights.append(Decimal(100))
             feedback.append("")
+            formats.append("")
             continue
-        f = r.mapping(item, "an answer", ("text", "weight", "feedback"))
+        f = r.mapping(item, "an answer", ("text", "weight", "feedback", "feedback_format"))
         answers.append(r.text(f, "text", True, item))
         weights.append(r.decimal(f, "weight", Decimal(100)) or Decimal(0))
         feedback.append(r.text(f, "feedback"))
+        formats.append(_own_format(r, f, "feedback_format"))
     return {
         "short_answers": tuple(answers),
         "short_weights": () if all(w == 100 for w in weights) else tuple(weights),
         "short_feedback": tuple(feedback) if any(feedback) else (),
+        "short_feedback_formats": tuple(formats) if any(formats) else (),
     }
 
 
@@ -290,7 +315,9 @@ def _read_numeric(r: _Reader, nodes: list[Node]) -> tuple[NumericAnswer, ...]:
     out = []
     for item in nodes:
         f = r.mapping(
-            item, "a numeric answer", ("value", "tolerance", "min", "max", "weight", "feedback")
+            item,
+            "a numeric answer",
+            ("value", "tolerance", "min", "max", "weight", "feedback", "feedback_format"),
         )
         out.append(
             NumericAnswer(
@@ -300,6 +327,7 @@ def _read_numeric(r: _Reader, nodes: list[Node]) -> tuple[NumericAnswer, ...]:
                 max=r.decimal(f, "max", None),
                 weight=r.decimal(f, "weight", Decimal(100)) or Decimal(0),
                 feedback=r.text(f, "feedback"),
+                feedback_format=_own_format(r, f, "feedback_format"),
             )
         )
     return tuple(out)
@@ -308,9 +336,13 @@ def _read_numeric(r: _Reader, nodes: list[Node]) -> tuple[NumericAnswer, ...]:
 def _read_pairs(r: _Reader, nodes: list[Node]) -> tuple[MatchPair, ...]:
     pairs = []
     for item in nodes:
-        f = r.mapping(item, "a pair", ("left", "right"))
+        f = r.mapping(item, "a pair", ("left", "right", "left_format"))
         pairs.append(
-            MatchPair(left=r.text(f, "left", True, item), right=r.text(f, "right", True, item))
+            MatchPair(
+                left=r.text(f, "left", True, item),
+                right=r.text(f, "right", True, item),
+                left_format=_own_format(r, f, "left_format"),
+            )
         )
     return tuple(pairs)
 
@@ -381,6 +413,8 @@ def _read_question(r: _Reader, node: Node) -> Question | None:
             answer=r.boolean(f, "answer", None),
             feedback_true=r.text(f, "feedback_true"),
             feedback_false=r.text(f, "feedback_false"),
+            feedback_true_format=_own_format(r, f, "feedback_true_format"),
+            feedback_false_format=_own_format(r, f, "feedback_false_format"),
         )
     elif qtype is QType.SHORT:
         extra.update(_read_short(r, r.sequence(f.get("answers"), "answers")))
@@ -404,6 +438,7 @@ def _read_question(r: _Reader, node: Node) -> Question | None:
         text_format=text_format,
         difficulty=Difficulty(difficulty),
         explanation=r.text(f, "explanation"),
+        explanation_format=_own_format(r, f, "explanation_format"),
         tags=r.strings(f, "tags"),
         mark=r.decimal(f, "mark", Decimal(1)) or Decimal(0),
         source=_read_source(r, f["source"])

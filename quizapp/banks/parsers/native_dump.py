@@ -73,23 +73,29 @@ def _question_dict(q: Question) -> dict:
             else:
                 _put(item, "weight", c.weight, Decimal(0))
             _put(item, "feedback", c.feedback)
+            _put(item, "text_format", c.text_format)
+            _put(item, "feedback_format", c.feedback_format)
             options.append(item)
         out["options"] = options
     elif q.type is QType.TRUEFALSE:
         out["answer"] = q.answer
         _put(out, "feedback_true", q.feedback_true)
         _put(out, "feedback_false", q.feedback_false)
+        _put(out, "feedback_true_format", q.feedback_true_format)
+        _put(out, "feedback_false_format", q.feedback_false_format)
     elif q.type is QType.SHORT:
         answers: list[object] = []
         for i, text in enumerate(q.short_answers):
             weight = q.short_weight(i)
             feedback = q.short_feedback[i] if q.short_feedback else ""
+            own = q.short_feedback_formats[i] if q.short_feedback_formats else ""
             if weight == 100 and not feedback:
                 answers.append(text)
             else:
                 item = {"text": text}
                 _put(item, "weight", weight, Decimal(100))
                 _put(item, "feedback", feedback)
+                _put(item, "feedback_format", own)
                 answers.append(item)
         out["answers"] = answers
         _put(out, "case_sensitive", q.case_sensitive, False)
@@ -104,13 +110,19 @@ def _question_dict(q: Question) -> dict:
             _put(item, "max", a.max)
             _put(item, "weight", a.weight, Decimal(100))
             _put(item, "feedback", a.feedback)
+            _put(item, "feedback_format", a.feedback_format)
             numeric.append(item)
         out["answers"] = numeric
     elif q.type is QType.MATCHING:
-        out["pairs"] = [{"left": p.left, "right": p.right} for p in q.pairs]
+        out["pairs"] = [
+            {"left": p.left, "right": p.right}
+            | ({"left_format": p.left_format} if p.left_format else {})
+            for p in q.pairs
+        ]
         _put(out, "distractors", list(q.distractors), [])
     _put(out, "difficulty", q.difficulty.value, "medium")
     _put(out, "explanation", q.explanation)
+    _put(out, "explanation_format", q.explanation_format)
     _put(out, "tags", list(q.tags), [])
     _put(out, "mark", q.mark, Decimal(1))
     if q.source is not None:

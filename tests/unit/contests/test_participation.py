@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quizapp.contests.participation import Tally, UnitNode, collective_ranking, rollup
+from quizapp.contests.participation import Tally, UnitNode, collective_standings, rollup
 
 UNITS = [
     UnitNode(1, None, "Tỉnh", 0),
@@ -36,9 +36,42 @@ def test_rollup_sums_numerators_and_denominators():
 def test_collective_ranking_by_rate_with_optional_points():
     totals = rollup(UNITS, {2: Tally(10, 5), 3: Tally(10, 6)})
     children = [u for u in UNITS if u.parent_id == 1]
-    assert [u.name for u, _ in collective_ranking(children, totals)] == ["Xã B", "Phường A"]
-    ranked = collective_ranking(children, totals, points={2: 10.0}, weight=1.0)
-    assert [u.name for u, _ in ranked] == ["Phường A", "Xã B"]  # 50 + 10 > 60
+    assert [s.unit.name for s in collective_standings(children, totals)] == ["Xã B", "Phường A"]
+    ranked = collective_standings(children, totals, points={2: 12.0}, weight=1.0)
+    assert [(s.unit.name, s.value) for s in ranked] == [("Phường A", 62.0), ("Xã B", 60.0)]
+    ranked = collective_standings(children, totals, points={2: 10.0}, weight=1.0)
+    # 50 + 10 = 60 each, no scores: the number of participants decides (6 > 5)
+    assert [(s.rank, s.unit.name) for s in ranked] == [(1, "Xã B"), (2, "Phường A")]
+
+
+WARDS = [UnitNode(1, None, "Tỉnh", 0)] + [UnitNode(i, 1, n, 1) for i, n in enumerate("EDCBA", 2)]
+
+
+def test_collective_rules_as_stated_rate_then_mean_then_participants():
+    direct = {
+        2: Tally(10, 5, scores=Counter({80.0: 5})),  # E: 50 %, mean 80
+        3: Tally(10, 5, scores=Counter({60.0: 5})),  # D: 50 %, mean 60
+        4: Tally(4, 2, scores=Counter({80.0: 2})),  # C: 50 %, mean 80, fewer participants
+        5: Tally(2, 1, scores=Counter({80.0: 1})),  # B: 50 %, mean 80, 1 participant
+        6: Tally(0, 0),  # A: no roster: not ranked by rate, no participant: not by mean
+    }
+    totals = rollup(WARDS, direct)
+    wards = WARDS[1:]
+    by_rate = collective_standings(wards, totals)
+    assert [(s.rank, s.unit.name) for s in by_rate] == [(1, "E"), (2, "C"), (3, "B"), (4, "D")]
+    assert not any(s.tie for s in by_rate)
+    by_mean = collective_standings(wards, totals, by="mean")
+    assert [(s.rank, s.unit.name) for s in by_mean] == [(1, "E"), (2, "C"), (3, "B"), (4, "D")]
+    # equal on every criterion: the same rank, listed by name, the next rank skipped
+    totals = rollup(WARDS, {2: Tally(4, 2, scores=Counter({70.0: 2})), 3: Tally(2, 2)})
+    totals[3] = Tally(4, 2, scores=Counter({70.0: 2}))
+    totals[4] = Tally(4, 1, scores=Counter({70.0: 1}))
+    ranked = collective_standings(wards[:3], totals)
+    assert [(s.rank, s.unit.name, s.tie) for s in ranked] == [
+        (1, "D", True),
+        (1, "E", True),
+        (3, "C", False),
+    ]
 
 
 @given(st.lists(st.sampled_from([0.0, 3.0, 10.0, 100 / 3, 50.0, 55.5, 200 / 3, 100.0]), min_size=1))
