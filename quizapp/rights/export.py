@@ -133,11 +133,24 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _rows(session: Session, table: Table, where) -> list[dict]:
-    cols = [c for c in table.columns if (table.name, c.name) not in OMITTED]
+def _keyed_rows(session: Session, table: Table, where) -> list[tuple[Any, dict]]:
+    """(primary key, row without the omitted columns) of the rows matching `where`."""
     pk = list(table.primary_key.columns)
-    stmt = select(*cols).where(where).order_by(*pk)
-    return [{k: _value(v) for k, v in row._mapping.items()} for row in session.execute(stmt)]
+    stmt = select(*table.columns).where(where).order_by(*pk)
+    out = []
+    for row in session.execute(stmt):
+        m = row._mapping
+        out.append(
+            (
+                m[pk[0].name],
+                {k: _value(v) for k, v in m.items() if (table.name, k) not in OMITTED},
+            )
+        )
+    return out
+
+
+def _rows(session: Session, table: Table, where) -> list[dict]:
+    return [r for _k, r in _keyed_rows(session, table, where)]
 
 
 def collect(session: Session, *, user_id: int | None, member_id: int | None) -> dict[str, list]:
@@ -169,12 +182,11 @@ def collect(session: Session, *, user_id: int | None, member_id: int | None) -> 
             conds.append(table.c.id.in_(sorted(ids["user_account"])))
         if not conds:
             continue
-        rows = _rows(session, table, or_(*conds))
-        if not rows:
+        keyed = _keyed_rows(session, table, or_(*conds))
+        if not keyed:
             continue
-        out[table.name] = rows
-        pk = list(table.primary_key.columns)[0].name
-        found = {r[pk] for r in rows}
+        out[table.name] = [r for _k, r in keyed]
+        found = {k for k, _r in keyed}
         if table.name in ids:
             ids[table.name] |= found
         else:

@@ -63,9 +63,7 @@ def _guardian(member: Member | None, guardian: Guardian | None, now) -> tuple[st
     if not clean_name(g.name):
         errors["guardian_name"] = N_("Enter the name of the parent or guardian.")
     if not " ".join(g.contact.split()):
-        errors["guardian_contact"] = N_(
-            "Enter the parent's or guardian's phone number or e-mail."
-        )
+        errors["guardian_contact"] = N_("Enter the parent's or guardian's phone number or e-mail.")
     if errors:
         raise Invalid(errors)
     return clean_name(g.name)[:200], " ".join(g.contact.split())[:200]
@@ -235,9 +233,7 @@ def request_deletion(
     """The person asks for their data to be deleted; an organiser of their unit decides
     within `period`. An account without a roster record has nobody to decide: refused."""
     if user.member is None:
-        raise Conflict(
-            N_("Your account is not on a unit's roster: ask the site's administrator.")
-        )
+        raise Conflict(N_("Your account is not on a unit's roster: ask the site's administrator."))
     if not confirmed:
         raise Invalid({"confirm": N_("Tick the box to confirm that you ask for deletion.")})
     name, contact = _guardian(user.member, guardian, now)
@@ -396,8 +392,7 @@ def _scrub_audit(session, member: Member, user: User | None, values: list[str], 
     about = [(AuditEntry.object_type == "member") & (AuditEntry.object_id == str(member.id))]
     if user is not None:
         about.append(
-            AuditEntry.object_type.in_(("user", "account"))
-            & (AuditEntry.object_id == str(user.id))
+            AuditEntry.object_type.in_(("user", "account")) & (AuditEntry.object_id == str(user.id))
         )
     for e in session.scalars(select(AuditEntry).where(or_(*about))):
         e.summary = label
