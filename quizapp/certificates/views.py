@@ -118,6 +118,8 @@ def credential(code: str):
     from quizapp.certificates.signing import b64url_decode
 
     cert = _lookup_or_404(code)
+    if not cert.jws:  # cleared by a deletion of the person's data (quizapp/rights)
+        abort(404)
     payload = json.loads(b64url_decode(cert.jws.split(".")[1]))
     body = json.dumps(
         {"status": cert.status, "jws": cert.jws, "credential": payload},

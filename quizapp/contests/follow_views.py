@@ -12,6 +12,8 @@ from quizapp.contests.blueprints import contests as bp
 from quizapp.extensions import db
 from quizapp.forms import db_int
 from quizapp.orgs.models import Unit
+from quizapp.rights.access import common_path
+from quizapp.rights.watch import logged, logs_access
 from quizapp.web import actor, now, organiser_required, paginate
 
 MISSING_HEADERS = ["STT", "Họ và tên", "Mã đoàn viên", "Đơn vị"]
@@ -33,6 +35,7 @@ def _export(headers, rows, name: str, fmt: str) -> Response:
 
 @bp.get("/<int:contest_id>/follow")
 @organiser_required
+@logs_access
 def follow(contest_id: int):
     """A followed contest: participation of the follower's members, contest and rounds, and
     their whole-contest results (?format=csv or xlsx exports them)."""
@@ -43,8 +46,13 @@ def follow(contest_id: int):
         from quizapp.contests import exports as X
 
         rows = X.contest_results_table(db.session, contest, ranking)
+        where = common_path(paths)
+        logged("follow.export", unit_path=where, people=len(rows), object_id=contest.id)
         return _export(X.CONTEST_RESULT_HEADERS, rows, f"ket-qua-{contest.slug}", fmt)
     units = db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)).all()
+    logged(
+        "follow", unit_path=common_path(paths), people=len(ranking[:500]), object_id=contest.id
+    )
     return render_template(
         "contests/follow.html",
         contest=contest,
@@ -58,6 +66,7 @@ def follow(contest_id: int):
 
 @bp.get("/<int:contest_id>/follow/rounds/<int:round_id>")
 @organiser_required
+@logs_access
 def follow_round(contest_id: int, round_id: int):
     """The round's results of the follower's members (ranks of the whole round) and their
     units' participation; ?format=csv or xlsx exports the results (?table=units: the units)."""
@@ -74,7 +83,13 @@ def follow_round(contest_id: int, round_id: int):
         if request.args.get("table") == "units":
             return _export(X.UNIT_HEADERS, X.unit_table(nodes, totals), f"don-vi-{name}", fmt)
         rows = X.results_table(db.session, rnd, ranking)
+        logged(
+            "follow_round.export", unit_path=common_path(paths), people=len(rows), object_id=rnd.id
+        )
         return _export(X.RESULT_HEADERS, rows, f"ket-qua-{name}", fmt)
+    logged(
+        "follow_round", unit_path=common_path(paths), people=len(ranking[:500]), object_id=rnd.id
+    )
     return render_template(
         "contests/follow_round.html",
         contest=contest,
@@ -91,6 +106,7 @@ def follow_round(contest_id: int, round_id: int):
 
 @bp.get("/<int:contest_id>/follow/missing")
 @organiser_required
+@logs_access
 def follow_missing(contest_id: int):
     """The follow-up list: the follower's roster members who have not taken part (in the
     contest, or in one round with ?round=), paginated; ?format=csv or xlsx exports it."""
@@ -105,26 +121,40 @@ def follow_missing(contest_id: int):
             for i, m in enumerate(db.session.scalars(stmt), 1)
         ]
         suffix = f"-tuan-{rnd.number}" if rnd else ""
+        logged(
+            "follow_missing.export",
+            unit_path=common_path(paths),
+            people=len(rows),
+            object_id=contest.id,
+        )
         return _export(MISSING_HEADERS, rows, f"chua-tham-gia-{contest.slug}{suffix}", fmt)
+    page = paginate(stmt)
+    logged(
+        "follow_missing", unit_path=common_path(paths), people=len(page.items), object_id=contest.id
+    )
     return render_template(
         "contests/follow_missing.html",
         contest=contest,
         rnd=rnd,
-        page=paginate(stmt),
+        page=page,
         counts=F.participation(db.session, contest, paths, round_id),
     )
 
 
 @bp.get("/<int:contest_id>/follow/certificates")
 @organiser_required
+@logs_access
 def follow_certificates(contest_id: int):
     """The contest's certificates issued to the follower's members."""
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
-    return render_template(
-        "contests/follow_certificates.html",
-        contest=contest,
-        page=paginate(F.certificates_stmt(contest, paths)),
+    page = paginate(F.certificates_stmt(contest, paths))
+    logged(
+        "follow_certificates",
+        unit_path=common_path(paths),
+        people=len(page.items),
+        object_id=contest.id,
     )
+    return render_template("contests/follow_certificates.html", contest=contest, page=page)
 
 
 @bp.get("/<int:contest_id>/follow/certificates/<int:cert_id>.pdf")

@@ -25,11 +25,13 @@ from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.treeorder import tree_order
+from quizapp.rights.watch import logged, logs_access
 from quizapp.web import actor, now, organiser_required, select_locale, t
 
 
 @bp.route("/<int:contest_id>/rounds/<int:round_id>/results", methods=["GET", "POST"])
 @organiser_required
+@logs_access
 def results(contest_id: int, round_id: int):
     from quizapp.contests import results as R
     from quizapp.contests import units as U
@@ -71,6 +73,12 @@ def results(contest_id: int, round_id: int):
         total, ranking = len(ranking), ranking[: R.RESULTS_SHOWN]
     nodes, totals, collective = U.cached_participation(db.session, rnd, cache=cache)
     items, test, questions, keys = R.cached_item_analysis(db.session, rnd, cache=cache)
+    logged(
+        "results",
+        unit_path=unit.path if unit else rnd.contest.owner_unit.path,
+        people=len(ranking),
+        object_id=rnd.id,
+    )
     return render_template(
         "contests/results.html",
         rnd=rnd,
@@ -110,6 +118,7 @@ def _regraded_after(rnd) -> bool:
 
 @bp.get("/<int:contest_id>/rounds/<int:round_id>/<any(results, prizes, units):kind>.<fmt>")
 @organiser_required
+@logs_access
 def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
     """Results, the prize list or unit participation as XLSX or CSV (UTF-8 with BOM)."""
     from quizapp.contests import exports as X
@@ -140,6 +149,13 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
         indents = X.unit_indents(nodes)
     if kind != "units" and rnd.prediction:
         headers, rows = with_answer(headers, rows, rnd.prediction_subject, actual)
+    if kind != "units":  # participation per unit names nobody
+        logged(
+            f"{kind}.export",
+            unit_path=rnd.contest.owner_unit.path,
+            people=len(rows),
+            object_id=rnd.id,
+        )
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
         body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
@@ -254,6 +270,7 @@ def dashboard(contest_id: int, round_id: int):
 
 @bp.get("/<int:contest_id>/rounds/<int:round_id>/attempts/<int:attempt_id>.pdf")
 @organiser_required
+@logs_access
 def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
     """One participant's attempt (questions, chosen and correct answers) for disputes."""
     from flask_babel import force_locale
@@ -274,6 +291,7 @@ def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
     ):
         abort(404)
     member = db.session.get(Member, attempt.member_id) if attempt.member_id else None
+    logged("attempt.pdf", unit_path=rnd.contest.owner_unit.path, people=1, object_id=attempt.id)
     with force_locale("vi"):
         html = render_template(
             "contests/attempt_pdf.html",
@@ -292,6 +310,7 @@ def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
 
 @bp.route("/<int:contest_id>/results", methods=["GET", "POST"])
 @organiser_required
+@logs_access
 def contest_results(contest_id: int):
     """The ranking of the whole contest (all rounds), its prize list, with exports."""
     from quizapp.contests import exports as X
@@ -320,6 +339,12 @@ def contest_results(contest_id: int):
         headers = X.CONTEST_RESULT_HEADERS
         rows = X.contest_results_table(db.session, contest, ranking)
         name = f"ket-qua-{contest.slug}.{fmt}"
+        logged(
+            "contest_results.export",
+            unit_path=contest.owner_unit.path,
+            people=len(rows),
+            object_id=contest.id,
+        )
         body = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, "Cuộc thi")
         mime = (
             "text/csv; charset=utf-8"
@@ -329,6 +354,12 @@ def contest_results(contest_id: int):
         return Response(
             body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )
+    logged(
+        "contest_results",
+        unit_path=contest.owner_unit.path,
+        people=len(ranking[:500]),
+        object_id=contest.id,
+    )
     return render_template(
         "contests/contest_results.html",
         contest=contest,

@@ -43,6 +43,16 @@ def is_minor(member: Member | None, now: datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class Deleted:
+    """What an approved deletion leaves for the web layer to do after the commit: drop the
+    rounds' computed rankings (they name the person) and the cached PDFs of the revoked
+    certificates (files named by code)."""
+
+    rounds: list[int]
+    certificate_codes: list[str]
+
+
+@dataclass(frozen=True)
 class Guardian:
     """Who makes a minor's request with them (as typed on the form)."""
 
@@ -320,10 +330,9 @@ def decide_deletion(
     reason: str,
     actor: Actor,
     now: datetime,
-) -> list[int]:
+) -> Deleted:
     """An organiser of the person's unit (or above) approves or refuses. Approving
-    pseudonymises the person at once and irreversibly. Returns the rounds whose computed
-    rankings must be dropped from the cache (the names in them changed)."""
+    pseudonymises the person at once and irreversibly."""
     req = get_managed_request(session, request_id, actor)
     if req.status != "pending":
         raise Conflict(N_("This request has already been decided."))
@@ -336,9 +345,9 @@ def decide_deletion(
     req.status = "approved" if approve else "refused"
     req.decided_at, req.decided_by_id, req.decision_reason = now, actor.user_id, reason
     session.flush()
-    rounds: list[int] = []
+    done = Deleted([], [])
     if approve:
-        rounds = pseudonymise(
+        done = pseudonymise(
             session,
             member_id=req.member_id,
             keep_certificates=req.keep_certificates,
@@ -356,7 +365,7 @@ def decide_deletion(
         after={"keep_certificates": req.keep_certificates} if approve else None,
         now=now,
     )
-    return rounds
+    return done
 
 
 # --- pseudonymisation ----------------------------------------------------------------------
@@ -445,11 +454,11 @@ def _scrub_prize_lists(session, user_id: int | None, values: list[str], label: s
 
 def pseudonymise(
     session: Session, *, member_id: int, keep_certificates: bool, actor: Actor, now: datetime
-) -> list[int]:
+) -> Deleted:
     """Irreversibly replace or clear what identifies the member and their account, keeping
     every row that counts (attempts and answers, enrolments, completions, unit history,
     population categories), so counts, rankings, item statistics and indicator figures stay
-    as they were. Returns the rounds whose cached rankings name them."""
+    as they were."""
     from quizapp.certificates.models import Certificate
     from quizapp.contests.models import Attempt
 
@@ -527,4 +536,5 @@ def pseudonymise(
     rounds += list(
         session.scalars(select(Attempt.round_id).where(Attempt.member_id == member.id).distinct())
     )
-    return sorted(set(rounds))
+    codes = [c.code for c in certs if not (keep_certificates and c.status == "valid")]
+    return Deleted(sorted(set(rounds)), codes)

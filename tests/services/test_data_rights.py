@@ -194,10 +194,10 @@ def test_approved_deletion_keeps_records_true_and_leaves_no_identifying_value(se
     req = _ask(session, target, now)
     assert req.due_at == now + PERIOD and req.status == "pending"
     later = now + timedelta(hours=5)
-    rounds = RS.decide_deletion(
+    done = RS.decide_deletion(
         session, req.id, approve=True, reason="", actor=world["organiser"], now=later
     )
-    assert rounds == [rnd.id]
+    assert done.rounds == [rnd.id] and len(done.certificate_codes) == 1
     session.expire_all()
     assert _figures(session, rnd, now) == before
     assert _found_anywhere(session, values) == []
