@@ -25,6 +25,18 @@ from quizapp.rights.models import DataRequest
 from quizapp.textutil import clean_name, fold, normalise_email
 from quizapp.timeutil import age_on, local_today
 
+KIND_LABELS = {
+    "export": N_("Download of my data"),
+    "withdrawal": N_("Withdrawal of consent"),
+    "deletion": N_("Deletion of my data"),
+}
+STATUS_LABELS = {
+    "pending": N_("Waiting for a decision"),
+    "approved": N_("Approved: data deleted"),
+    "refused": N_("Refused"),
+    "cancelled": N_("Cancelled"),
+    "done": N_("Done"),
+}
 DELETION_REASON = "xóa dữ liệu theo yêu cầu"  # certificates revoked by a deletion
 REMOVED = "[đã xóa]"  # what replaces a deleted value inside texts and audit entries
 

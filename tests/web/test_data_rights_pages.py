@@ -1,0 +1,132 @@
+"""The personal-data pages end to end: a member downloads their data (JSON and XLSX),
+corrects their name, asks for deletion (a minor with a guardian); their unit's organiser sees
+the request with its due date and approves it (the member is logged out for good); an
+organiser of another unit sees nothing; organisers' views and exports of personal data are
+logged (one row each) and listed per subtree."""
+
+import io
+import json
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from quizapp.auth.models import User
+from quizapp.rights.models import DataAccess, DataRequest
+from tests.factories import make_member, make_unit, make_user
+
+
+def _tree(session):
+    province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG")
+    a = make_unit(session, "Đoàn xã A", parent=province, code="AG-A", type_key="commune")
+    b = make_unit(session, "Đoàn xã B", parent=province, code="AG-B", type_key="commune")
+    session.commit()
+    return province, a, b
+
+
+def test_member_downloads_corrects_and_asks_for_deletion(app, client, session, login_as, now):
+    province, a, b = _tree(session)
+    member = login_as("member", a, name="Đỗ Thị Hạnh")
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "Tải về" in page and "Xóa dữ liệu của tôi" in page
+    resp = client.post("/account/data/export", data={"fmt": "json"})
+    assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
+    body = json.loads(resp.data)
+    assert body["tables"]["user_account"][0]["id"] == member.id
+    assert "password_hash" not in body["tables"]["user_account"][0]
+    resp = client.post("/account/data/export", data={"fmt": "xlsx"})
+    sheets = load_workbook(io.BytesIO(resp.data)).sheetnames
+    assert "user_account" in sheets and "member" in sheets
+    # correct the name
+    resp = client.post("/account/data/correct", data={"full_name": "Đỗ Thị Hồng Hạnh", "email": ""})
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.get(User, member.id).member.full_name == "Đỗ Thị Hồng Hạnh"
+    # deletion needs the confirmation
+    resp = client.post("/account/data/delete", data={})
+    assert resp.status_code == 422
+    resp = client.post("/account/data/delete", data={"confirm": "y"})
+    assert resp.status_code == 302
+    req = session.scalar(select(DataRequest).where(DataRequest.kind == "deletion"))
+    assert req.status == "pending" and req.due_at == now + timedelta(hours=72)
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "đang chờ" in page.lower()
+
+    # an organiser of another commune sees nothing and cannot decide
+    client.post("/logout")
+    login_as("organiser", b)
+    assert "Đỗ Thị Hồng Hạnh" not in client.get("/org/data-requests").get_data(as_text=True)
+    assert client.get(f"/org/data-requests/{req.id}").status_code == 404
+    client.post("/logout")
+    # the province organiser decides
+    login_as("organiser", province)
+    listing = client.get("/org/data-requests").get_data(as_text=True)
+    assert "Đỗ Thị Hồng Hạnh" in listing
+    resp = client.post(f"/org/data-requests/{req.id}", data={"decision": "approve"})
+    assert resp.status_code == 200  # the irreversibility box was not ticked
+    session.expire_all()
+    assert session.get(DataRequest, req.id).status == "pending"
+    resp = client.post(f"/org/data-requests/{req.id}", data={"decision": "approve", "confirm": "y"})
+    assert resp.status_code == 302
+    session.expire_all()
+    gone = session.get(User, member.id)
+    assert gone.display_name.startswith("Người dùng đã xóa #")
+    assert session.get(DataRequest, req.id).status == "approved"
+    client.post("/logout")
+    resp = client.post("/login", data={"identifier": member.email, "password": "correct horse"})
+    assert resp.status_code == 200  # refused: the account is gone
+
+
+def test_a_minor_asks_with_a_guardian(app, client, session, login_as, now):
+    _province, a, _b = _tree(session)
+    minor = login_as("member", a)
+    minor.member.birth_date = date(2013, 5, 1)
+    session.commit()
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "cha, mẹ hoặc người giám hộ" in page
+    assert client.post("/account/data/export", data={"fmt": "json"}).status_code == 422
+    resp = client.post(
+        "/account/data/delete",
+        data={
+            "confirm": "y",
+            "with_guardian": "y",
+            "guardian_name": "Trần Văn Ba",
+            "guardian_contact": "0987654321",
+        },
+    )
+    assert resp.status_code == 302
+    req = session.scalar(select(DataRequest).where(DataRequest.kind == "deletion"))
+    assert (req.guardian_name, req.guardian_contact) == ("Trần Văn Ba", "0987654321")
+
+
+def test_views_and_exports_of_personal_data_are_logged(app, client, session, login_as):
+    province, a, b = _tree(session)
+    for i in range(3):
+        make_member(session, a, f"Người A {i}")
+    make_member(session, b, "Người B")
+    session.commit()
+    org = login_as("organiser", a)
+    before = session.scalar(select(func.count()).select_from(DataAccess))
+    assert client.get("/org/members").status_code == 200
+    assert client.get("/org/members/export.xlsx").status_code == 200
+    rows = session.scalars(select(DataAccess).order_by(DataAccess.id)).all()[before:]
+    assert [(r.what, r.people, r.actor_id, r.unit_path) for r in rows] == [
+        ("members", 3, org.id, a.path),
+        ("members.export", 3, org.id, a.path),
+    ]
+    page = client.get("/org/data-access").get_data(as_text=True)
+    assert "Xuất danh sách đoàn viên ra tệp" in page and "Danh sách đoàn viên" in page
+    assert page.count("<tr>") >= 3
+    client.post("/logout")
+    # B's organiser does not see A's log; the province's does
+    login_as("organiser", b)
+    assert "<tbody>" not in client.get("/org/data-access").get_data(as_text=True)
+    client.post("/logout")
+    login_as("organiser", province)
+    page = client.get(f"/org/data-access?unit={a.id}").get_data(as_text=True)
+    assert page.count('class="num">3<') == 2
+    member = make_user(session, role="member", unit=a)
+    session.commit()
+    assert client.get(f"/org/members/{member.member_id}").status_code == 200
+    last = session.scalars(select(DataAccess).order_by(DataAccess.id.desc())).first()
+    assert (last.what, last.people, last.object_id) == ("member", 1, str(member.member_id))
