@@ -20,7 +20,7 @@ from quizapp.orgs.members import require_authority_over_account
 from quizapp.orgs.models import Member
 from quizapp.orgs.scope import in_subtrees
 from quizapp.policy import Actor, can_manage
-from quizapp.privacy import ADULT_AGE
+from quizapp.privacy import ADULT_AGE, DELETED_NAME
 from quizapp.rights.models import DataRequest
 from quizapp.textutil import clean_name, fold, normalise_email
 from quizapp.timeutil import age_on, local_today
@@ -43,7 +43,7 @@ REMOVED = "[đã xóa]"  # what replaces a deleted value inside texts and audit 
 
 def pseudonym(member_id: int | None, user_id: int | None) -> str:
     """The name left in place of a deleted person's: the same for every record of theirs."""
-    return f"Người dùng đã xóa #{member_id}" if member_id else f"Người dùng đã xóa #u{user_id}"
+    return f"{DELETED_NAME}{member_id}" if member_id else f"{DELETED_NAME}u{user_id}"
 
 
 def is_minor(member: Member | None, now: datetime) -> bool:

@@ -130,3 +130,48 @@ def test_views_and_exports_of_personal_data_are_logged(app, client, session, log
     assert client.get(f"/org/members/{member.member_id}").status_code == 200
     last = session.scalars(select(DataAccess).order_by(DataAccess.id.desc())).first()
     assert (last.what, last.people, last.object_id) == ("member", 1, str(member.member_id))
+
+
+def test_a_deleted_persons_certificate_verifies_as_revoked(app, client, session, login_as, now):
+    from quizapp import events
+    from quizapp.certificates import glue
+    from quizapp.certificates import services as C
+    from quizapp.certificates.models import Certificate
+    from quizapp.policy import SYSTEM
+    from quizapp.rights import services as RS
+    from tests.contest_helpers import make_bank, make_contest, play_round
+
+    session.info[events.ISSUER] = glue.issuer
+    province, a, _b = _tree(session)
+    contest = make_contest(session, province, make_bank(session, province, now), now, count=3)
+    C.save_rule(session, contest.id, C.RuleData(kind="participation"), actor=SYSTEM, now=now)
+    user = make_user(session, role="member", unit=a, name="Lâm Thị Mỹ Dung")
+    user.member.full_name = "Lâm Thị Mỹ Dung"
+    with app.app_context():
+        play_round(session, contest.rounds[0], user, now, right=2)
+    cert = session.scalar(select(Certificate).where(Certificate.user_id == user.id))
+    assert "Lâm Thị Mỹ Dung" in client.get(f"/v/{cert.code}").get_data(as_text=True)
+    req = RS.request_deletion(
+        session,
+        user,
+        confirmed=True,
+        keep_certificates=False,
+        guardian=None,
+        period=timedelta(hours=72),
+        now=now,
+    )
+    session.commit()
+    login_as("organiser", province)
+    resp = client.post(f"/org/data-requests/{req.id}", data={"decision": "approve", "confirm": "y"})
+    assert resp.status_code == 302
+    client.post("/logout")
+    page = client.get(f"/v/{cert.code}").get_data(as_text=True)
+    assert "Đã thu hồi" in page and "xóa dữ liệu theo yêu cầu" in page
+    assert "Lâm Thị Mỹ Dung" not in page
+    assert client.get(f"/v/{cert.code}/credential.json").status_code == 404
+    # offline verifiers learn it from the signed revocation list
+    from quizapp.certificates.signing import b64url_decode
+
+    jws = client.get("/.well-known/revocations.json").get_json()["jws"]
+    listed = json.loads(b64url_decode(jws.split(".")[1]))["revoked"]
+    assert any(e["id"].endswith(f"/v/{cert.code}") for e in listed)
