@@ -50,9 +50,7 @@ def follow(contest_id: int):
         logged("follow.export", unit_path=where, people=len(rows), object_id=contest.id)
         return _export(X.CONTEST_RESULT_HEADERS, rows, f"ket-qua-{contest.slug}", fmt)
     units = db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)).all()
-    logged(
-        "follow", unit_path=common_path(paths), people=len(ranking[:500]), object_id=contest.id
-    )
+    logged("follow", unit_path=common_path(paths), people=len(ranking[:500]), object_id=contest.id)
     return render_template(
         "contests/follow.html",
         contest=contest,
@@ -159,9 +157,12 @@ def follow_certificates(contest_id: int):
 
 @bp.get("/<int:contest_id>/follow/certificates/<int:cert_id>.pdf")
 @organiser_required
+@logs_access
 def follow_certificate_pdf(contest_id: int, cert_id: int):
     """A member's certificate as PDF, for the unit to print and hand over."""
     from quizapp.certificates.views import pdf_response
 
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
-    return pdf_response(F.get_followed_certificate(db.session, contest, paths, cert_id))
+    cert = F.get_followed_certificate(db.session, contest, paths, cert_id)
+    logged("certificate.pdf", unit_path=common_path(paths), people=1, object_id=cert.id)
+    return pdf_response(cert)

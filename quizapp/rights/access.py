@@ -32,6 +32,9 @@ WHAT_LABELS = {
     "follow_missing.export": N_("Follow-up list export"),
     "follow_certificates": N_("Followed contest: certificates"),
     "certificate.pdf": N_("A member's certificate (PDF)"),
+    "certificates": N_("Certificates issued"),
+    "programme.progress": N_("Study programme progress"),
+    "programme.not_completed.export": N_("Study programme: export of those not completed"),
 }
 
 
