@@ -42,6 +42,7 @@ from quizapp.orgs.population import LABELS
 from quizapp.orgs.roster import template_xlsx
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.views import XLSX
+from quizapp.rights import services as rights
 from quizapp.rights.access import actor_path
 from quizapp.rights.watch import logged, logs_access
 from quizapp.spreadsheets import XlsxLimits
@@ -180,6 +181,8 @@ def member(member_id: int):
         confirm=ConfirmForm(),
         guardian_form=GuardianForm(),
         needs_guardian=auth_services.needs_guardian_consent(m, now()),
+        deletion=rights.pending_for_member(db.session, m.id),
+        consent_withdrawn=rights.consent_withdrawn(db.session, m.id),
     )
 
 

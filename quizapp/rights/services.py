@@ -232,6 +232,16 @@ def pending_deletion(session: Session, user_id: int) -> DataRequest | None:
     )
 
 
+def pending_for_member(session: Session, member_id: int) -> DataRequest | None:
+    return session.scalar(
+        select(DataRequest).where(
+            DataRequest.member_id == member_id,
+            DataRequest.kind == "deletion",
+            DataRequest.status == "pending",
+        )
+    )
+
+
 def own_requests(session: Session, user_id: int) -> list[DataRequest]:
     return list(
         session.scalars(
@@ -521,6 +531,7 @@ def pseudonymise(
             cert.status, cert.revoked_reason = "revoked", DELETION_REASON
             cert.revoked_at, cert.revoked_by_id = now, actor.user_id
         cert.recipient_name = label
+        cert.revoked_reason = _scrub_text(cert.revoked_reason, values_list, label)
         cert.jws = ""  # the signed credential names the person; a revoked one proves nothing
 
     rounds = _scrub_prize_lists(session, user.id if user else None, values_list, label)
@@ -531,6 +542,7 @@ def pseudonymise(
         c.withdrawn_at = c.withdrawn_at or now
     for r in reqs:
         r.guardian_name = r.guardian_contact = None
+        r.decision_reason = _scrub_text(r.decision_reason, values_list, label)
     if user is not None:
         session.execute(delete(RosterClaim).where(RosterClaim.user_id == user.id))
         session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))

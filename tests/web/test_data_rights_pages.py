@@ -175,3 +175,34 @@ def test_a_deleted_persons_certificate_verifies_as_revoked(app, client, session,
     jws = client.get("/.well-known/revocations.json").get_json()["jws"]
     listed = json.loads(b64url_decode(jws.split(".")[1]))["revoked"]
     assert any(e["id"].endswith(f"/v/{cert.code}") for e in listed)
+
+
+def test_withdrawing_consent_from_the_page(app, client, session, login_as, now):
+    from quizapp.auth.models import Consent
+
+    province, a, _b = _tree(session)
+    member = login_as("member", a)
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "Chưa có sự đồng ý nào của bạn được ghi nhận" in page
+    session.add(
+        Consent(
+            member_id=member.member_id,
+            kind="self",
+            text_version="2026-01",
+            given_by=member.member.full_name,
+            given_at=now,
+        )
+    )
+    session.commit()
+    assert "Rút lại sự đồng ý" in client.get("/account/data").get_data(as_text=True)
+    assert client.post("/account/data/withdraw", data={}).status_code == 422
+    assert client.post("/account/data/withdraw", data={"confirm": "y"}).status_code == 302
+    session.expire_all()
+    assert session.scalar(select(Consent.withdrawn_at)) == now
+    assert "Bạn đã rút lại sự đồng ý." in client.get("/account/data").get_data(as_text=True)
+    client.post("/account/data/delete", data={"confirm": "y"})
+    client.post("/logout")
+    # the organiser's member page says both
+    login_as("organiser", province)
+    page = client.get(f"/org/members/{member.member_id}").get_data(as_text=True)
+    assert "đã rút lại sự đồng ý" in page and "đã yêu cầu xóa dữ liệu cá nhân" in page
