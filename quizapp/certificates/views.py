@@ -38,7 +38,7 @@ from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
 from quizapp.redirects import same_site_referrer
-from quizapp.rights.watch import logged, logs_access
+from quizapp.rights.watch import logged
 from quizapp.web import actor, now, organiser_required, paginate, public_page, run_service, t
 
 bp = Blueprint("certificates", __name__)
@@ -258,7 +258,6 @@ def _filters():
 
 @bp.get("/org/certificates")
 @organiser_required
-@logs_access
 def index():
     from quizapp.rights.access import actor_path
 

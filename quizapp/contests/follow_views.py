@@ -13,7 +13,7 @@ from quizapp.extensions import db
 from quizapp.forms import db_int
 from quizapp.orgs.models import Unit
 from quizapp.rights.access import common_path
-from quizapp.rights.watch import logged, logs_access
+from quizapp.rights.watch import logged
 from quizapp.web import actor, now, organiser_required, paginate
 
 MISSING_HEADERS = ["STT", "Họ và tên", "Mã đoàn viên", "Đơn vị"]
@@ -35,7 +35,6 @@ def _export(headers, rows, name: str, fmt: str) -> Response:
 
 @bp.get("/<int:contest_id>/follow")
 @organiser_required
-@logs_access
 def follow(contest_id: int):
     """A followed contest: participation of the follower's members, contest and rounds, and
     their whole-contest results (?format=csv or xlsx exports them)."""
@@ -64,7 +63,6 @@ def follow(contest_id: int):
 
 @bp.get("/<int:contest_id>/follow/rounds/<int:round_id>")
 @organiser_required
-@logs_access
 def follow_round(contest_id: int, round_id: int):
     """The round's results of the follower's members (ranks of the whole round) and their
     units' participation; ?format=csv or xlsx exports the results (?table=units: the units)."""
@@ -104,7 +102,6 @@ def follow_round(contest_id: int, round_id: int):
 
 @bp.get("/<int:contest_id>/follow/missing")
 @organiser_required
-@logs_access
 def follow_missing(contest_id: int):
     """The follow-up list: the follower's roster members who have not taken part (in the
     contest, or in one round with ?round=), paginated; ?format=csv or xlsx exports it."""
@@ -141,7 +138,6 @@ def follow_missing(contest_id: int):
 
 @bp.get("/<int:contest_id>/follow/certificates")
 @organiser_required
-@logs_access
 def follow_certificates(contest_id: int):
     """The contest's certificates issued to the follower's members."""
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
@@ -157,7 +153,6 @@ def follow_certificates(contest_id: int):
 
 @bp.get("/<int:contest_id>/follow/certificates/<int:cert_id>.pdf")
 @organiser_required
-@logs_access
 def follow_certificate_pdf(contest_id: int, cert_id: int):
     """A member's certificate as PDF, for the unit to print and hand over."""
     from quizapp.certificates.views import pdf_response

@@ -25,13 +25,12 @@ from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.treeorder import tree_order
-from quizapp.rights.watch import logged, logs_access
+from quizapp.rights.watch import logged
 from quizapp.web import actor, now, organiser_required, select_locale, t
 
 
 @bp.route("/<int:contest_id>/rounds/<int:round_id>/results", methods=["GET", "POST"])
 @organiser_required
-@logs_access
 def results(contest_id: int, round_id: int):
     from quizapp.contests import results as R
     from quizapp.contests import units as U
@@ -118,7 +117,6 @@ def _regraded_after(rnd) -> bool:
 
 @bp.get("/<int:contest_id>/rounds/<int:round_id>/<any(results, prizes, units):kind>.<fmt>")
 @organiser_required
-@logs_access
 def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
     """Results, the prize list or unit participation as XLSX or CSV (UTF-8 with BOM)."""
     from quizapp.contests import exports as X
@@ -270,7 +268,6 @@ def dashboard(contest_id: int, round_id: int):
 
 @bp.get("/<int:contest_id>/rounds/<int:round_id>/attempts/<int:attempt_id>.pdf")
 @organiser_required
-@logs_access
 def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
     """One participant's attempt (questions, chosen and correct answers) for disputes."""
     from flask_babel import force_locale
@@ -310,7 +307,6 @@ def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
 
 @bp.route("/<int:contest_id>/results", methods=["GET", "POST"])
 @organiser_required
-@logs_access
 def contest_results(contest_id: int):
     """The ranking of the whole contest (all rounds), its prize list, with exports."""
     from quizapp.contests import exports as X

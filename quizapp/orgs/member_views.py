@@ -44,7 +44,7 @@ from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.views import XLSX
 from quizapp.rights import services as rights
 from quizapp.rights.access import actor_path
-from quizapp.rights.watch import logged, logs_access
+from quizapp.rights.watch import logged
 from quizapp.spreadsheets import XlsxLimits
 from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
@@ -53,7 +53,6 @@ from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
 @bp.get("/org/members")
 @organiser_required
-@logs_access
 def members():
     unit_id = request.args.get("unit", type=db_int)
     unit = services.get_managed_unit(db.session, unit_id, actor()) if unit_id else None
@@ -84,7 +83,6 @@ def members():
 
 @bp.get("/org/members/export.xlsx")
 @organiser_required
-@logs_access
 def export_members():
     unit_id = request.args.get("unit", type=db_int)
     unit = services.get_managed_unit(db.session, unit_id, actor()) if unit_id else None
@@ -151,7 +149,6 @@ def new_member():
 
 @bp.route("/org/members/<int:member_id>", methods=["GET", "POST"])
 @organiser_required
-@logs_access
 def member(member_id: int):
     m = roster.get_managed_member(db.session, member_id, actor())
     form = _member_form(m)

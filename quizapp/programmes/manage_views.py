@@ -25,7 +25,7 @@ from quizapp.programmes.blueprint import bp
 from quizapp.programmes.forms import LessonForm, ProgrammeForm
 from quizapp.programmes.models import Lesson, Programme
 from quizapp.programmes.views import STATUS_LABELS
-from quizapp.rights.watch import logged, logs_access
+from quizapp.rights.watch import logged
 from quizapp.timeutil import local_today
 from quizapp.web import actor, now, organiser_required, run_service, t
 
@@ -299,7 +299,6 @@ def _visible_programme(programme_id: int) -> Programme:
 
 @bp.get("/org/programmes/<int:programme_id>/progress")
 @organiser_required
-@logs_access
 def progress(programme_id: int):
     programme = _visible_programme(programme_id)
     scope = _scope(programme)
@@ -339,7 +338,6 @@ def progress(programme_id: int):
 
 @bp.get("/org/programmes/<int:programme_id>/progress/not-completed.xlsx")
 @organiser_required
-@logs_access
 def export_not_completed(programme_id: int):
     from quizapp.exports import to_xlsx
 

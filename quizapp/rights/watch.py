@@ -1,9 +1,7 @@
-"""The web side of the access log: `@logs_access` on an organiser's page of personal data
-and `logged(...)` once the page knows what it shows."""
+"""The web side of the access log: `logged(...)` once an organiser's page or file of personal
+data knows what it shows."""
 
 from __future__ import annotations
-
-from functools import wraps
 
 from flask import request
 
@@ -12,20 +10,14 @@ from quizapp.rights.access import record_access
 from quizapp.web import actor, now
 
 
-def logs_access(view):
-    """The page writes one log row: on SQLite a GET's transaction takes the write lock
-    before it reads (a read transaction cannot safely become a writing one later)."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if request.method in ("GET", "HEAD"):
-            db.write_now()
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 def logged(what: str, *, unit_path: str, people: int, object_id: object = "") -> None:
+    """Write the page's one log row. A GET reads in a read transaction; on SQLite that cannot
+    safely become a writing one, so the page's reads end there and the row is written in a
+    transaction that takes the write lock only now (`db.write_now`): the lock is never held
+    while a ranking or a roster is computed. What the page loaded is read again when the
+    template uses it. On PostgreSQL the same transaction goes on."""
+    if request.method in ("GET", "HEAD"):
+        db.write_now()
     record_access(
         db.session,
         actor=actor(),
