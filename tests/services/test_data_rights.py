@@ -47,7 +47,8 @@ def world(tmp_path, session, now):
     province = make_unit(session, "Tỉnh Đoàn An Giang", code="AG", type_key="province")
     branch = make_unit(session, "Đoàn xã Mỹ Hòa", parent=province, code="AG-MH", type_key="commune")
     other = make_unit(session, "Đoàn xã Khác", parent=province, code="AG-K", type_key="commune")
-    bank = make_bank(session, province, now)
+    # a bank the plan counts (indicator 1.1: took part in a contest drawing on it)
+    bank = make_bank(session, province, now, key="quy-tac-ung-xu-mang-xa-hoi")
     contest = make_contest(session, province, bank, now, count=5)
     cert_services.save_rule(
         session, contest.id, cert_services.RuleData(kind="participation"), actor=SYSTEM, now=now
@@ -133,7 +134,8 @@ def _figures(session, rnd, now):
     _row, plan = I.get_plan(session, "an-giang-311")
     values = sorted(
         (v.unit_id, v.code, v.line, v.numerator, v.denominator)
-        for v in C.compute(session, plan, 2026, now)
+        # the reporting year until an hour later (the attempts were submitted after `now`)
+        for v in C.compute(session, plan, I.current_year(plan, now), now + timedelta(hours=1))
     )
     return rows, frozen, items, values
 
@@ -187,6 +189,8 @@ def _ask(session, user, now, **kw):
 def test_approved_deletion_keeps_records_true_and_leaves_no_identifying_value(session, world, now):
     target, rnd = world["target"], world["rnd"]
     before = _figures(session, rnd, now)
+    branch = world["branch"].id
+    assert (branch, "1.1", 0, 4, 4) in before[3]  # the four who took part, the target too
     values = _identifying(target)
     phone, email = target.phone, target.email
     assert authenticate(session, phone, "correct horse") == target
