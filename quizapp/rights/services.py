@@ -5,6 +5,7 @@ approved deletion applies."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -397,8 +398,8 @@ def _scrub_text(text, values: list[str], label: str):
     """`text` with every identifying value replaced (JSON values walked)."""
     if isinstance(text, str):
         for v in values:
-            if v in text:
-                text = text.replace(v, label)
+            if v in text:  # whole words only: "Phan Ba" is not a part of "Phan Bao"
+                text = re.sub(rf"(?<!\w){re.escape(v)}(?!\w)", lambda _m: label, text)
         return text
     if isinstance(text, dict):
         return {k: _scrub_text(v, values, label) for k, v in text.items()}
