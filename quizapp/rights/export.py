@@ -19,6 +19,7 @@ from sqlalchemy import Table, or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.db import Base
+from quizapp.i18n import N_
 
 # The person's own rows: user_account by id, member by id.
 SUBJECT_TABLES = ("user_account", "member")
@@ -98,6 +99,29 @@ SECTION_ORDER = (
     "audit_entry",
     "prize_places",
 )
+
+
+# What each section holds, for the page (the file keeps the table names).
+SECTION_LABELS = {
+    "user_account": N_("Your account"),
+    "member": N_("Your roster record"),
+    "member_category": N_("Population categories"),
+    "member_unit_history": N_("Units you belonged to"),
+    "consent": N_("Consents"),
+    "roster_claim": N_("Requests to link your account to a roster record"),
+    "data_request": N_("Your requests about your data"),
+    "login_session": N_("Login sessions"),
+    "organiser_role": N_("Organiser roles"),
+    "reset_code": N_("Password reset codes"),
+    "attempt": N_("Attempts"),
+    "attempt_question": N_("Questions and answers of your attempts"),
+    "certificate": N_("Certificates"),
+    "enrolment": N_("Study programme enrolments"),
+    "completion": N_("Study programmes completed"),
+    "data_access": N_("Your views of personal data as an organiser"),
+    "audit_entry": N_("Audit log entries about you"),
+    "prize_places": N_("Places on published prize lists"),
+}
 
 
 def owned_tables() -> list[str]:

@@ -63,6 +63,7 @@ def _page(status: int = 200, **forms):
         render_template(
             "rights/data.html",
             counts={k: len(v) for k, v in data.items()},
+            section_labels=export.SECTION_LABELS,
             export_form=forms.get("export") or ExportForm(formdata=None),
             correct_form=correct,
             withdraw_form=forms.get("withdraw") or WithdrawForm(formdata=None),

@@ -63,3 +63,9 @@ def test_secrets_are_never_exported():
     assert ("user_account", "password_hash") in export.OMITTED
     assert ("login_session", "id") in export.OMITTED
     assert ("reset_code", "code_hash") in export.OMITTED
+
+
+def test_every_section_has_a_label_and_a_place():
+    tables = set(export.owned_tables()) | {"audit_entry", "prize_places"}
+    assert tables <= set(export.SECTION_LABELS)
+    assert tables <= set(export.SECTION_ORDER)
