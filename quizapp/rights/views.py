@@ -64,10 +64,10 @@ def _page(status: int = 200, **forms):
             "rights/data.html",
             counts={k: len(v) for k, v in data.items()},
             section_labels=export.SECTION_LABELS,
-            export_form=forms.get("export") or ExportForm(formdata=None),
+            export_form=forms.get("export") or ExportForm(formdata=None, prefix="export"),
             correct_form=correct,
-            withdraw_form=forms.get("withdraw") or WithdrawForm(formdata=None),
-            delete_form=forms.get("delete") or DeletionForm(formdata=None),
+            withdraw_form=forms.get("withdraw") or WithdrawForm(formdata=None, prefix="withdraw"),
+            delete_form=forms.get("delete") or DeletionForm(formdata=None, prefix="delete"),
             minor=RS.is_minor(user.member, now()),
             consents=RS.active_consents(db.session, user.member_id),
             withdrawn=RS.consent_withdrawn(db.session, user.member_id),
@@ -90,7 +90,7 @@ def data():
 @bp.post("/account/data/export")
 @login_required
 def download():
-    form = ExportForm()
+    form = ExportForm(prefix="export")
     if not form.validate_on_submit():
         return _page(400, export=form)
     try:
@@ -137,7 +137,7 @@ def correct():
 @bp.post("/account/data/withdraw")
 @login_required
 def withdraw():
-    form = WithdrawForm()
+    form = WithdrawForm(prefix="withdraw")
     if not form.validate_on_submit():
         return _page(400, withdraw=form)
     if not form.confirm.data:
@@ -156,7 +156,7 @@ def withdraw():
 @bp.post("/account/data/delete")
 @login_required
 def delete_request():
-    form = DeletionForm()
+    form = DeletionForm(prefix="delete")
     if not form.validate_on_submit():
         return _page(400, delete=form)
     try:

@@ -29,12 +29,12 @@ def test_member_downloads_corrects_and_asks_for_deletion(app, client, session, l
     member = login_as("member", a, name="Đỗ Thị Hạnh")
     page = client.get("/account/data").get_data(as_text=True)
     assert "Tải về" in page and "Xóa dữ liệu của tôi" in page
-    resp = client.post("/account/data/export", data={"fmt": "json"})
+    resp = client.post("/account/data/export", data={"export-fmt": "json"})
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     body = json.loads(resp.data)
     assert body["tables"]["user_account"][0]["id"] == member.id
     assert "password_hash" not in body["tables"]["user_account"][0]
-    resp = client.post("/account/data/export", data={"fmt": "xlsx"})
+    resp = client.post("/account/data/export", data={"export-fmt": "xlsx"})
     sheets = load_workbook(io.BytesIO(resp.data)).sheetnames
     assert "user_account" in sheets and "member" in sheets
     # correct the name
@@ -45,7 +45,7 @@ def test_member_downloads_corrects_and_asks_for_deletion(app, client, session, l
     # deletion needs the confirmation
     resp = client.post("/account/data/delete", data={})
     assert resp.status_code == 422
-    resp = client.post("/account/data/delete", data={"confirm": "y"})
+    resp = client.post("/account/data/delete", data={"delete-confirm": "y"})
     assert resp.status_code == 302
     req = session.scalar(select(DataRequest).where(DataRequest.kind == "deletion"))
     assert req.status == "pending" and req.due_at == now + timedelta(hours=72)
@@ -84,14 +84,14 @@ def test_a_minor_asks_with_a_guardian(app, client, session, login_as, now):
     session.commit()
     page = client.get("/account/data").get_data(as_text=True)
     assert "cha, mẹ hoặc người giám hộ" in page
-    assert client.post("/account/data/export", data={"fmt": "json"}).status_code == 422
+    assert client.post("/account/data/export", data={"export-fmt": "json"}).status_code == 422
     resp = client.post(
         "/account/data/delete",
         data={
-            "confirm": "y",
-            "with_guardian": "y",
-            "guardian_name": "Trần Văn Ba",
-            "guardian_contact": "0987654321",
+            "delete-confirm": "y",
+            "delete-with_guardian": "y",
+            "delete-guardian_name": "Trần Văn Ba",
+            "delete-guardian_contact": "0987654321",
         },
     )
     assert resp.status_code == 302
@@ -196,11 +196,11 @@ def test_withdrawing_consent_from_the_page(app, client, session, login_as, now):
     session.commit()
     assert "Rút lại sự đồng ý" in client.get("/account/data").get_data(as_text=True)
     assert client.post("/account/data/withdraw", data={}).status_code == 422
-    assert client.post("/account/data/withdraw", data={"confirm": "y"}).status_code == 302
+    assert client.post("/account/data/withdraw", data={"withdraw-confirm": "y"}).status_code == 302
     session.expire_all()
     assert session.scalar(select(Consent.withdrawn_at)) == now
     assert "Bạn đã rút lại sự đồng ý." in client.get("/account/data").get_data(as_text=True)
-    client.post("/account/data/delete", data={"confirm": "y"})
+    client.post("/account/data/delete", data={"delete-confirm": "y"})
     client.post("/logout")
     # the organiser's member page says both
     login_as("organiser", province)
