@@ -94,6 +94,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
     from quizapp.programmes import manage_views  # noqa: F401
     from quizapp.programmes import views as programme_views  # noqa: F401
     from quizapp.programmes.blueprint import bp as programmes_bp
+    from quizapp.rights.views import bp as rights_bp
 
     for bp in (
         main_bp,
@@ -106,6 +107,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
         certificates_bp,
         programmes_bp,
         indicators_bp,
+        rights_bp,
     ):
         app.register_blueprint(bp)
 

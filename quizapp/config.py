@@ -71,6 +71,12 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),
         "CONSENT_TEXT_VERSION": env.get("QUIZAPP_CONSENT_VERSION", "2026-01"),
+        # Hours within which the person's unit decides a request to delete their data
+        # (shown to both sides as the due date). 72 h was Decree 13/2023's figure; for
+        # Decree 356/2025, which replaced it, legal summaries cite a reply within 2 working
+        # days and completion within 10-20 days (its text was not checked here): 72 h stays
+        # within either. Set what your legal adviser confirms.
+        "DATA_REQUEST_HOURS": int(env.get("QUIZAPP_DATA_REQUEST_HOURS", "72")),
         "PAGE_SIZE": 50,
         # Static addresses carry a hash of the file (quizapp.web): cacheable for a year.
         "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,

@@ -40,3 +40,4 @@ from quizapp.programmes.models import (  # noqa: F401
     Lesson,
     Programme,
 )
+from quizapp.rights.models import DataAccess, DataRequest  # noqa: F401,E402

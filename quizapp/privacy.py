@@ -10,6 +10,9 @@ from quizapp.timeutil import age_on
 
 ADULT_AGE = 18
 
+# The name left in place of a person whose data was deleted (quizapp/rights): shown as it is.
+DELETED_NAME = "Người dùng đã xóa #"
+
 # Family names of two words: kept whole, so that "Tôn Nữ Thị Ninh" reads "Tôn Nữ T. N."
 # rather than taking "Nữ" for a middle name. Only names that are family names whatever
 # follows (not "Nguyễn Văn", where "Văn" is a middle name).
@@ -55,7 +58,7 @@ def is_minor(birth: date | None, on: date) -> bool:
 def public_name(name: str, birth: date | None, *, full_names: bool, on: date) -> str:
     """The name a public ranking shows: masked unless the contest chose full names, and
     always masked for a minor on the ranking date `on`."""
-    if full_names and not is_minor(birth, on):
+    if (full_names and not is_minor(birth, on)) or name.startswith(DELETED_NAME):
         return name
     return mask_name(name)
 

@@ -177,7 +177,14 @@ def main() -> int:
         "QUIZAPP_DATABASE_URL": url,
         "QUIZAPP_INSTANCE_PATH": str(tmp / "instance"),
         "QUIZAPP_BASE_URL": f"http://127.0.0.1:{APP_PORT}",
-        "QUIZAPP_RATELIMIT_ENABLED": "0",
+        # Rate limits on, as deployed (memory storage per process), at the production
+        # ceilings per person; the per-address ones are raised, since every request here
+        # comes from one address standing for a crowd of phones, and with --quick 100 phones
+        # save at saturation for the 1,000 of a full run.
+        "QUIZAPP_RATELIMIT_ENABLED": "1",
+        "QUIZAPP_VERIFY_RATE_LIMIT": "1000000 per minute",
+        "QUIZAPP_VERIFY_MISS_RATE_LIMIT": "1000000 per minute",
+        "QUIZAPP_SAVE_RATE_LIMIT": "2400 per minute" if q else "240 per minute",
     }
     os.environ.update(env)
     result: dict = {

@@ -96,6 +96,7 @@ class Consent(Base):
     text_version: Mapped[str] = mapped_column(String(20))
     given_by: Mapped[str] = mapped_column(String(200))
     given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]  # the person withdrew it (quizapp/rights)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 

@@ -38,6 +38,7 @@ from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import get_managed_unit
 from quizapp.redirects import same_site_referrer
+from quizapp.rights.watch import logged
 from quizapp.web import actor, now, organiser_required, paginate, public_page, run_service, t
 
 bp = Blueprint("certificates", __name__)
@@ -118,6 +119,8 @@ def credential(code: str):
     from quizapp.certificates.signing import b64url_decode
 
     cert = _lookup_or_404(code)
+    if not cert.jws:  # cleared by a deletion of the person's data (quizapp/rights)
+        abort(404)
     payload = json.loads(b64url_decode(cert.jws.split(".")[1]))
     body = json.dumps(
         {"status": cert.status, "jws": cert.jws, "credential": payload},
@@ -256,8 +259,11 @@ def _filters():
 @bp.get("/org/certificates")
 @organiser_required
 def index():
+    from quizapp.rights.access import actor_path
+
     f = _filters()
     page = paginate(lookup.certificates_query(actor(), **f))
+    logged("certificates", unit_path=actor_path(actor()), people=len(page.items))
     return render_template(
         "certificates/index.html", page=page, f=f, revoke=RevokeForm(), reissue=ReissueForm()
     )

@@ -14,6 +14,8 @@ from quizapp.extensions import db
 from quizapp.forms import db_int
 from quizapp.i18n import N_
 from quizapp.orgs.models import Unit
+from quizapp.rights.access import common_path
+from quizapp.rights.watch import logged
 from quizapp.web import actor, now, organiser_required, paginate
 
 MISSING_HEADERS = [N_("No."), N_("Full name"), N_("Member code"), N_("Unit")]
@@ -46,8 +48,11 @@ def follow(contest_id: int):
         from quizapp.contests import exports as X
 
         rows = X.contest_results_table(db.session, contest, ranking)
+        where = common_path(paths)
+        logged("follow.export", unit_path=where, people=len(rows), object_id=contest.id)
         return _export(X.CONTEST_RESULT_HEADERS, rows, f"ket-qua-{contest.slug}", fmt)
     units = db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)).all()
+    logged("follow", unit_path=common_path(paths), people=len(ranking[:500]), object_id=contest.id)
     return render_template(
         "contests/follow.html",
         contest=contest,
@@ -87,7 +92,13 @@ def follow_round(contest_id: int, round_id: int):
                 X.collective_table(collective),
             )
         ]
+        logged(
+            "follow_round.export", unit_path=common_path(paths), people=len(rows), object_id=rnd.id
+        )
         return _export(X.RESULT_HEADERS, rows, f"ket-qua-{name}", fmt, sheets)
+    logged(
+        "follow_round", unit_path=common_path(paths), people=len(ranking[:500]), object_id=rnd.id
+    )
     return render_template(
         "contests/follow_round.html",
         contest=contest,
@@ -118,12 +129,22 @@ def follow_missing(contest_id: int):
             for i, m in enumerate(db.session.scalars(stmt), 1)
         ]
         suffix = f"-tuan-{rnd.number}" if rnd else ""
+        logged(
+            "follow_missing.export",
+            unit_path=common_path(paths),
+            people=len(rows),
+            object_id=contest.id,
+        )
         return _export(MISSING_HEADERS, rows, f"chua-tham-gia-{contest.slug}{suffix}", fmt)
+    page = paginate(stmt)
+    logged(
+        "follow_missing", unit_path=common_path(paths), people=len(page.items), object_id=contest.id
+    )
     return render_template(
         "contests/follow_missing.html",
         contest=contest,
         rnd=rnd,
-        page=paginate(stmt),
+        page=page,
         counts=F.participation(db.session, contest, paths, round_id),
     )
 
@@ -133,11 +154,14 @@ def follow_missing(contest_id: int):
 def follow_certificates(contest_id: int):
     """The contest's certificates issued to the follower's members."""
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
-    return render_template(
-        "contests/follow_certificates.html",
-        contest=contest,
-        page=paginate(F.certificates_stmt(contest, paths)),
+    page = paginate(F.certificates_stmt(contest, paths))
+    logged(
+        "follow_certificates",
+        unit_path=common_path(paths),
+        people=len(page.items),
+        object_id=contest.id,
     )
+    return render_template("contests/follow_certificates.html", contest=contest, page=page)
 
 
 @bp.get("/<int:contest_id>/follow/certificates/<int:cert_id>.pdf")
@@ -147,4 +171,6 @@ def follow_certificate_pdf(contest_id: int, cert_id: int):
     from quizapp.certificates.views import pdf_response
 
     contest, paths = F.get_followed_contest(db.session, contest_id, actor())
-    return pdf_response(F.get_followed_certificate(db.session, contest, paths, cert_id))
+    cert = F.get_followed_certificate(db.session, contest, paths, cert_id)
+    logged("certificate.pdf", unit_path=common_path(paths), people=1, object_id=cert.id)
+    return pdf_response(cert)

@@ -26,6 +26,7 @@ from quizapp.i18n import N_
 from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.treeorder import tree_order
+from quizapp.rights.watch import logged
 from quizapp.web import actor, now, organiser_required, select_locale, t
 
 
@@ -80,6 +81,12 @@ def results(contest_id: int, round_id: int):
         total, ranking = len(ranking), ranking[: R.RESULTS_SHOWN]
     nodes, totals, collective = U.cached_participation(db.session, rnd, cache=cache)
     items, test, questions, keys = R.cached_item_analysis(db.session, rnd, cache=cache)
+    logged(
+        "results",
+        unit_path=unit.path if unit else rnd.contest.owner_unit.path,
+        people=len(ranking),
+        object_id=rnd.id,
+    )
     return render_template(
         "contests/results.html",
         rnd=rnd,
@@ -149,6 +156,13 @@ def export_results(contest_id: int, round_id: int, kind: str, fmt: str):
         indents = X.unit_indents(nodes)
     if kind != "units" and rnd.prediction:
         headers, rows = with_answer(headers, rows, t(rnd.prediction_subject.label()), actual)
+    if kind != "units":  # participation per unit names nobody
+        logged(
+            f"{kind}.export",
+            unit_path=rnd.contest.owner_unit.path,
+            people=len(rows),
+            object_id=rnd.id,
+        )
     name = f"{kind}-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
     if fmt == "csv":
         body, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
@@ -295,6 +309,7 @@ def attempt_pdf(contest_id: int, round_id: int, attempt_id: int):
     ):
         abort(404)
     member = db.session.get(Member, attempt.member_id) if attempt.member_id else None
+    logged("attempt.pdf", unit_path=rnd.contest.owner_unit.path, people=1, object_id=attempt.id)
     with force_locale("vi"):
         html = render_template(
             "contests/attempt_pdf.html",
@@ -341,6 +356,12 @@ def contest_results(contest_id: int):
         headers = X.translated(X.CONTEST_RESULT_HEADERS)
         rows = X.contest_results_table(db.session, contest, ranking)
         name = f"ket-qua-{contest.slug}.{fmt}"
+        logged(
+            "contest_results.export",
+            unit_path=contest.owner_unit.path,
+            people=len(rows),
+            object_id=contest.id,
+        )
         body = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, "Cuộc thi")
         mime = (
             "text/csv; charset=utf-8"
@@ -350,6 +371,12 @@ def contest_results(contest_id: int):
         return Response(
             body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )
+    logged(
+        "contest_results",
+        unit_path=contest.owner_unit.path,
+        people=len(ranking[:500]),
+        object_id=contest.id,
+    )
     return render_template(
         "contests/contest_results.html",
         contest=contest,

@@ -24,6 +24,7 @@ from quizapp.i18n import N_
 from quizapp.ops import metrics
 from quizapp.orgs.models import Unit
 from quizapp.policy import Actor, can_manage
+from quizapp.rights.services import consent_withdrawn
 
 
 def ineligible_reason(session: Session, contest: Contest, user: User) -> str | None:
@@ -153,6 +154,13 @@ def plan_start(
                 N_(
                     "Participants under 16 need the recorded consent of a parent "
                     "or guardian first. Ask your organiser."
+                )
+            )
+        if user.member is not None and consent_withdrawn(session, user.member_id):
+            raise Forbidden(
+                N_(
+                    "You have withdrawn your consent to the processing of your personal "
+                    "data, so you cannot take part any more."
                 )
             )
     current = _in_progress(session, rnd.id, user.id)

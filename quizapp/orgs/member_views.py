@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
+from quizapp.audit.services import count
 from quizapp.auth import services as auth_services
 from quizapp.auth.models import OrganiserRole, User
 from quizapp.clock import utcnow
@@ -41,6 +42,9 @@ from quizapp.orgs.population import LABELS
 from quizapp.orgs.roster import template_xlsx
 from quizapp.orgs.scope import managed_units, unit_choices
 from quizapp.orgs.views import XLSX
+from quizapp.rights import services as rights
+from quizapp.rights.access import actor_path
+from quizapp.rights.watch import logged
 from quizapp.spreadsheets import XlsxLimits
 from quizapp.web import actor, now, organiser_required, paginate, run_service, t
 
@@ -59,6 +63,12 @@ def members():
         actor(), unit=unit, q=q, category=category, include_inactive=inactive
     )
     page = paginate(stmt)
+    logged(
+        "members",
+        unit_path=unit.path if unit else actor_path(actor()),
+        people=len(page.items),
+        object_id=unit.id if unit else "",
+    )
     return render_template(
         "orgs/members.html",
         page=page,
@@ -80,6 +90,12 @@ def export_members():
         actor(), unit=unit, q=request.args.get("q", ""), category=request.args.get("category", "")
     )
     data = roster.export_rows(db.session, stmt, _)
+    logged(
+        "members.export",
+        unit_path=unit.path if unit else actor_path(actor()),
+        people=count(db.session, stmt),
+        object_id=unit.id if unit else "",
+    )
     name = f"danh-sach-{unit.code if unit else 'tat-ca'}.xlsx"
     return Response(
         data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -152,6 +168,7 @@ def member(member_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for("orgs.member", member_id=m.id))
     account = db.session.scalar(select(User).where(User.member_id == m.id))
+    logged("member", unit_path=m.unit.path, people=1, object_id=m.id)
     return render_template(
         "orgs/member_form.html",
         form=form,
@@ -161,6 +178,8 @@ def member(member_id: int):
         confirm=ConfirmForm(),
         guardian_form=GuardianForm(),
         needs_guardian=auth_services.needs_guardian_consent(m, now()),
+        deletion=rights.pending_for_member(db.session, m.id),
+        consent_withdrawn=rights.consent_withdrawn(db.session, m.id),
     )
 
 

@@ -25,6 +25,7 @@ from quizapp.programmes.blueprint import bp
 from quizapp.programmes.forms import LessonForm, ProgrammeForm
 from quizapp.programmes.models import Lesson, Programme
 from quizapp.programmes.views import STATUS_LABELS
+from quizapp.rights.watch import logged
 from quizapp.timeutil import local_today
 from quizapp.web import actor, now, organiser_required, run_service, t
 
@@ -315,13 +316,15 @@ def progress(programme_id: int):
         [(d.strftime("%d/%m"), n) for d, n in series],
         title=_("Members who completed the programme, over time"),
     )
+    shown = members[(page - 1) * per_page : page * per_page]
+    logged("programme.progress", unit_path=scope.path, people=len(shown), object_id=programme.id)
     return render_template(
         "programmes/progress.html",
         programme=programme,
         scope=scope,
         units=units,
         total=R.totals(units),
-        members=members[(page - 1) * per_page : page * per_page],
+        members=shown,
         member_count=len(members),
         page=page,
         pages=max(1, -(-len(members) // per_page)),
@@ -348,6 +351,12 @@ def export_not_completed(programme_id: int):
         [_("Full name"), _("Unit"), _("Phone number"), _("Status"), _("Lessons passed")],
         [(m.name, m.unit_name, m.phone or "", _(STATUS_LABELS[m.status]), m.passed) for m in rows],
         title=_("Not completed"),
+    )
+    logged(
+        "programme.not_completed.export",
+        unit_path=scope.path,
+        people=len(rows),
+        object_id=programme.id,
     )
     name = f"chua-hoan-thanh-{programme.key}-{scope.code}.xlsx"
     return Response(

@@ -72,3 +72,10 @@ def test_published_prize_lists_of_before_keep_no_date_of_birth_and_are_masked():
     assert [e["name"] for e in shown] == ["Lê Văn Tám", "Trần T. B."]
     assert shown[1]["why"] == "Lê Văn Tám trước Trần T. B.: nộp bài sớm hơn"
     assert entries[1]["name"] == "Trần Thị Bé"  # copies: the published list is untouched
+
+
+def test_a_deleted_persons_pseudonym_is_shown_as_it_is():
+    from quizapp.privacy import DELETED_NAME
+
+    name = f"{DELETED_NAME}42"
+    assert public_name(name, None, full_names=False, on=date(2026, 11, 20)) == name

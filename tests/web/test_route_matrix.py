@@ -21,6 +21,7 @@ from quizapp.contests import attempts as A
 from quizapp.contests import starting as S
 from quizapp.policy import SYSTEM
 from quizapp.programmes import services as P
+from quizapp.rights import services as RS
 from tests.contest_helpers import make_bank, make_contest
 from tests.factories import make_member, make_unit, make_user
 
@@ -61,6 +62,15 @@ RULES = {
     "programmes.lesson_for_round": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.me": LOGIN,
+    "rights.data": LOGIN,
+    "rights.download": LOGIN,
+    "rights.correct": LOGIN,
+    "rights.withdraw": LOGIN,
+    "rights.delete_request": LOGIN,
+    "rights.cancel": OWN,  # B's member's deletion request
+    "rights.requests": ORG,
+    "rights.access_log": ORG,
+    "rights.decide": ORG_OBJECT,
     "certificates.mine": LOGIN,
     "programmes.mine": LOGIN,
     "programmes.enrol": LOGIN,
@@ -204,6 +214,15 @@ def world(app, session, now):
     )
     organiser_b = make_user(session, role="organiser", unit=b1)
     make_member(session, b1, "Thành viên B")
+    deletion = RS.request_deletion(
+        session,
+        taker,
+        confirmed=True,
+        keep_certificates=False,
+        guardian=None,
+        period=timedelta(hours=72),
+        now=now,
+    )
     session.commit()
     version_id = attempt.questions[0].version_id
     question_id = session.scalars(
@@ -222,6 +241,7 @@ def world(app, session, now):
             "cert_id": cert.id if cert else 1,
             "role_id": organiser_b.organiser_roles[0].id,
             "claim_id": 1,
+            "request_id": deletion.id,
             "programme_id": programme.id,
             "lesson_id": programme.lessons[0].id,
             "unit_id": b.id,
