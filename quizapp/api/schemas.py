@@ -160,7 +160,7 @@ class AttemptOut(Out):
 
 
 class SaveRequest(Model):
-    position: int = Field(ge=0, le=10_000, description="the question's position (0: none)")
+    position: int = Field(0, ge=0, le=10_000, description="the question's position (0: none)")
     answer: dict[str, Any] | None = Field(
         None,
         description='single/multi: {"choices": [display index…]}; truefalse: {"value": true}; '
@@ -374,7 +374,7 @@ class OrgCertificatePage(PageMeta):
 
 
 class RevokeCertificateRequest(Model):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field("", max_length=500, description="required (shown when verified)")
 
 
 class PlanOut(Out):
