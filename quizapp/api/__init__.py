@@ -99,7 +99,7 @@ def _conditional(response):
 
 
 def api_rate():
-    return current_app.config.get("API_RATE_LIMIT", "300 per minute")
+    return current_app.config["API_RATE_LIMIT"]
 
 
 def init_api(app: Flask) -> None:

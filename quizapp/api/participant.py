@@ -45,7 +45,7 @@ from quizapp.contests import attempts as A
 from quizapp.contests import starting as S
 from quizapp.contests.take import DEVICE_COOKIE
 from quizapp.errors import Conflict, Invalid, NotFound
-from quizapp.extensions import db
+from quizapp.extensions import db, limiter
 from quizapp.i18n import N_
 from quizapp.web import actor, now, t
 
@@ -159,7 +159,25 @@ def _attempt_out(attempt) -> AttemptOut:
     )
 
 
+def _start_rate():
+    return current_app.config.get("START_RATE_LIMIT", "20 per minute")
+
+
+def _save_rate():
+    return current_app.config.get("SAVE_RATE_LIMIT", "240 per minute")
+
+
+def _participant_key():
+    """The pages' per-participant limits of starts and saves, per account here."""
+    return (
+        f"api-participant:{current_user.get_id()}"
+        if current_user.is_authenticated
+        else (request.remote_addr or "")
+    )
+
+
 @bp.post("/rounds/<int:round_id>/attempts")
+@limiter.limit(_start_rate, key_func=_participant_key)
 @needs(PARTICIPANT)
 @spec.validate(
     resp=responses(AttemptOut, 401, 403, 404, 409, status=201),
@@ -187,6 +205,7 @@ def attempt(attempt_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")
+@limiter.limit(_save_rate, key_func=_participant_key)
 @needs(PARTICIPANT)
 @spec.validate(
     resp=responses(SaveResponse, 401, 403, 404, 409), tags=["participant"], security=BEARER

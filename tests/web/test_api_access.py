@@ -24,10 +24,20 @@ ROLES = ("anonymous", "member", "other_organiser", "own_organiser", "admin")
 PUBLIC = dict.fromkeys(ROLES, 200)
 MINE = {"anonymous": 401, "member": 200, "other_organiser": 200, "own_organiser": 200,
         "admin": 200}  # fmt: skip
-OWN_OBJECT = {"anonymous": 401, "member": 200, "other_organiser": 404, "own_organiser": 404,
-              "admin": 404}  # fmt: skip  (attempts and own certificates are personal)
-ORG_LIST = {"anonymous": 401, "member": 403, "other_organiser": 200, "own_organiser": 200,
-            "admin": 200}  # fmt: skip  (each sees only their subtree: checked below)
+OWN_OBJECT = {
+    "anonymous": 401,
+    "member": 200,
+    "other_organiser": 404,
+    "own_organiser": 404,
+    "admin": 404,
+}  # fmt: skip  (attempts and own certificates are personal)
+ORG_LIST = {
+    "anonymous": 401,
+    "member": 403,
+    "other_organiser": 200,
+    "own_organiser": 200,
+    "admin": 200,
+}  # fmt: skip  (each sees only their subtree: checked below)
 ORG_OBJECT = {"anonymous": 401, "member": 403, "other_organiser": 404, "own_organiser": 200,
               "admin": 200}  # fmt: skip
 
@@ -37,22 +47,47 @@ MATRIX = [
     ("docs", "GET", "/api/v1/docs", None, PUBLIC),
     ("jwks", "GET", "/api/v1/jwks", None, PUBLIC),
     ("verify", "GET", "/api/v1/certificates/{code}", None, PUBLIC),
-    ("token", "POST", "/api/v1/auth/token", {"identifier": "x@example.vn", "password": "nope"},
-     dict.fromkeys(ROLES, 401)),  # fmt: skip
-    ("refresh", "POST", "/api/v1/auth/refresh", {"refresh_token": "nope"},
-     dict.fromkeys(ROLES, 401)),  # fmt: skip
+    (
+        "token",
+        "POST",
+        "/api/v1/auth/token",
+        {"identifier": "x@example.vn", "password": "nope"},
+        dict.fromkeys(ROLES, 401),
+    ),  # fmt: skip
+    (
+        "refresh",
+        "POST",
+        "/api/v1/auth/refresh",
+        {"refresh_token": "nope"},
+        dict.fromkeys(ROLES, 401),
+    ),  # fmt: skip
     ("revoke", "POST", "/api/v1/auth/revoke", {"refresh_token": "nope"}, PUBLIC),
     ("me", "GET", "/api/v1/me", None, MINE),
     ("contests", "GET", "/api/v1/contests", None, MINE),
     ("my_certificates", "GET", "/api/v1/me/certificates", None, MINE),
     ("my_programmes", "GET", "/api/v1/me/programmes", None, MINE),
-    ("start", "POST", "/api/v1/rounds/{round_id}/attempts", None,
-     {"anonymous": 401, "member": 201, "other_organiser": 403, "own_organiser": 403,
-      "admin": 403}),  # fmt: skip  (only roster members take part)
+    (
+        "start",
+        "POST",
+        "/api/v1/rounds/{round_id}/attempts",
+        None,
+        {
+            "anonymous": 401,
+            "member": 201,
+            "other_organiser": 403,
+            "own_organiser": 403,
+            "admin": 403,
+        },
+    ),  # fmt: skip  (only roster members take part)
     ("attempt", "GET", "/api/v1/attempts/{attempt_id}", None, OWN_OBJECT),
     ("result", "GET", "/api/v1/attempts/{attempt_id}/result", None, OWN_OBJECT),
-    ("save", "POST", "/api/v1/attempts/{attempt_id}/answers", {"position": 1},
-     {**OWN_OBJECT, "member": 409}),  # fmt: skip  (submitted: closed)
+    (
+        "save",
+        "POST",
+        "/api/v1/attempts/{attempt_id}/answers",
+        {"position": 1},
+        {**OWN_OBJECT, "member": 409},
+    ),  # fmt: skip  (submitted: closed)
     ("submit", "POST", "/api/v1/attempts/{attempt_id}/submit", {}, OWN_OBJECT),
     ("my_credential", "GET", "/api/v1/me/certificates/{cert_id}/credential", None, OWN_OBJECT),
     ("my_certificate_pdf", "GET", "/api/v1/me/certificates/{cert_id}.pdf", None, OWN_OBJECT),
@@ -62,10 +97,20 @@ MATRIX = [
     ("plans", "GET", "/api/v1/org/indicators", None, ORG_LIST),
     ("indicator_values", "GET", "/api/v1/org/indicators/{plan}/2026", None, ORG_LIST),
     ("round_results", "GET", "/api/v1/org/rounds/{round_id}/results", None, ORG_OBJECT),
-    ("round_participation", "GET", "/api/v1/org/rounds/{round_id}/participation", None,
-     ORG_OBJECT),  # fmt: skip
-    ("revoke_certificate", "POST", "/api/v1/org/certificates/{cert_id}/revoke",
-     {"reason": "Sai thông tin"}, ORG_OBJECT),  # fmt: skip
+    (
+        "round_participation",
+        "GET",
+        "/api/v1/org/rounds/{round_id}/participation",
+        None,
+        ORG_OBJECT,
+    ),  # fmt: skip
+    (
+        "revoke_certificate",
+        "POST",
+        "/api/v1/org/certificates/{cert_id}/revoke",
+        {"reason": "Sai thông tin"},
+        ORG_OBJECT,
+    ),  # fmt: skip
 ]
 
 
