@@ -12,6 +12,9 @@ from quizapp.api import BEARER, bp, responses, spec
 from quizapp.api.auth import api_actor, needs
 from quizapp.api.participant import _num, _round_out, page_of, unit_ref
 from quizapp.api.schemas import (
+    ImportOut,
+    ImportPage,
+    ImportQuery,
     IndicatorPage,
     IndicatorQuery,
     IndicatorValueOut,
@@ -34,6 +37,7 @@ from quizapp.api.schemas import (
     UnitPage,
     UnitQuery,
 )
+from quizapp.audit.models import AuditEntry
 from quizapp.auth.tokens import ORG_READ, ORG_WRITE
 from quizapp.certificates import lookup
 from quizapp.certificates import services as certificate_services
@@ -121,6 +125,62 @@ def org_contests():
         for c in page["items"]
     ]
     return OrgContestPage(**page)
+
+
+@bp.get("/org/imports")
+@needs(ORG_READ)
+@spec.validate(query=ImportQuery, resp=responses(ImportPage, 401, 403), tags=ORG, security=BEARER)
+def imports():
+    """Roster imports: my uploads waiting for confirmation, and those applied in my subtree
+
+    Applied imports are read from the audit log (what the import wrote), as /org/audit
+    shows them."""
+    from quizapp.audit.services import visible_entries
+    from quizapp.orgs.models import PendingImport
+
+    q = request.context.query
+    actor = api_actor()
+    pending = db.session.scalars(
+        select(PendingImport)
+        .where(PendingImport.user_id == actor.user_id)
+        .order_by(PendingImport.created_at.desc())
+    ).all()
+    stmt = (
+        visible_entries(actor, action=f"import.{q.kind}")
+        if q.kind
+        else visible_entries(actor).where(AuditEntry.action.in_(("import.members", "import.units")))
+    )
+    page = _page(stmt, q)
+    page["items"] = [
+        ImportOut(
+            status="done",
+            kind=e.action.split(".", 1)[1],
+            filename=e.object_id,
+            at=e.at,
+            by=e.actor.display_name if e.actor else None,
+            created=(e.after or {}).get("created"),
+            updated=(e.after or {}).get("updated"),
+            unchanged=(e.after or {}).get("unchanged"),
+        )
+        for e in page["items"]
+    ]
+    return ImportPage(
+        pending=[
+            ImportOut(
+                status="pending",
+                kind=p.kind,
+                filename=p.filename,
+                at=p.created_at,
+                by=None,
+                created=None,
+                updated=None,
+                unchanged=None,
+            )
+            for p in pending
+            if q.kind in ("", p.kind)
+        ],
+        **page,
+    )
 
 
 def _managed_round(round_id: int):

@@ -377,6 +377,29 @@ class RevokeCertificateRequest(Model):
     reason: str = Field("", max_length=500, description="required (shown when verified)")
 
 
+class ImportQuery(PageQuery):
+    kind: Literal["", "members", "units"] = ""
+
+
+class ImportOut(Out):
+    status: Literal["pending", "done"] = Field(
+        description="pending: previewed, waiting for its confirmation (my own uploads); "
+        "done: applied"
+    )
+    kind: str
+    filename: str
+    at: datetime
+    by: str | None
+    created: int | None
+    updated: int | None
+    unchanged: int | None
+
+
+class ImportPage(PageMeta):
+    pending: list[ImportOut] = Field(description="my uploads waiting for confirmation")
+    items: list[ImportOut] = Field(description="imports applied in my subtree, newest first")
+
+
 class PlanOut(Out):
     key: str
     title: str

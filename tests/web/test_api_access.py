@@ -92,6 +92,7 @@ MATRIX = [
     ("my_credential", "GET", "/api/v1/me/certificates/{cert_id}/credential", None, OWN_OBJECT),
     ("my_certificate_pdf", "GET", "/api/v1/me/certificates/{cert_id}.pdf", None, OWN_OBJECT),
     ("units", "GET", "/api/v1/org/units", None, ORG_LIST),
+    ("imports", "GET", "/api/v1/org/imports", None, ORG_LIST),
     ("org_contests", "GET", "/api/v1/org/contests", None, ORG_LIST),
     ("org_certificates", "GET", "/api/v1/org/certificates", None, ORG_LIST),
     ("plans", "GET", "/api/v1/org/indicators", None, ORG_LIST),

@@ -332,3 +332,28 @@ def test_expired_attempt_token_clock(client, world, clock):
     refused = client.post("/api/v1/auth/refresh", json={"refresh_token": tok["refresh_token"]})
     assert refused.status_code == 401
     _ = timedelta
+
+
+def test_roster_import_status_of_my_subtree(client, session, world, now):
+    from quizapp.auth.services import actor_for
+    from quizapp.orgs.importing import apply_import
+    from tests.services.test_roster_import import GOOD, KEY, xlsx
+
+    ward = make_unit(session, "Đoàn phường Long Xuyên", parent=world["province"], code="LX",
+                     type_key="commune")  # fmt: skip
+    make_unit(session, "Chi đoàn Mỹ Long", parent=ward, code="LX-ML")
+    own = make_user(session, role="organiser", unit=ward)
+    other = make_user(session, role="organiser", unit=world["branch"])
+    session.flush()
+    apply_import(session, "members", "ds.xlsx", xlsx(GOOD), actor=actor_for(own), pii_key=KEY,
+                 now=now)  # fmt: skip
+    session.commit()
+    mine = client.get("/api/v1/org/imports", headers=bearer(token_for(client, own)["access_token"]))
+    body = mine.get_json()
+    assert body["total"] == 1 and body["pending"] == []
+    item = body["items"][0]
+    assert (item["kind"], item["filename"], item["created"]) == ("members", "ds.xlsx", 3)
+    theirs = client.get(
+        "/api/v1/org/imports", headers=bearer(token_for(client, other)["access_token"])
+    )
+    assert theirs.get_json()["total"] == 0  # another subtree's import is not theirs to see

@@ -169,6 +169,7 @@ RULES = {
     "api.my_credential": OWN,
     "api.my_certificate_pdf": OWN,
     "api.units": ORG,
+    "api.imports": ORG,
     "api.org_contests": ORG,
     "api.org_certificates": ORG,
     "api.plans": ORG,
