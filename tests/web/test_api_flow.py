@@ -357,3 +357,32 @@ def test_roster_import_status_of_my_subtree(client, session, world, now):
         "/api/v1/org/imports", headers=bearer(token_for(client, other)["access_token"])
     )
     assert theirs.get_json()["total"] == 0  # another subtree's import is not theirs to see
+
+
+def test_a_programme_lesson_check_through_the_api(client, session, world, now):
+    """My programmes list the lessons with their checks; a check is a round taken as any
+    other, with the programme's order of lessons applied by the same guard as the pages."""
+    from tests.services.test_programmes import make_programme
+
+    bank = make_bank(session, world["province"], now, key="bank-hoc")
+    make_programme(session, world["province"], bank, now, lessons=2)  # sequential
+    session.commit()
+    h = bearer(token_for(client, world["member"])["access_token"])
+    mine = client.get("/api/v1/me/programmes", headers=h).get_json()
+    assert mine["total"] == 1
+    first, second = mine["items"][0]["lessons"]
+    assert first["state"] == "open" and second["state"] == "locked"
+    early = client.post(f"/api/v1/rounds/{second['check_round_id']}/attempts", headers=h)
+    assert early.status_code in (403, 409) and early.mimetype == "application/problem+json"
+    aid = client.post(f"/api/v1/rounds/{first['check_round_id']}/attempts", headers=h)
+    aid = aid.get_json()["id"]
+    for pos in (1, 2, 3):
+        body = {"position": pos, "answer": {"choices": [right_choice(session, aid, pos)]}}
+        assert (
+            client.post(f"/api/v1/attempts/{aid}/answers", json=body, headers=h).status_code == 200
+        )
+    result = client.post(f"/api/v1/attempts/{aid}/submit", json={}, headers=h).get_json()
+    assert result["passed"] is True
+    after = client.get("/api/v1/me/programmes", headers=h).get_json()["items"][0]
+    assert [x["state"] for x in after["lessons"]] == ["passed", "open"]
+    assert after["percent"] > 0
