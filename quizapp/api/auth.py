@@ -26,6 +26,7 @@ from quizapp.textutil import normalise_email, normalise_phone
 from quizapp.web import actor, now, t
 
 SAFE = ("GET", "HEAD", "OPTIONS")
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # tokens (RFC 6749 § 5.1)
 CREDENTIAL_ENDPOINTS = ("api.token", "api.refresh", "api.revoke")
 
 
@@ -103,9 +104,9 @@ def needs(scope: str):
 
 
 def _rate_key():
-    claims = g.get("api_claims")
-    if claims is not None:
-        return f"api-user:{claims.user_id}"
+    """Per account when the caller is known (token or session), else per address."""
+    if current_user.is_authenticated:  # loads the bearer's account if there is one
+        return f"api-user:{current_user.id}"
     return request.remote_addr or ""
 
 
@@ -205,7 +206,7 @@ def token(json: TokenRequest):
         secret=current_app.config["SECRET_KEY"],
         now=now(),
     )
-    return _pair(pair)
+    return _pair(pair), 200, NO_STORE
 
 
 @bp.post("/auth/refresh")
@@ -221,7 +222,7 @@ def refresh(json: RefreshRequest):
         )
     except tokens.TokenReused as exc:  # the revocation of its login is kept (committed)
         return problem(401, t(exc.message, exc.params), code="invalid_token")
-    return _pair(pair)
+    return _pair(pair), 200, NO_STORE
 
 
 @bp.post("/auth/revoke")

@@ -165,7 +165,7 @@ def test_token_expiry_refresh_rotation_and_revocation(client, session, world, cl
     assert "invalid_token" in expired.headers["WWW-Authenticate"]
 
     new = client.post("/api/v1/auth/refresh", json={"refresh_token": tok["refresh_token"]})
-    assert new.status_code == 200
+    assert new.status_code == 200 and new.headers["Cache-Control"] == "no-store"
     new = new.get_json()
     assert new["refresh_token"] != tok["refresh_token"]
     assert client.get("/api/v1/me", headers=bearer(new["access_token"])).status_code == 200
