@@ -76,6 +76,9 @@ spec = SpecTree(
 )
 
 BEARER = {"bearer": []}
+# Ids in paths: the database's integer range (a larger number is a 404, never a database
+# error; documented as the parameter's maximum).
+ID = "int(max=2147483647)"
 
 
 def responses(ok=None, *errors: int, status: int = 200) -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app, request
 from sqlalchemy import func, or_, select
 
-from quizapp.api import BEARER, bp, responses, spec
+from quizapp.api import BEARER, ID, bp, responses, spec
 from quizapp.api.auth import api_actor, needs
 from quizapp.api.participant import _num, _round_out, page_of, unit_ref
 from quizapp.api.schemas import (
@@ -189,7 +189,7 @@ def _managed_round(round_id: int):
     return get_managed_round(db.session, round_id, api_actor())
 
 
-@bp.get("/org/rounds/<int:round_id>/results")
+@bp.get(f"/org/rounds/<{ID}:round_id>/results")
 @needs(ORG_READ)
 @spec.validate(
     query=ResultsQuery, resp=responses(ResultsPage, 401, 403, 404), tags=ORG, security=BEARER
@@ -222,7 +222,7 @@ def round_results(round_id: int):
     return ResultsPage(round_id=rnd.id, **page_of(rows, q))
 
 
-@bp.get("/org/rounds/<int:round_id>/participation")
+@bp.get(f"/org/rounds/<{ID}:round_id>/participation")
 @needs(ORG_READ)
 @spec.validate(
     query=PageQuery, resp=responses(ParticipationPage, 401, 403, 404), tags=ORG, security=BEARER
@@ -294,7 +294,7 @@ def org_certificates():
     return OrgCertificatePage(**page)
 
 
-@bp.post("/org/certificates/<int:cert_id>/revoke")
+@bp.post(f"/org/certificates/<{ID}:cert_id>/revoke")
 @needs(ORG_WRITE)
 @spec.validate(resp=responses(OrgCertificateOut, 401, 403, 404, 409), tags=ORG, security=BEARER)
 def revoke_certificate(cert_id: int, json: RevokeCertificateRequest):
@@ -324,7 +324,7 @@ def plans():
     return PlanList(**page_of(items, request.context.query))
 
 
-@bp.get("/org/indicators/<plan_key>/<int:year>")
+@bp.get(f"/org/indicators/<plan_key>/<{ID}:year>")
 @needs(ORG_READ)
 @spec.validate(
     query=IndicatorQuery,

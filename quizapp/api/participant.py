@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from quizapp.api import BEARER, bp, responses, spec
+from quizapp.api import BEARER, ID, bp, responses, spec
 from quizapp.api.auth import needs
 from quizapp.api.problems import problem
 from quizapp.api.schemas import (
@@ -176,7 +176,7 @@ def _participant_key():
     )
 
 
-@bp.post("/rounds/<int:round_id>/attempts")
+@bp.post(f"/rounds/<{ID}:round_id>/attempts")
 @limiter.limit(_start_rate, key_func=_participant_key)
 @needs(PARTICIPANT)
 @spec.validate(
@@ -196,7 +196,7 @@ def start(round_id: int):
     return _attempt_out(attempt), 201
 
 
-@bp.get("/attempts/<int:attempt_id>")
+@bp.get(f"/attempts/<{ID}:attempt_id>")
 @needs(PARTICIPANT)
 @spec.validate(resp=responses(AttemptOut, 401, 403, 404), tags=["participant"], security=BEARER)
 def attempt(attempt_id: int):
@@ -204,7 +204,7 @@ def attempt(attempt_id: int):
     return _attempt_out(_load(attempt_id))
 
 
-@bp.post("/attempts/<int:attempt_id>/answers")
+@bp.post(f"/attempts/<{ID}:attempt_id>/answers")
 @limiter.limit(_save_rate, key_func=_participant_key)
 @needs(PARTICIPANT)
 @spec.validate(
@@ -265,7 +265,7 @@ def save(attempt_id: int, json: SaveRequest):
     return SaveResponse(ok=True, position=json.position, replayed=False)
 
 
-@bp.post("/attempts/<int:attempt_id>/submit")
+@bp.post(f"/attempts/<{ID}:attempt_id>/submit")
 @needs(PARTICIPANT)
 @spec.validate(resp=responses(ResultOut, 401, 403, 404), tags=["participant"], security=BEARER)
 def submit(attempt_id: int, json: SubmitRequest):
@@ -276,7 +276,7 @@ def submit(attempt_id: int, json: SubmitRequest):
     return _result_out(attempt)
 
 
-@bp.get("/attempts/<int:attempt_id>/result")
+@bp.get(f"/attempts/<{ID}:attempt_id>/result")
 @needs(PARTICIPANT)
 @spec.validate(resp=responses(ResultOut, 401, 403, 404, 409), tags=["participant"], security=BEARER)
 def result(attempt_id: int):
@@ -381,7 +381,7 @@ def _my_certificate(cert_id: int) -> Certificate:
     return cert
 
 
-@bp.get("/me/certificates/<int:cert_id>/credential")
+@bp.get(f"/me/certificates/<{ID}:cert_id>/credential")
 @needs(PARTICIPANT)
 @spec.validate(resp=responses(CredentialOut, 401, 403, 404), tags=["participant"], security=BEARER)
 def my_credential(cert_id: int):
@@ -393,7 +393,7 @@ def my_credential(cert_id: int):
     return CredentialOut(status=cert.status, jws=cert.jws, credential=payload)
 
 
-@bp.get("/me/certificates/<int:cert_id>.pdf")
+@bp.get(f"/me/certificates/<{ID}:cert_id>.pdf")
 @needs(PARTICIPANT)
 @spec.validate(resp=responses(None, 401, 403, 404), tags=["participant"], security=BEARER)
 def my_certificate_pdf(cert_id: int):
