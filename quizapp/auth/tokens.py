@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from quizapp.auth.models import ApiToken, User
+from quizapp.auth.models import ApiIdempotencyKey, ApiToken, User
 from quizapp.errors import DomainError, Invalid
 from quizapp.i18n import N_
 from quizapp.policy import Actor
@@ -110,6 +110,22 @@ def _new_row(session: Session, user_id: int, family: str, scopes, client: str, n
     return token
 
 
+IDEMPOTENCY_TTL = timedelta(days=1)
+
+
+def _purge(session: Session, user_id: int, now: datetime) -> None:
+    """Forget what an account no longer needs, at each login and refresh (so nothing grows
+    without a cron job): its expired refresh tokens, and its answer-save keys older than a
+    day (an offline queue resends within the round, far sooner)."""
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user_id, ApiToken.expires_at <= now))
+    session.execute(
+        delete(ApiIdempotencyKey).where(
+            ApiIdempotencyKey.user_id == user_id,
+            ApiIdempotencyKey.created_at < now - IDEMPOTENCY_TTL,
+        )
+    )
+
+
 def issue(
     session: Session,
     user: User,
@@ -122,6 +138,7 @@ def issue(
 ) -> TokenPair:
     """A new login of an app (a new family) for an authenticated account."""
     scopes = grantable(actor, scope)
+    _purge(session, user.id, now)
     family = secrets.token_hex(16)
     refresh_token = _new_row(session, user.id, family, scopes, client or "", now)
     session.flush()
@@ -149,6 +166,7 @@ def refresh(session: Session, refresh_token: str, *, secret: str, now: datetime)
     if user is None or not user.active:
         raise TokenRefused(N_("This refresh token is not valid. Log in again."))
     row.replaced_at = now
+    _purge(session, user.id, now)
     scopes = tuple(row.scopes.split())
     if not user.is_organiser:  # the organiser's roles were removed since
         scopes = tuple(s for s in scopes if s == PARTICIPANT)
