@@ -32,6 +32,17 @@ def document() -> dict:
                         "description": "send it back in If-None-Match: 304 when unchanged",
                         "schema": {"type": "string"},
                     }
+    save = doc.get("paths", {}).get("/api/v1/attempts/{attempt_id}/answers", {}).get("post")
+    if save is not None:  # read by the view itself (spectree's header models are per route)
+        save.setdefault("parameters", []).append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "the client's key of this save (as `client_key`)",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+            }
+        )
     pdf = doc.get("paths", {}).get("/api/v1/me/certificates/{cert_id}.pdf", {}).get("get")
     if pdf is not None:
         pdf["responses"]["200"] = {
@@ -39,6 +50,13 @@ def document() -> dict:
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         }
     return doc
+
+
+def _body_schema(op: dict) -> str:
+    """The name of an operation's JSON body schema ("" when it takes none)."""
+    content = op.get("requestBody", {}).get("content", {})
+    ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+    return ref.rsplit("/", 1)[-1]
 
 
 @bp.get("/openapi.json")
@@ -61,6 +79,11 @@ def docs():
             "tag": (op.get("tags") or [""])[0],
             "secured": bool(op.get("security")),
             "responses": sorted(op.get("responses", {})),
+            "parameters": [
+                f"{p['name']} ({p['in']}{', required' if p.get('required') else ''})"
+                for p in op.get("parameters", [])
+            ],
+            "body": _body_schema(op),
         }
         for path, item in doc.get("paths", {}).items()
         for method, op in item.items()
