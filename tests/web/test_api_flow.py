@@ -384,3 +384,20 @@ def test_a_programme_lesson_check_through_the_api(client, session, world, now):
     after = client.get("/api/v1/me/programmes", headers=h).get_json()["items"][0]
     assert [x["state"] for x in after["lessons"]] == ["passed", "open"]
     assert after["percent"] > 0
+
+
+def test_token_requests_are_rate_limited_as_the_login_page(app_with, world):
+    app = app_with(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="100 per minute",
+                   LOGIN_ACCOUNT_RATE_LIMIT="2 per hour")  # fmt: skip
+    c = app.test_client()
+    wrong = {"identifier": world["member"].email, "password": "guess"}
+    assert [c.post("/api/v1/auth/token", json=wrong).status_code for _ in range(3)] == [
+        401,
+        401,
+        429,
+    ]
+    # the account's limit holds whatever the address (as the login page's)
+    other = c.post(
+        "/api/v1/auth/token", json=wrong, environ_overrides={"REMOTE_ADDR": "10.0.0.9"}
+    )
+    assert other.status_code == 429 and other.headers["Retry-After"]
