@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 
 from quizapp.api import BEARER, ID, bp, responses, spec
 from quizapp.api.auth import api_actor, needs
-from quizapp.api.participant import _num, _round_out, page_of, unit_ref
+from quizapp.api.participant import decimal_text, page_of, round_out, unit_ref
 from quizapp.api.schemas import (
     ImportOut,
     ImportPage,
@@ -120,7 +120,7 @@ def org_contests():
             status=c.status,
             kind=c.kind,
             owner_unit=unit_ref(c.owner_unit),
-            rounds=[_round_out(r, moment, 0) for r in c.rounds],
+            rounds=[round_out(r, moment, None) for r in c.rounds],
         )
         for c in page["items"]
     ]
@@ -209,8 +209,8 @@ def round_results(round_id: int):
             name=r.entry.name,
             unit=r.entry.unit,
             unit_id=r.entry.unit_id,
-            score=_num(r.entry.score),
-            max_score=_num(r.entry.max_score),
+            score=decimal_text(r.entry.score),
+            max_score=decimal_text(r.entry.max_score),
             correct=r.entry.correct,
             questions=r.entry.questions,
             duration_s=r.entry.duration_s,

@@ -76,7 +76,7 @@ def device() -> str:
     return request.cookies.get(DEVICE_COOKIE, "")
 
 
-def _round_out(rnd, moment, used: int) -> RoundOut:
+def round_out(rnd, moment, used: int | None) -> RoundOut:
     return RoundOut(
         id=rnd.id,
         number=rnd.number,
@@ -107,7 +107,7 @@ def contests():
             title=c.title,
             organiser=c.owner_unit.name,
             rounds=[
-                _round_out(r, moment, len(A.my_attempts(db.session, r.id, current_user.id)))
+                round_out(r, moment, len(A.my_attempts(db.session, r.id, current_user.id)))
                 for r in c.rounds
             ],
         )
@@ -306,7 +306,7 @@ def _result_out(attempt) -> ResultOut:
                 position=aq.position,
                 text=q.text,
                 fraction=float(aq.fraction) if aq.fraction is not None else None,
-                score=_num(aq.score),
+                score=decimal_text(aq.score),
             )
             for aq, q in A.review_rows(db.session, attempt)
         ]
@@ -320,8 +320,8 @@ def _result_out(attempt) -> ResultOut:
         attempt_id=attempt.id,
         round_id=attempt.round_id,
         status=attempt.status,
-        score=_num(attempt.score),
-        max_score=_num(attempt.max_score),
+        score=decimal_text(attempt.score),
+        max_score=decimal_text(attempt.max_score),
         correct_count=attempt.correct_count,
         question_count=attempt.question_count,
         passed=A.passed(attempt),
@@ -334,7 +334,8 @@ def _result_out(attempt) -> ResultOut:
     )
 
 
-def _num(value) -> str | None:
+def decimal_text(value) -> str | None:
+    """A score as the API writes it: a decimal string ("7.5"), exact."""
     return None if value is None else format(value.normalize(), "f")
 
 
@@ -433,7 +434,7 @@ def my_programmes():
                     title=lesson.title,
                     state=st.state if st else "locked",
                     attempts=st.attempts if st else 0,
-                    best=_num(st.best) if st and st.best is not None else None,
+                    best=decimal_text(st.best) if st and st.best is not None else None,
                     passed_at=st.passed_at if st else None,
                     check_round_id=lesson.round_id,
                 )

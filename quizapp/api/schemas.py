@@ -115,7 +115,7 @@ class RoundOut(Out):
     closes_at: datetime
     time_limit_s: int
     attempts_allowed: int
-    attempts_used: int
+    attempts_used: int | None = Field(description="mine (None in organisers' lists)")
     pass_mark: int
 
 
