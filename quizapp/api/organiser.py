@@ -101,8 +101,28 @@ def units():
     query=OrgContestQuery, resp=responses(OrgContestPage, 401, 403), tags=ORG, security=BEARER
 )
 def org_contests():
-    """The contests my units own"""
+    """The contests my units own (`followed=true`: those of the levels above open to my
+    members, which I follow)"""
     q = request.context.query
+    if q.followed:
+        from quizapp.contests.follow import followed_contests
+
+        moment = now()
+        items = [
+            OrgContestOut(
+                id=c.id,
+                slug=c.slug,
+                title=c.title,
+                status=c.status,
+                kind=c.kind,
+                owner_unit=unit_ref(c.owner_unit),
+                followed=True,
+                rounds=[round_out(r, moment, None) for r in c.rounds],
+            )
+            for c, _paths in followed_contests(db.session, api_actor())
+            if not q.status or c.status == q.status
+        ]
+        return OrgContestPage(**page_of(items, q))
     stmt = (
         select(Contest)
         .join(Unit, Unit.id == Contest.owner_unit_id)
@@ -120,6 +140,7 @@ def org_contests():
             status=c.status,
             kind=c.kind,
             owner_unit=unit_ref(c.owner_unit),
+            followed=False,
             rounds=[round_out(r, moment, None) for r in c.rounds],
         )
         for c in page["items"]
@@ -183,10 +204,23 @@ def imports():
     )
 
 
-def _managed_round(round_id: int):
+def _round_in_scope(round_id: int):
+    """The round and the subtrees read: (round, None) for the contest's own organisers (all
+    of it), (round, paths) for an organiser below who follows it (their members only, as
+    the follow-up pages: contests/follow.py); 404 for anyone else."""
+    from quizapp.contests import follow
+    from quizapp.contests.models import Round
     from quizapp.contests.results import get_managed_round
 
-    return get_managed_round(db.session, round_id, api_actor())
+    actor = api_actor()
+    try:
+        return get_managed_round(db.session, round_id, actor), None
+    except NotFound:
+        rnd = db.session.get(Round, round_id)
+        if rnd is None:
+            raise
+        contest, paths = follow.get_followed_contest(db.session, rnd.contest_id, actor)
+        return follow.get_followed_round(db.session, contest, round_id), paths
 
 
 @bp.get(f"/org/rounds/<{ID}:round_id>/results")
@@ -195,13 +229,21 @@ def _managed_round(round_id: int):
     query=ResultsQuery, resp=responses(ResultsPage, 401, 403, 404), tags=ORG, security=BEARER
 )
 def round_results(round_id: int):
-    """A round's ranking (optionally of one unit's subtree), as the results page"""
+    """A round's ranking (optionally of one unit's subtree), as the results page
+
+    An organiser below the contest's owner who follows it reads their own members' lines
+    (with their ranks in the whole round)."""
     from quizapp.contests.results import round_ranking
 
     q = request.context.query
-    rnd = _managed_round(round_id)
+    rnd, paths = _round_in_scope(round_id)
     unit = get_managed_unit(db.session, q.unit, api_actor()) if q.unit else None
-    ranking, _actual = round_ranking(db.session, rnd, now(), unit=unit)
+    if paths is None:
+        ranking, _actual = round_ranking(db.session, rnd, now(), unit=unit)
+    else:
+        from quizapp.contests.follow import subtree_ranking
+
+        ranking, _actual = subtree_ranking(db.session, rnd, (unit.path,) if unit else paths, now())
     rows = [
         RankedOut(
             rank=r.rank,
@@ -228,13 +270,19 @@ def round_results(round_id: int):
     query=PageQuery, resp=responses(ParticipationPage, 401, 403, 404), tags=ORG, security=BEARER
 )
 def round_participation(round_id: int):
-    """Participation per unit of a round, rolled up the tree (as the results page)"""
+    """Participation per unit of a round, rolled up the tree (as the results page)
+
+    A follower reads the units of their own subtree."""
     from quizapp.contests.units import cached_participation
 
-    rnd = _managed_round(round_id)
-    nodes, totals, _collective = cached_participation(
-        db.session, rnd, cache=current_app.extensions["quizapp_cache"]
-    )
+    rnd, paths = _round_in_scope(round_id)
+    cache = current_app.extensions["quizapp_cache"]
+    if paths is None:
+        nodes, totals, _collective = cached_participation(db.session, rnd, cache=cache)
+    else:
+        from quizapp.contests.follow import subtree_units
+
+        nodes, totals, _by_rate, _by_mean = subtree_units(db.session, rnd, paths, cache=cache)
     rows = []
     for n in nodes:
         tally = totals.get(n.id)

@@ -287,6 +287,7 @@ class UnitPage(PageMeta):
 
 class OrgContestQuery(PageQuery):
     status: Literal["", "draft", "published", "closed", "archived"] = ""
+    followed: bool = Field(False, description="the contests of the levels above that I follow")
 
 
 class OrgContestOut(Out):
@@ -296,6 +297,7 @@ class OrgContestOut(Out):
     status: str
     kind: str
     owner_unit: UnitRef
+    followed: bool = Field(description="run by a level above: I read my members' part")
     rounds: list[RoundOut]
 
 
