@@ -75,6 +75,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
 
         app.jinja_env.undefined = StrictUndefined
 
+    from quizapp.api import init_api
     from quizapp.audit.views import bp as audit_bp
     from quizapp.auth.views import bp as auth_bp
     from quizapp.banks.views import bp as banks_bp
@@ -96,6 +97,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, clock: Clock | None =
     from quizapp.programmes.blueprint import bp as programmes_bp
     from quizapp.rights.views import bp as rights_bp
 
+    init_api(app)  # the JSON API (/api/v1), its bearer tokens and its CSRF exemption
     for bp in (
         main_bp,
         auth_bp,

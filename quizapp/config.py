@@ -53,6 +53,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "REGISTER_RATE_LIMIT": env.get("QUIZAPP_REGISTER_RATE_LIMIT", "5 per minute"),
         "START_RATE_LIMIT": env.get("QUIZAPP_START_RATE_LIMIT", "20 per minute"),
         "SAVE_RATE_LIMIT": env.get("QUIZAPP_SAVE_RATE_LIMIT", "240 per minute"),
+        "API_RATE_LIMIT": env.get("QUIZAPP_API_RATE_LIMIT", "300 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -1,7 +1,15 @@
 """Import every model module so that Base.metadata knows every table (Alembic, tests)."""
 
 from quizapp.audit.models import AuditEntry  # noqa: F401
-from quizapp.auth.models import Consent, LoginSession, OrganiserRole, ResetCode, User  # noqa: F401
+from quizapp.auth.models import (  # noqa: F401
+    ApiIdempotencyKey,
+    ApiToken,
+    Consent,
+    LoginSession,
+    OrganiserRole,
+    ResetCode,
+    User,
+)
 from quizapp.banks.models import (  # noqa: F401
     Bank,
     BankCategory,

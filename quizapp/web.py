@@ -200,6 +200,10 @@ def _wants_json() -> bool:
 
 
 def _error_response(status: int, message: str, code: str | None = None):
+    if request.path.startswith("/api/"):  # the JSON API answers with problem details
+        from quizapp.api.problems import problem
+
+        return problem(status, message, code=code), status
     if _wants_json():
         body = {"error": message, "status": status}
         if code:
@@ -217,6 +221,10 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(session_id: str):
+        if request.blueprint == "api" and request.authorization is not None:
+            # An API request with a bearer token is its token's (quizapp/api/auth.py), never
+            # the browser session's: a cookie must not stand in for a token nor its scopes.
+            return None
         # GET renders a page whose menu reads the roles; other requests (form posts that
         # redirect) rarely do, and load them lazily if they do.
         return load_session(db.session, session_id, with_roles=request.method == "GET")

@@ -133,3 +133,44 @@ class RosterClaim(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    """A refresh token of an app's login (`quizapp/auth/tokens.py`), stored as the SHA-256 of
+    the random token. A `family` is one login of one app: each refresh replaces the row by a
+    new one of the same family (`replaced_at`); a replaced token shown again means it was
+    copied, and the whole family is revoked. Access tokens name their family, so revoking it
+    ends them at once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(100))
+    client: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    replaced_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class ApiIdempotencyKey(Base):
+    """An answer save sent through the API with a client key (`Idempotency-Key`): the same
+    key sent again (an offline queue resending) is answered from here without saving again,
+    so a resend never overwrites a newer answer."""
+
+    __tablename__ = "api_idempotency_key"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from quizapp import events
 from quizapp.audit.services import record
 from quizapp.auth.models import (
+    ApiToken,
     Consent,
     LoginSession,
     OrganiserRole,
@@ -465,11 +466,13 @@ def change_password(
 
 
 def end_sessions(session: Session, user_id: int, *, keep: str | None = None) -> None:
-    """End every login session of an account but `keep`."""
+    """End every login session of an account but `keep`, and every app login (API)."""
     stmt = delete(LoginSession).where(LoginSession.user_id == user_id)
     if keep is not None:
         stmt = stmt.where(LoginSession.id != keep)
     session.execute(stmt)
+    # The apps' logins (API refresh tokens, and with them their access tokens) end too.
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
 
 
 def _require_authority_over_user(session: Session, user: User, actor: Actor) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -15,10 +16,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from quizapp.auth import services
+from quizapp.auth import services, tokens
 from quizapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetForm
 from quizapp.errors import Invalid
 from quizapp.extensions import db, limiter
+from quizapp.orgs.forms import ConfirmForm
 from quizapp.orgs.services import ancestors
 from quizapp.redirects import safe_next
 from quizapp.textutil import normalise_email, normalise_phone
@@ -189,4 +191,17 @@ def me():
         member=member,
         unit_path=path,
         needs_guardian=services.needs_guardian_consent(member, now()),
+        app_logins=tokens.active_logins(db.session, current_user.id, now()),
+        revoke_form=ConfirmForm(),
     )
+
+
+@bp.post("/me/apps/<family>/revoke")
+@login_required
+def revoke_app(family: str):
+    """Log an app out (its refresh token, and at its next request its access token)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if tokens.revoke_family(db.session, current_user.id, family, now=now()):
+        flash(_("The app has been logged out."), "success")
+    return redirect(url_for("auth.me"))
