@@ -24,6 +24,7 @@ from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from quizapp.clock import utcnow
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
@@ -212,8 +213,19 @@ def _error_response(status: int, message: str, code: str | None = None):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+class DatabaseInt(IntegerConverter):
+    """`<int:…>` in every route: a number the database's integer columns can hold (a larger
+    one is a 404, where PostgreSQL would refuse the query with "integer out of range")."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_web(app: Flask) -> None:
     from quizapp.auth.sessions import load_session
+
+    app.url_map.converters["int"] = DatabaseInt  # before any blueprint adds its routes
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
