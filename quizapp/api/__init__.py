@@ -82,9 +82,11 @@ ID = "int(max=2147483647)"
 
 
 def responses(ok=None, *errors: int, status: int = 200) -> Response:
-    """A spectree Response: the success model and the problem details of `errors`."""
+    """A spectree Response: the success model and the problem details of `errors`, with 400
+    (a request the site refuses whatever its address, e.g. a NUL character in the query
+    string) and 429 (rate limits) on every operation."""
     codes = {f"HTTP_{status}": ok} if ok is not None else {}
-    for code in (*errors, 429):
+    for code in (*errors, 400, 429):
         codes[f"HTTP_{code}"] = Problem
     return Response(**codes)
 

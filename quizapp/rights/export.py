@@ -50,6 +50,9 @@ OWNED: frozenset[tuple[str, str]] = frozenset(
         ("data_request", "member_id"),
         ("data_request", "user_id"),
         ("data_access", "actor_id"),
+        ("api_token", "user_id"),
+        ("api_idempotency_key", "user_id"),
+        ("api_idempotency_key", "attempt_id"),
     }
 )
 
@@ -76,6 +79,7 @@ OMITTED: dict[tuple[str, str], str] = {
     ("user_account", "password_hash"): "password hash (a secret)",
     ("login_session", "id"): "the login session's token (a secret)",
     ("reset_code", "code_hash"): "reset code hash (a secret)",
+    ("api_token", "token_hash"): "an app's refresh token hash (a secret)",
 }
 
 # Sections in the order the file shows them (owned tables first, then the subject's own).
@@ -90,6 +94,8 @@ SECTION_ORDER = (
     "login_session",
     "organiser_role",
     "reset_code",
+    "api_token",
+    "api_idempotency_key",
     "attempt",
     "attempt_question",
     "certificate",
@@ -113,6 +119,8 @@ SECTION_LABELS = {
     "login_session": N_("Login sessions"),
     "organiser_role": N_("Organiser roles"),
     "reset_code": N_("Password reset codes"),
+    "api_token": N_("Apps logged in to your account"),
+    "api_idempotency_key": N_("Answers sent by apps (resend keys)"),
     "attempt": N_("Attempts"),
     "attempt_question": N_("Questions and answers of your attempts"),
     "certificate": N_("Certificates"),

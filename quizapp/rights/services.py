@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from quizapp.audit.models import AuditEntry
 from quizapp.audit.services import record
-from quizapp.auth.models import Consent, LoginSession, OrganiserRole, ResetCode, RosterClaim, User
+from quizapp.auth.models import (
+    ApiIdempotencyKey,
+    ApiToken,
+    Consent,
+    LoginSession,
+    OrganiserRole,
+    ResetCode,
+    RosterClaim,
+    User,
+)
 from quizapp.errors import Conflict, Forbidden, Invalid, NotFound
 from quizapp.i18n import N_
 from quizapp.orgs.members import require_authority_over_account
@@ -547,6 +556,8 @@ def pseudonymise(
     if user is not None:
         session.execute(delete(RosterClaim).where(RosterClaim.user_id == user.id))
         session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        session.execute(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.user_id == user.id))
         session.execute(delete(ResetCode).where(ResetCode.user_id == user.id))
         session.execute(delete(OrganiserRole).where(OrganiserRole.user_id == user.id))
         user.display_name, user.phone, user.email = label, None, None
