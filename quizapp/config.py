@@ -108,6 +108,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "RETENTION_UPLOAD_HOURS": int(env.get("QUIZAPP_RETENTION_UPLOAD_HOURS", "24")),
         # Password reset codes past their expiry:
         "RETENTION_RESET_CODE_DAYS": int(env.get("QUIZAPP_RETENTION_RESET_CODE_DAYS", "7")),
+        # The log of organisers' views and exports of personal data (/org/data-access):
+        "RETENTION_ACCESS_LOG_DAYS": int(env.get("QUIZAPP_RETENTION_ACCESS_LOG_DAYS", "730")),
     }
 
 

@@ -6,6 +6,8 @@
   `orgs/pending.py`), older than N hours; QUIZAPP_RETENTION_UPLOAD_HOURS, default 24;
 - reset codes: password reset codes expired more than N days ago;
   QUIZAPP_RETENTION_RESET_CODE_DAYS, default 7;
+- the log of organisers' views and exports of personal data (`data_access`, issue 23's "who
+  looked"), older than N days; QUIZAPP_RETENTION_ACCESS_LOG_DAYS, default 730;
 - accounts that never took part: created and last logged in more than N days ago, with no
   attempt, certificate, completion, self-enrolment (automatic enrolment is not taking part),
   organiser role or admin right, and named by no other record of the site (audit entries,
@@ -36,6 +38,7 @@ from quizapp.policy import SYSTEM
 SESSIONS = "login sessions"
 UPLOADS = "unconfirmed uploads"
 RESET_CODES = "reset codes"
+ACCESS_LOG = "personal-data access log"
 ACCOUNTS = "accounts that never took part"
 
 
@@ -45,12 +48,14 @@ class Policy:
     session_days: int = 30
     upload_hours: int = 24
     reset_code_days: int = 7
+    access_log_days: int = 730
 
     def period(self, kind: str) -> timedelta | None:
         value = {
             SESSIONS: timedelta(days=self.session_days),
             UPLOADS: timedelta(hours=self.upload_hours),
             RESET_CODES: timedelta(days=self.reset_code_days),
+            ACCESS_LOG: timedelta(days=self.access_log_days),
             ACCOUNTS: timedelta(days=self.idle_account_days),
         }[kind]
         return value if value > timedelta() else None
@@ -68,6 +73,7 @@ def policy_from_config(config) -> Policy:
         session_days=config["RETENTION_SESSION_DAYS"],
         upload_hours=config["RETENTION_UPLOAD_HOURS"],
         reset_code_days=config["RETENTION_RESET_CODE_DAYS"],
+        access_log_days=config["RETENTION_ACCESS_LOG_DAYS"],
     )
 
 
@@ -116,6 +122,10 @@ def _targets(policy: Policy, now: datetime) -> dict[str, tuple]:
         out[UPLOADS] = (PendingImport, PendingImport.created_at < now - period)
     if period := policy.period(RESET_CODES):
         out[RESET_CODES] = (ResetCode, ResetCode.expires_at < now - period)
+    if period := policy.period(ACCESS_LOG):
+        from quizapp.rights.models import DataAccess
+
+        out[ACCESS_LOG] = (DataAccess, DataAccess.at < now - period)
     if period := policy.period(ACCOUNTS):
         out[ACCOUNTS] = (User, User.id.in_(idle_accounts(now - period)))
     return out

@@ -10,8 +10,17 @@ from quizapp.audit.models import AuditEntry
 from quizapp.audit.services import record
 from quizapp.auth.models import LoginSession, ResetCode, User
 from quizapp.auth.services import actor_for
-from quizapp.ops.retention import ACCOUNTS, RESET_CODES, SESSIONS, UPLOADS, Policy, purge
+from quizapp.ops.retention import (
+    ACCESS_LOG,
+    ACCOUNTS,
+    RESET_CODES,
+    SESSIONS,
+    UPLOADS,
+    Policy,
+    purge,
+)
 from quizapp.orgs.models import Member, PendingImport
+from quizapp.rights.models import DataAccess
 from tests.contest_helpers import make_bank, make_contest, play_round
 from tests.factories import make_unit, make_user
 
@@ -81,7 +90,7 @@ def test_purge_removes_what_the_periods_allow_and_nothing_else(session, now):
     idle_member_id = users["idle"].member_id
     idle_phone = users["idle"].phone
     dry = purge(session, Policy(), now=now, dry_run=True)
-    assert dry == {SESSIONS: 2, UPLOADS: 1, RESET_CODES: 1, ACCOUNTS: 2}
+    assert dry == {SESSIONS: 2, UPLOADS: 1, RESET_CODES: 1, ACCESS_LOG: 0, ACCOUNTS: 2}
     assert session.scalar(select(func.count()).select_from(LoginSession)) == 3  # unchanged
 
     removed = purge(session, Policy(), now=now)
@@ -99,13 +108,14 @@ def test_purge_removes_what_the_periods_allow_and_nothing_else(session, now):
 
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "retention.purge")).one()
     assert entry.actor_id is None and entry.at == now
-    assert entry.after == {SESSIONS: 2, UPLOADS: 1, RESET_CODES: 1, ACCOUNTS: 2}
+    assert entry.after == {SESSIONS: 2, UPLOADS: 1, RESET_CODES: 1, ACCESS_LOG: 0, ACCOUNTS: 2}
     assert idle_phone not in f"{entry.summary} {entry.after} {entry.object_id}"
 
     assert purge(session, Policy(), now=now) == {
         SESSIONS: 0,
         UPLOADS: 0,
         RESET_CODES: 0,
+        ACCESS_LOG: 0,
         ACCOUNTS: 0,
     }
     assert (
@@ -120,10 +130,18 @@ def test_purge_removes_what_the_periods_allow_and_nothing_else(session, now):
 
 def test_zero_keeps_forever(session, now):
     _world(session, now)
-    policy = Policy(idle_account_days=0, session_days=0, upload_hours=0, reset_code_days=0)
+    policy = Policy(
+        idle_account_days=0, session_days=0, upload_hours=0, reset_code_days=0, access_log_days=0
+    )
     assert purge(session, policy, now=now) == {}
     longer = Policy(idle_account_days=900, session_days=60, upload_hours=48, reset_code_days=30)
-    assert purge(session, longer, now=now) == {SESSIONS: 1, UPLOADS: 0, RESET_CODES: 0, ACCOUNTS: 0}
+    assert purge(session, longer, now=now) == {
+        SESSIONS: 1,
+        UPLOADS: 0,
+        RESET_CODES: 0,
+        ACCESS_LOG: 0,
+        ACCOUNTS: 0,
+    }
 
 
 def test_purge_command_follows_the_clock(app, runner, session, clock, now):
@@ -174,3 +192,23 @@ def test_automatic_enrolment_is_not_taking_part_self_enrolment_is(session, now):
     assert left == {chose.id}
     # the member's enrolments stay with the roster record
     assert session.scalar(select(func.count()).select_from(Enrolment)) == 2
+
+
+def test_access_log_entries_older_than_the_period_go(session, now):
+    unit = make_unit(session, "Xã Nhật ký")
+    organiser = make_user(session, role="organiser", unit=unit)
+    for days in (800, 731, 729, 1):
+        session.add(
+            DataAccess(
+                at=now - timedelta(days=days),
+                actor_id=organiser.id,
+                what="members",
+                unit_path=unit.path,
+                people=3,
+            )
+        )
+    session.flush()
+    assert purge(session, Policy(), now=now)[ACCESS_LOG] == 2
+    ages = sorted((now - a).days for a in session.scalars(select(DataAccess.at)))
+    assert ages == [1, 729]
+    assert purge(session, Policy(access_log_days=0), now=now).get(ACCESS_LOG) is None
