@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -72,7 +73,12 @@ def _save_rate():
 
 
 def _user_key():
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
+    """A logged-in phone's limits are its login session's (the id Flask-Login keeps in the
+    signed session cookie, as `auth.views.logout` reads it), found without loading the user:
+    the limit is checked before the request's first query, so that on SQLite it stays out of
+    the write transaction, which begins with that query."""
+    login = session.get("_user_id")
+    return f"login:{login}" if login else request.remote_addr
 
 
 @bp.get("/c/<slug>")
