@@ -136,25 +136,25 @@ def served_question(session: Session, version_id: int) -> Question:
 # The one read of an answer save: the attempt's state, its round's grace period and
 # prediction switch, and the answered position (none for a save of the prediction alone).
 # Columns, not entities: nothing is loaded that the save does not read.
-_SAVE_READ = (
+_AT, _RD, _AQ = Attempt.__table__.c, Round.__table__.c, AttemptQuestion.__table__.c
+_SAVE_READ = (  # of the tables, not the mapped classes: a Core statement, no ORM context
     select(
-        Attempt.user_id,
-        Attempt.status,
-        Attempt.device,
-        Attempt.deadline_at,
-        Round.grace_s,
-        Round.prediction,
-        AttemptQuestion.id.label("aq_id"),
-        AttemptQuestion.version_id,
-        AttemptQuestion.option_order,
+        _AT.user_id,
+        _AT.status,
+        _AT.device,
+        _AT.deadline_at,
+        _RD.grace_s,
+        _RD.prediction,
+        _AQ.id.label("aq_id"),
+        _AQ.version_id,
+        _AQ.option_order,
     )
-    .join(Round, Round.id == Attempt.round_id)
+    .select_from(Attempt.__table__.join(Round.__table__, _RD.id == _AT.round_id))
     .outerjoin(
-        AttemptQuestion,
-        (AttemptQuestion.attempt_id == Attempt.id)
-        & (AttemptQuestion.position == bindparam("position")),
+        AttemptQuestion.__table__,
+        (_AQ.attempt_id == _AT.id) & (_AQ.position == bindparam("position")),
     )
-    .where(Attempt.id == bindparam("attempt_id"))
+    .where(_AT.id == bindparam("attempt_id"))
 )
 
 
@@ -163,14 +163,13 @@ _SAVE_READ = (
 # of that row the session already holds (a page that saves, then submits) is expired after it
 # (`_forget_held`). The rare flag and prediction writes are ORM statements, which synchronise
 # such objects themselves.
-_AQ = AttemptQuestion.__table__
 _STORE_ANSWER = (
-    _AQ.update()
-    .where(_AQ.c.id == bindparam("aq_id"))
+    AttemptQuestion.__table__.update()
+    .where(_AQ.id == bindparam("aq_id"))
     .values(
-        response=bindparam("v_response", type_=_AQ.c.response.type),
+        response=bindparam("v_response", type_=_AQ.response.type),
         choice_mask=bindparam("v_mask"),
-        saved_at=bindparam("v_saved_at", type_=_AQ.c.saved_at.type),
+        saved_at=bindparam("v_saved_at", type_=_AQ.saved_at.type),
     )
 )
 _STORE_FLAG = (
