@@ -6,8 +6,15 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 worker_class = os.environ.get("QUIZAPP_WORKER_CLASS", "gthread")
-workers = int(os.environ.get("QUIZAPP_WORKERS", "2"))
-threads = int(os.environ.get("QUIZAPP_THREADS", "4"))
+# On SQLite one transaction writes at a time, and an answer save holds the write lock from its
+# first query to its COMMIT: threads of one process would queue for the GIL while one of them
+# holds it. One thread per process, two processes per core: answer saves at saturation 657-673
+# a second against 482-530 with 2 processes x 4 threads (`make bench ARGS=--quick`, 2 cores,
+# bench/results/ab-limits-on.md). On PostgreSQL, 2 x 4 (`make bench-workers`).
+_SQLITE = os.environ.get("QUIZAPP_DATABASE_URL", "sqlite:").startswith("sqlite:")
+_CORES = os.cpu_count() or 1
+workers = int(os.environ.get("QUIZAPP_WORKERS", str(2 * _CORES) if _SQLITE else "2"))
+threads = int(os.environ.get("QUIZAPP_THREADS", "1" if _SQLITE else "4"))
 timeout = 30
 keepalive = 5
 accesslog = "-"
