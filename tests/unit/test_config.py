@@ -98,3 +98,19 @@ def test_factory_with_overrides(tmp_path, monkeypatch):
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     assert app.testing
     assert {"main", "auth", "orgs", "audit"} <= set(app.blueprints)
+
+
+def test_gunicorn_takes_one_thread_per_process_on_sqlite(monkeypatch):
+    import os
+    import runpy
+
+    for name in ("QUIZAPP_WORKERS", "QUIZAPP_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("QUIZAPP_DATABASE_URL", "sqlite:////tmp/x.db")
+    conf = runpy.run_path("gunicorn.conf.py")
+    assert (conf["workers"], conf["threads"]) == (2 * (os.cpu_count() or 1), 1)
+    monkeypatch.setenv("QUIZAPP_DATABASE_URL", "postgresql+psycopg://db/quizapp")
+    conf = runpy.run_path("gunicorn.conf.py")
+    assert (conf["workers"], conf["threads"]) == (2, 4)
+    monkeypatch.setenv("QUIZAPP_THREADS", "8")
+    assert runpy.run_path("gunicorn.conf.py")["threads"] == 8
