@@ -385,22 +385,29 @@ def prize_list(ranking: list[Ranked], counts: dict[str, int]) -> list[dict]:
     ]
 
 
+def _refuse_while_prediction_pending(rounds) -> None:
+    """A prize list whose ties the prediction breaks waits for the number the organiser types
+    (a typed prediction subject) in every round it ranks."""
+    for rnd in rounds:
+        subject = PredictionSubject.of(rnd)
+        breaks_ties = rnd.prediction and "prediction" in (rnd.contest.ranking_order or ())
+        if breaks_ties and subject.typed and subject.answer is None:
+            raise Invalid(
+                {
+                    "": N_(
+                        "Enter the actual number for the prediction question before "
+                        "publishing the prize list: ties are broken by it."
+                    )
+                }
+            )
+
+
 def publish_prizes(session: Session, round_id: int, *, actor: Actor, now: datetime) -> PrizeList:
     """Freeze the prize list as it stands (publishing again replaces it, recorded)."""
     rnd = get_managed_round(session, round_id, actor)
     if now < rnd.closes_at:
         raise Invalid({"": N_("Publish the prize list after the round has closed.")})
-    subject = PredictionSubject.of(rnd)
-    breaks_ties = rnd.prediction and "prediction" in (rnd.contest.ranking_order or ())
-    if breaks_ties and subject.typed and subject.answer is None:
-        raise Invalid(
-            {
-                "": N_(
-                    "Enter the actual number for the prediction question before "
-                    "publishing the prize list: ties are broken by it."
-                )
-            }
-        )
+    _refuse_while_prediction_pending([rnd])
     ranking, actual = round_ranking(session, rnd, now)
     entries = prize_list(ranking, rnd.prizes or {})
     existing = session.scalar(select(PrizeList).where(PrizeList.round_id == rnd.id))
@@ -465,6 +472,7 @@ def publish_contest_prizes(session: Session, contest, *, actor: Actor, now: date
         raise NotFound(N_("Contest not found."))
     if not contest.rounds or any(now < r.closes_at for r in contest.rounds):
         raise Invalid({"": N_("Publish the contest's prize list after its last round.")})
+    _refuse_while_prediction_pending(contest.rounds)
     entries = contest_prize_list(session, contest, now)
     existing = session.scalar(select(PrizeList).where(PrizeList.contest_id == contest.id))
     if existing is None:

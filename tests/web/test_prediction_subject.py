@@ -134,11 +134,15 @@ def test_the_organisers_number_is_entered_after_the_round_and_only_for_a_typed_s
     rnd.prediction_question = TYPED
     with pytest.raises(Invalid):  # no prize list while the ties wait for the number
         R.publish_prizes(session, rnd.id, actor=who, now=closed)
+    last_closed = max(r.closes_at for r in contest.rounds) + timedelta(minutes=1)
+    with pytest.raises(Invalid):  # nor the whole contest's
+        R.publish_contest_prizes(session, contest, actor=who, now=last_closed)
     with pytest.raises(Invalid):  # not before the round closes
         R.set_prediction_answer(session, rnd.id, 4, actor=who, now=closed - timedelta(hours=1))
     R.set_prediction_answer(session, rnd.id, 4, actor=who, now=closed)
     assert rnd.prediction_subject.count([]) == 4
     assert R.publish_prizes(session, rnd.id, actor=who, now=closed).actual == 4
+    assert R.publish_contest_prizes(session, contest, actor=who, now=last_closed) is not None
     entry = session.query(AuditEntry).filter_by(action="round.prediction_answer").one()
     assert (entry.before, entry.after) == ({"prediction_answer": None}, {"prediction_answer": 4})
 
