@@ -116,20 +116,23 @@ def attempt_view(session: Session, attempt: Attempt) -> list[SlotView]:
 
 
 # Versions never change once written (an edit makes a new version; a key correction is a
-# separate row applied when grading), so a parsed question is kept per process by its id:
-# the save checks the answer's shape against it without reading or decoding its content.
+# separate row applied when grading), so a parsed question is kept per process by its id and
+# content hash (the hash too, so that an id a rolled-back or deleted version leaves free and
+# another one takes never finds the other's question): the save checks the answer's shape
+# against it without reading or decoding its content.
 _PARSED_MAX = 4096
-_parsed: dict[int, Question] = {}
+_parsed: dict[tuple[int, str], Question] = {}
 
 
-def served_question(session: Session, version_id: int) -> Question:
+def served_question(session: Session, version_id: int, content_hash: str) -> Question:
     """The question of a version as written (no key corrections): for an answer's shape."""
-    q = _parsed.get(version_id)
+    key = (version_id, content_hash)
+    q = _parsed.get(key)
     if q is None:
         q = from_dict(session.scalar(select(QuestionVersion.content).filter_by(id=version_id)))
         if len(_parsed) >= _PARSED_MAX:
             _parsed.clear()
-        _parsed[version_id] = q
+        _parsed[key] = q
     return q
 
 
@@ -137,6 +140,7 @@ def served_question(session: Session, version_id: int) -> Question:
 # prediction switch, and the answered position (none for a save of the prediction alone).
 # Columns, not entities: nothing is loaded that the save does not read.
 _AT, _RD, _AQ = Attempt.__table__.c, Round.__table__.c, AttemptQuestion.__table__.c
+_QV = QuestionVersion.__table__.c
 _SAVE_READ = (  # of the tables, not the mapped classes: a Core statement, no ORM context
     select(
         _AT.user_id,
@@ -148,12 +152,14 @@ _SAVE_READ = (  # of the tables, not the mapped classes: a Core statement, no OR
         _AQ.id.label("aq_id"),
         _AQ.version_id,
         _AQ.option_order,
+        _QV.content_hash,
     )
     .select_from(Attempt.__table__.join(Round.__table__, _RD.id == _AT.round_id))
     .outerjoin(
         AttemptQuestion.__table__,
         (_AQ.attempt_id == _AT.id) & (_AQ.position == bindparam("position")),
     )
+    .outerjoin(QuestionVersion.__table__, _QV.id == _AQ.version_id)
     .where(_AT.id == bindparam("attempt_id"))
 )
 
@@ -236,7 +242,7 @@ def _store(session: Session, row, posted: dict | None, flagged: bool | None, now
     if row.aq_id is None:
         raise Invalid({"position": N_("No such question.")})
     if posted is not None:
-        question = served_question(session, row.version_id)
+        question = served_question(session, row.version_id, row.content_hash)
         try:
             response = to_stored(question, row.option_order, posted)
         except BadAnswer:

@@ -353,3 +353,18 @@ def test_scored_round_draws_only_confirmed_questions_unless_ticked(session, worl
         now=now,
     )
     assert services.left_out_of_round(session, ticked) == 0
+
+
+def test_the_parsed_question_is_kept_by_version_id_and_content_hash(session, world, now):
+    """An id that a rolled-back or deleted version left free and another version took must
+    not find the first one's question (the save checks an answer's shape against it)."""
+    from quizapp.banks.models import QuestionVersion
+
+    version = session.scalars(select(QuestionVersion)).first()
+    first = A.served_question(session, version.id, version.content_hash)
+    assert A.served_question(session, version.id, version.content_hash) is first  # kept
+    other = dict(version.content, type="truefalse", choices=[], answer=True)
+    version.content, version.content_hash = other, "another-hash"
+    session.flush()
+    second = A.served_question(session, version.id, "another-hash")
+    assert second is not first and second.type == "truefalse"
