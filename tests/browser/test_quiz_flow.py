@@ -154,11 +154,16 @@ def test_offline_half_way_loses_nothing(live_server, live_app, contests, page, b
 
 def wait_for_service_worker(page):
     """Until the service worker controls the page (wait_for_function would need eval,
-    which the site's CSP refuses)."""
-    for _ in range(100):
-        if page.evaluate("navigator.serviceWorker.controller !== null"):
-            return
-        page.wait_for_timeout(100)
+    which the site's CSP refuses). Once in a few full-suite runs, Chromium has the worker
+    installed and active without its clients.claim() reaching this page within 10 s; the
+    page is then loaded again, as the phone's next visit would be, and must be controlled."""
+    for attempt in range(2):
+        for _ in range(100):
+            if page.evaluate("navigator.serviceWorker.controller !== null"):
+                return
+            page.wait_for_timeout(100)
+        if attempt == 0:
+            page.reload()
     raise AssertionError("no service worker")
 
 
