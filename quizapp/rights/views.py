@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from quizapp.errors import Invalid, NotFound
+from quizapp.errors import NotFound
 from quizapp.extensions import db
 from quizapp.forms import db_int
 from quizapp.orgs.forms import ConfirmForm
@@ -37,7 +37,7 @@ from quizapp.rights.forms import (
     WithdrawForm,
 )
 from quizapp.timeutil import from_local, parse_date
-from quizapp.web import actor, copy_errors, now, organiser_required, paginate
+from quizapp.web import actor, now, organiser_required, paginate, run_service
 
 bp = Blueprint("rights", __name__)
 
@@ -93,11 +93,11 @@ def download():
     form = ExportForm(prefix="export")
     if not form.validate_on_submit():
         return _page(400, export=form)
-    try:
-        RS.record_export(db.session, current_user, guardian=_guardian(form), now=now())
-    except Invalid as exc:
-        db.session.rollback()
-        copy_errors(form, exc)
+    ok, _done = run_service(
+        form,
+        lambda: RS.record_export(db.session, current_user, guardian=_guardian(form), now=now()),
+    )
+    if not ok:
         return _page(422, export=form)
     rows = export.collect(db.session, user_id=current_user.id, member_id=current_user.member_id)
     stamp = now().strftime("%Y%m%d")
@@ -118,17 +118,17 @@ def correct():
     form = CorrectForm()
     if not form.validate_on_submit():
         return _page(400, correct=form)
-    try:
-        RS.correct_profile(
+    ok, _done = run_service(
+        form,
+        lambda: RS.correct_profile(
             db.session,
             current_user,
             full_name=form.full_name.data or "",
             email=form.email.data or "",
             now=now(),
-        )
-    except Invalid as exc:
-        db.session.rollback()
-        copy_errors(form, exc)
+        ),
+    )
+    if not ok:
         return _page(422, correct=form)
     flash(_("Your details have been corrected."), "success")
     return redirect(url_for("rights.data"))
@@ -143,11 +143,11 @@ def withdraw():
     if not form.confirm.data:
         form.confirm.errors = [_("Tick the box to confirm that you withdraw your consent.")]
         return _page(422, withdraw=form)
-    try:
-        RS.withdraw_consent(db.session, current_user, guardian=_guardian(form), now=now())
-    except Invalid as exc:
-        db.session.rollback()
-        copy_errors(form, exc)
+    ok, _done = run_service(
+        form,
+        lambda: RS.withdraw_consent(db.session, current_user, guardian=_guardian(form), now=now()),
+    )
+    if not ok:
         return _page(422, withdraw=form)
     flash(_("Your consent has been withdrawn. You will not be able to take quizzes."), "success")
     return redirect(url_for("rights.data"))
@@ -159,8 +159,9 @@ def delete_request():
     form = DeletionForm(prefix="delete")
     if not form.validate_on_submit():
         return _page(400, delete=form)
-    try:
-        RS.request_deletion(
+    ok, _done = run_service(
+        form,
+        lambda: RS.request_deletion(
             db.session,
             current_user,
             confirmed=bool(form.confirm.data),
@@ -168,10 +169,9 @@ def delete_request():
             guardian=_guardian(form),
             period=timedelta(hours=current_app.config["DATA_REQUEST_HOURS"]),
             now=now(),
-        )
-    except Invalid as exc:
-        db.session.rollback()
-        copy_errors(form, exc)
+        ),
+    )
+    if not ok:
         return _page(422, delete=form)
     flash(_("Your request has been sent to the organisers of your unit."), "success")
     return redirect(url_for("rights.data"))
@@ -239,19 +239,18 @@ def decide(request_id: int):
         elif approve and not form.confirm.data:
             form.confirm.errors = [_("Tick the box to confirm that you understand.")]
         else:
-            try:
-                done = RS.decide_deletion(
+            ok, done = run_service(
+                form,
+                lambda: RS.decide_deletion(
                     db.session,
                     req.id,
                     approve=approve,
                     reason=form.reason.data or "",
                     actor=actor(),
                     now=now(),
-                )
-            except Invalid as exc:
-                db.session.rollback()
-                copy_errors(form, exc)
-            else:
+                ),
+            )
+            if ok:
                 _drop_cached(done)
                 flash(
                     _("The data has been deleted.") if approve else _("The request was refused."),
