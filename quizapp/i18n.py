@@ -29,8 +29,33 @@ class Phrase(str):
         phrase.parts = parts
         return phrase
 
-    def translated(self, gettext) -> str:
+    def translated(self, gettext, locale: object = "en") -> str:
         return "".join(gettext(text) if msgid else text for text, msgid in self.parts)
+
+
+class Score(str):
+    """A score as a parameter of a message: read with the locale's decimal mark where the
+    message is shown ("6,17" in Vietnamese, "6.17" in English); as a str, "6.17"."""
+
+    def __new__(cls, value: object) -> Score:
+        return super().__new__(cls, format_score(value, "en").replace(",", ""))
+
+    def translated(self, gettext, locale: object = "en") -> str:
+        return format_score(Decimal(self), locale)
+
+
+class Listed(str):
+    """Messages joined by "; " as one parameter of a message, each translated in turn."""
+
+    items: tuple
+
+    def __new__(cls, *items: object) -> Listed:
+        listed = super().__new__(cls, "; ".join(items))
+        listed.items = items
+        return listed
+
+    def translated(self, gettext, locale: object = "en") -> str:
+        return "; ".join(_param(v, gettext, locale) for v in self.items)
 
 
 class Message(str):
@@ -46,12 +71,44 @@ class Message(str):
         message.msgid, message.params = msgid, params
         return message
 
-    def translated(self, gettext) -> str:
-        params = {
-            k: v.translated(gettext) if isinstance(v, (Phrase, Message)) else v
-            for k, v in self.params.items()
-        }
+    def translated(self, gettext, locale: object = "en") -> str:
+        params = {k: _param(v, gettext, locale) for k, v in self.params.items()}
         return _formatted(gettext(self.msgid), params)
+
+
+_TRANSLATED = (Phrase, Score, Listed, Message)
+
+
+def _param(value: object, gettext, locale: object) -> object:
+    return value.translated(gettext, locale) if isinstance(value, _TRANSLATED) else value
+
+
+def to_data(value: object) -> object:
+    """A message (or one of its parameters) as JSON data, to be stored and translated when
+    it is read back (`from_data`): a published prize list keeps its explanations so."""
+    if isinstance(value, Message):
+        return {"msgid": value.msgid, "params": {k: to_data(v) for k, v in value.params.items()}}
+    if isinstance(value, Phrase):
+        return {"phrase": [[text, msgid] for text, msgid in value.parts]}
+    if isinstance(value, Score):
+        return {"score": str(value)}
+    if isinstance(value, Listed):
+        return {"listed": [to_data(v) for v in value.items]}
+    return value
+
+
+def from_data(data: object) -> object:
+    """The message (or parameter) `to_data` stored."""
+    if not isinstance(data, dict):
+        return data
+    if "msgid" in data:
+        msgid, params = data["msgid"], data["params"]
+        return Message(msgid, **{k: from_data(v) for k, v in params.items()})
+    if "phrase" in data:
+        return Phrase(*((text, bool(msgid)) for text, msgid in data["phrase"]))
+    if "score" in data:
+        return Score(data["score"])
+    return Listed(*(from_data(v) for v in data["listed"]))
 
 
 def _formatted(text: str, params: dict) -> str:
@@ -67,9 +124,9 @@ def _catalogue(locale: str) -> Translations:
 
 
 def in_vietnamese(message: Message) -> str:
-    """A message in Vietnamese whatever the interface language, for the texts stored or
-    printed in Vietnamese (the prize list's tie-break explanations)."""
-    return message.translated(_catalogue("vi").gettext)
+    """A message in Vietnamese whatever the interface language, for the texts printed in
+    Vietnamese."""
+    return message.translated(_catalogue("vi").gettext, "vi")
 
 
 DIFFICULTY_LABELS = {"easy": N_("Easy"), "medium": N_("Medium"), "hard": N_("Hard")}

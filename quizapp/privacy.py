@@ -97,8 +97,23 @@ def public_prizes(entries: list[dict], *, full_names: bool, on: date) -> list[di
     }
     out = []
     for e in entries:
-        why = e.get("why") or ""
-        for full, shown in sorted(names.items(), key=lambda kv: -len(kv[0])):
-            why = why.replace(full, shown)
-        out.append({**e, "name": names[e["name"]], "why": why, "birth_date": None})
+        shown = {**e, "name": names[e["name"]], "birth_date": None}
+        if "reason" in e:  # a message: the names are its parameters
+            shown["reason"] = _names_shown(e["reason"], names)
+        else:  # a list published before: the Vietnamese text
+            why = e.get("why") or ""
+            for full, public in sorted(names.items(), key=lambda kv: -len(kv[0])):
+                why = why.replace(full, public)
+            shown["why"] = why
+        out.append(shown)
     return out
+
+
+def _names_shown(data, names: dict[str, str]):
+    """A stored message (`i18n.to_data`) with every parameter that is a listed name made
+    public."""
+    if isinstance(data, dict):
+        return {k: _names_shown(v, names) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_names_shown(v, names) for v in data]
+    return names.get(data, data) if isinstance(data, str) else data

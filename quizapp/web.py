@@ -30,7 +30,7 @@ from quizapp.clock import utcnow
 from quizapp.errors import DomainError, Forbidden, Invalid, NotFound
 from quizapp.extensions import db, login_manager
 from quizapp.forms import db_int
-from quizapp.i18n import N_, Message, Phrase, format_score
+from quizapp.i18n import N_, Message, Phrase, format_score, from_data
 from quizapp.policy import Actor
 from quizapp.timeutil import format_date, format_datetime
 
@@ -69,9 +69,9 @@ def t(message: str, params=None) -> str:
     """Translate a msgid carried by a domain error or a pure-core problem, or an
     `i18n.Message` (its own parameters)."""
     if isinstance(message, Message):
-        return message.translated(gettext)
+        return message.translated(gettext, get_locale())
     params = {
-        k: v.translated(gettext) if isinstance(v, (Phrase, Message)) else v
+        k: v.translated(gettext, get_locale()) if isinstance(v, (Phrase, Message)) else v
         for k, v in (params or {}).items()
     }
     text = gettext(message) if message else ""
@@ -79,6 +79,14 @@ def t(message: str, params=None) -> str:
         return text % params if params else text
     except (KeyError, ValueError, TypeError):
         return text
+
+
+def stored_message(data) -> str:
+    """A message kept as data (`i18n.to_data`, e.g. a prize list's explanations) in the
+    interface's language; a plain text (kept before messages were) as it is."""
+    if isinstance(data, dict):
+        return t(from_data(data))
+    return data or ""
 
 
 def now():
@@ -335,6 +343,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["vnisodate"] = _iso_date
     app.jinja_env.filters["vndatetime"] = format_datetime
     app.jinja_env.filters["score"] = score_text
+    app.jinja_env.filters["message"] = stored_message
     app.jinja_env.globals["t"] = t
     app.jinja_env.globals["actor"] = actor
 

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 
 from quizapp.contests.models import Round
 from quizapp.contests.ranking import Ranked
-from quizapp.contests.results import counted_rows
+from quizapp.contests.results import PRIZE_LABELS, counted_rows
 from quizapp.i18n import N_
 from quizapp.orgs.population import population_text
 from quizapp.orgs.treeorder import tree_order
 from quizapp.timeutil import format_datetime
+from quizapp.web import stored_message
 
 REGISTRATION_HEADERS = [
     N_("Full name"),
@@ -125,11 +126,16 @@ PRIZE_HEADERS = [
 ]
 
 
+def _prize_label(prize: str) -> str:
+    label = PRIZE_LABELS[prize]
+    return gettext(label)
+
+
 def prize_table(entries: list[dict]) -> list[list]:
     """The prize list (published, or as it would be now) in PRIZE_HEADERS' order."""
     return [
         [
-            e["prize_name"],
+            _prize_label(e["prize"]),
             e["rank"],
             e["name"],
             e["unit"],
@@ -137,7 +143,7 @@ def prize_table(entries: list[dict]) -> list[list]:
             e["questions"],
             e["prediction"] if e["prediction"] is not None else "",
             e["duration_s"],
-            e["why"],
+            stored_message(e.get("reason") or e.get("why")),
         ]
         for e in entries
     ]

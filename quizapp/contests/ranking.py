@@ -18,7 +18,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import NamedTuple
 
-from quizapp.i18n import format_score
+from quizapp.i18n import Listed, Message, Score
 
 KEYS = ("score", "prediction", "time", "submitted")
 DEFAULT_ORDER = KEYS
@@ -48,15 +48,15 @@ class Ranked(NamedTuple):
     previous: Entry | None = None  # the entry ranked just before, for `why`
     order: Sequence[str] = DEFAULT_ORDER
     actual: int | None = None
-    answer: str = ""  # the prediction's actual value with its label, for `why`
+    answer: Message | None = None  # the prediction's actual value with its label, for `why`
 
     @property
-    def why(self) -> str:
+    def why(self) -> Message | None:
         """Why it comes after the previous entry (the first key that differs): written when
         read, as only the prize list and the results page read it, never the whole ranking
         of a national round."""
         if self.previous is None:
-            return ""
+            return None
         return explain(self.previous, self.entry, self.order, self.actual, self.answer)
 
     @property
@@ -98,10 +98,6 @@ def _key(e: Entry, order: Sequence[str], actual: int | None) -> tuple:
     return tuple(parts)
 
 
-def _fmt(d: Decimal) -> str:
-    return format_score(d, "vi")
-
-
 def _value(e: Entry, key: str, actual: int | None) -> object:
     if key == "prediction":
         distance = _distance(e, actual)
@@ -125,33 +121,72 @@ def tie_break(
     return TieBreak("", None, None)
 
 
-def explain(a: Entry, b: Entry, order: Sequence[str], actual: int | None, answer: str = "") -> str:
-    """Why `a` ranks before `b`, in Vietnamese as the prize list prints it; `answer`: the
-    prediction's actual value with its label (PredictionSubject.label, in Vietnamese)."""
-    said = []
+def explain(
+    a: Entry, b: Entry, order: Sequence[str], actual: int | None, answer: Message | None = None
+) -> Message:
+    """Why `a` ranks before `b` (a message translated where it is shown; the names are its
+    parameters); `answer`: the prediction's actual value with its label
+    (PredictionSubject.label)."""
+    first, second = a.name, b.name
+    said: list[Message] = []
     for k in order:
         if k == "score":
             if a.score != b.score:
-                return f"{a.name} trước {b.name}: điểm {_fmt(a.score)} so với {_fmt(b.score)}"
-            said.append(f"cùng điểm {_fmt(a.score)}/{_fmt(a.max_score)}")
+                return Message(
+                    "%(first)s before %(second)s: score %(a)s against %(b)s",
+                    first=first,
+                    second=second,
+                    a=Score(a.score),
+                    b=Score(b.score),
+                )
+            said.append(
+                Message(
+                    "same score %(score)s/%(max)s", score=Score(a.score), max=Score(a.max_score)
+                )
+            )
         elif k == "prediction":
             da, db = _distance(a, actual), _distance(b, actual)
             if da != db:
-                fa = "không dự đoán" if da == float("inf") else f"{int(da)}"
-                fb = "không dự đoán" if db == float("inf") else f"{int(db)}"
-                why = f"{a.name} trước {b.name}: {'; '.join(said)}; dự đoán lệch {fa} so với {fb}"
-                return f"{why} ({answer})" if answer else why
-            said.append("cùng độ lệch dự đoán")
+                decided = Message("prediction off by %(a)s against %(b)s", a=_off(da), b=_off(db))
+                if answer:
+                    decided = Message("%(reason)s (%(answer)s)", reason=decided, answer=answer)
+                return _after(first, second, said, decided)
+            said.append(Message("same prediction distance"))
         elif k == "time":
             if a.duration_s != b.duration_s:
-                return (
-                    f"{a.name} trước {b.name}: {'; '.join(said)}; thời gian làm bài "
-                    f"{a.duration_s} giây so với {b.duration_s} giây"
+                decided = Message(
+                    "time taken %(a)s seconds against %(b)s seconds",
+                    a=a.duration_s,
+                    b=b.duration_s,
                 )
-            said.append(f"cùng thời gian {a.duration_s} giây")
+                return _after(first, second, said, decided)
+            said.append(Message("same time %(s)s seconds", s=a.duration_s))
         elif k == "submitted" and a.submitted_at != b.submitted_at:
-            return f"{a.name} trước {b.name}: {'; '.join(said)}; nộp bài sớm hơn"
-    return f"{a.name} và {b.name} đồng hạng: {'; '.join(said)}"
+            return _after(first, second, said, Message("submitted earlier"))
+    return Message(
+        "%(first)s and %(second)s share the rank: %(same)s",
+        first=first,
+        second=second,
+        same=Listed(*said),
+    )
+
+
+def _off(distance: float) -> object:
+    return Message("no prediction") if distance == float("inf") else int(distance)
+
+
+def _after(first: str, second: str, said: list[Message], decided: Message) -> Message:
+    if not said:
+        return Message(
+            "%(first)s before %(second)s: %(decided)s", first=first, second=second, decided=decided
+        )
+    return Message(
+        "%(first)s before %(second)s: %(same)s; %(decided)s",
+        first=first,
+        second=second,
+        same=Listed(*said),
+        decided=decided,
+    )
 
 
 def rank(
@@ -159,7 +194,7 @@ def rank(
     *,
     order: Sequence[str] = DEFAULT_ORDER,
     actual: int | None = None,
-    answer: str = "",
+    answer: Message | None = None,
 ) -> list[Ranked]:
     """Competition ranking ("1, 2, 2, 4") under `order`; independent of the input order."""
     if any(k not in KEYS for k in order):

@@ -15,16 +15,22 @@ from quizapp.contests.models import Attempt, Contest, PrizeList, Round
 from quizapp.contests.prediction import PredictionSubject
 from quizapp.contests.ranking import PRIZES, Entry, Ranked, counted, prizes, rank
 from quizapp.errors import Invalid, NotFound
-from quizapp.i18n import N_, in_vietnamese
+from quizapp.i18n import N_, to_data
 from quizapp.orgs.models import Member, Unit
 from quizapp.policy import Actor, can_manage
 from quizapp.timeutil import local_today
 
-PRIZE_NAMES = {
+PRIZE_NAMES = {  # as frozen in a published list and printed on prize certificates
     "first": "Giải Nhất",
     "second": "Giải Nhì",
     "third": "Giải Ba",
     "consolation": "Giải Khuyến khích",
+}
+PRIZE_LABELS = {  # as pages and exports name them, in the interface's language
+    "first": N_("First prize"),
+    "second": N_("Second prize"),
+    "third": N_("Third prize"),
+    "consolation": N_("Consolation prize"),
 }
 
 
@@ -156,7 +162,7 @@ def round_ranking(
     entries = counted_entries(session, rnd)
     actual = prediction_actual(rnd, entries, now)
     order = [k for k in rnd.contest.ranking_order if k != "prediction" or rnd.prediction]
-    answer = in_vietnamese(PredictionSubject.of(rnd).label(actual)) if actual is not None else ""
+    answer = PredictionSubject.of(rnd).label(actual) if actual is not None else None
     ranking = rank(entries, order=order, actual=actual, answer=answer)
     if unit is not None:  # the unit of the counted attempt (where the member was then)
         units = set(session.scalars(select(Unit.id).where(Unit.path.startswith(unit.path))))
@@ -373,7 +379,7 @@ def prize_list(ranking: list[Ranked], counts: dict[str, int]) -> list[dict]:
             "questions": p.ranked.entry.questions,
             "duration_s": p.ranked.entry.duration_s,
             "prediction": p.ranked.entry.prediction,
-            "why": p.ranked.why,
+            "reason": to_data(p.ranked.why),  # a message; lists published before: "why"
             "tie": p.ranked.tie,
             "participant_id": p.ranked.entry.participant_id,
             "unit_id": p.ranked.entry.unit_id,

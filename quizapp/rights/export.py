@@ -19,7 +19,7 @@ from sqlalchemy import Table, or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.db import Base
-from quizapp.i18n import N_
+from quizapp.i18n import N_, from_data, in_vietnamese
 
 # The person's own rows: user_account by id, member by id.
 SUBJECT_TABLES = ("user_account", "member")
@@ -155,6 +155,13 @@ def uncovered_foreign_keys(metadata=Base.metadata) -> list[str]:
     return sorted(missing)
 
 
+def _why(entry: dict) -> dict:
+    """A prize place's explanation as text (a message is kept as data: read in Vietnamese)."""
+    if "reason" in entry:
+        return {"why": in_vietnamese(from_data(entry["reason"]))}
+    return {}
+
+
 def _value(v: Any) -> Any:
     if isinstance(v, datetime | date):
         return v.isoformat()
@@ -251,7 +258,8 @@ def collect(session: Session, *, user_id: int | None, member_id: int | None) -> 
                             "prize_list": pl.id,
                             "contest_id": pl.contest_id,
                             "round_id": pl.round_id,
-                            **{k: _value(v) for k, v in e.items()},
+                            **{k: _value(v) for k, v in e.items() if k != "reason"},
+                            **_why(e),
                         }
                     )
     if places:

@@ -476,7 +476,10 @@ def _scrub_prize_lists(session, user_id: int | None, values: list[str], label: s
             e = dict(e)
             if e.get("participant_id") == user_id:
                 e["name"], e["birth_date"] = label, None
-            e["why"] = _scrub_text(e.get("why") or "", values, label)
+            if "reason" in e:  # a message: the names are among its parameters
+                e["reason"] = _scrub_text(e["reason"], values, label)
+            else:  # a list published before: the Vietnamese text
+                e["why"] = _scrub_text(e.get("why") or "", values, label)
             new.append(e)
         pl.entries = new
         if pl.round_id is not None:

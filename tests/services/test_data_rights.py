@@ -128,7 +128,8 @@ def _figures(session, rnd, now):
     rows = [(r.rank, r.entry.participant_id, str(r.entry.score), r.tie) for r in ranking]
     prizes = session.scalar(select(PrizeList).where(PrizeList.round_id == rnd.id)).entries
     frozen = [
-        {k: v for k, v in e.items() if k not in ("name", "why", "birth_date")} for e in prizes
+        {k: v for k, v in e.items() if k not in ("name", "why", "reason", "birth_date")}
+        for e in prizes
     ]
     items = repr(item_analysis(session, rnd))
     _row, plan = I.get_plan(session, "an-giang-311")

@@ -74,6 +74,29 @@ def test_published_prize_lists_of_before_keep_no_date_of_birth_and_are_masked():
     assert entries[1]["name"] == "Trần Thị Bé"  # copies: the published list is untouched
 
 
+def test_published_explanations_kept_as_messages_name_the_public_names():
+    from quizapp.i18n import Message, from_data, in_vietnamese, to_data
+    from quizapp.privacy import public_prizes
+
+    why = Message(
+        "%(first)s before %(second)s: %(decided)s",
+        first="Lê Văn Tám",
+        second="Trần Thị Bé",
+        decided=Message("submitted earlier"),
+    )
+    entries = [
+        {"name": "Lê Văn Tám", "birth_date": "1990-01-01", "reason": None},
+        {"name": "Trần Thị Bé", "birth_date": "2012-05-01", "reason": to_data(why)},
+    ]
+    shown = public_prizes(entries, full_names=True, on=date(2026, 12, 20))
+    assert [e["name"] for e in shown] == ["Lê Văn Tám", "Trần T. B."]
+    assert (
+        in_vietnamese(from_data(shown[1]["reason"]))
+        == "Lê Văn Tám trước Trần T. B.: nộp bài sớm hơn"
+    )
+    assert entries[1]["reason"]["params"]["second"] == "Trần Thị Bé"  # the list is untouched
+
+
 def test_a_deleted_persons_pseudonym_is_shown_as_it_is():
     from quizapp.privacy import DELETED_NAME
 

@@ -16,6 +16,8 @@ from quizapp.contests import starting as S
 from quizapp.contests import units as U
 from quizapp.contests.item_analysis import item_analysis
 from quizapp.contests.models import PrizeList
+from quizapp.i18n import from_data
+from quizapp.i18n import in_vietnamese as vi
 from quizapp.policy import SYSTEM
 from quizapp.privacy import public_prizes, public_ranking
 from tests.contest_helpers import make_bank, make_contest
@@ -72,7 +74,7 @@ def test_ranking_uses_counted_attempt_and_prediction_after_close(session, played
         "Nguyễn Thị Hồng Nhung",
         "Trần Văn Long",
     ]
-    assert "dự đoán lệch 1 so với 3" in ranking[1].why
+    assert "dự đoán lệch 1 so với 3" in vi(ranking[1].why)
     assert ranking[0].entry.correct == 3 and ranking[1].entry.correct == 3
 
 
@@ -146,12 +148,15 @@ def test_full_names_opted_in_never_show_a_minor_in_full(client, login_as, sessio
     assert "Nguyễn Thị Hồng Nhung" not in page and page.count("Nguyễn T. H. N.") == 2
     # The tie-break explanations name the entry before: masked too.
     shown = public_prizes(published.entries, full_names=True, on=ranking_on)
-    assert "Trần Văn Long" not in shown[-1]["why"] and "Trần V. L." in shown[-1]["why"]
+    why = vi(from_data(shown[-1]["reason"]))
+    assert "Trần Văn Long" not in why and "Trần V. L." in why
     assert all(e["birth_date"] is None for e in shown)
     assert published.entries[-1]["name"] == "Trần Văn Long"  # the frozen list untouched
     ranking, _actual = R.round_ranking(session, rnd, now_of(rnd))
     public = public_ranking(ranking, full_names=True, on=ranking_on)
-    assert "Trần Văn Long" not in public[-1].why and "Nguyễn Thị Hồng Nhung" not in public[-1].why
+    assert "Trần Văn Long" not in vi(public[-1].why) and "Nguyễn Thị Hồng Nhung" not in vi(
+        public[-1].why
+    )
     # A day later by the ranking date, the same member would be an adult: shown in full.
     later = public_ranking(ranking, full_names=True, on=ranking_on + timedelta(days=1))
     assert later[-1].entry.name == "Trần Văn Long"
@@ -587,3 +592,69 @@ def test_the_rankings_round_facts_are_cached_and_dropped_with_it(app, client, se
     c.status = "published"
     session.commit()
     assert client.get(url).status_code == 200
+
+
+def _published_prizes(session, played, now):
+    rnd = played["rnd"]
+    R.set_prize_counts(session, rnd.id, {"first": 1, "second": 1}, actor=SYSTEM, now=now)
+    after = rnd.closes_at + timedelta(minutes=1)
+    published = R.publish_prizes(session, rnd.id, actor=SYSTEM, now=after)
+    session.commit()
+    return published, after
+
+
+def _prize_rows(client, c, rnd) -> list[tuple]:
+    data = client.get(f"/org/contests/{c.id}/rounds/{rnd.id}/prizes.xlsx").data
+    return list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+
+
+def test_prize_names_and_explanations_follow_the_interface_language(
+    client, login_as, session, played, now, clock
+):
+    """The prize list (drawn now, published, exported) names the prizes and explains each
+    place in the interface's language; the names stay as typed; the frozen list keeps the
+    explanation as a message, so it reads in both."""
+    c, rnd = played["contest"], played["rnd"]
+    published, after = _published_prizes(session, played, now)
+    clock.set(after)
+    login_as("organiser", played["province"])
+    url = f"/org/contests/{c.id}/rounds/{rnd.id}/results"
+    vi_page = client.get(url).get_data(as_text=True)
+    assert (
+        "Giải Nhì" in vi_page and "Đặng Hữu Phước trước Nguyễn Thị Hồng Nhung: cùng điểm" in vi_page
+    )
+    rows = _prize_rows(client, c, rnd)
+    assert rows[2][0] == "Giải Nhì" and "dự đoán lệch 1 so với 3" in rows[2][-2]
+    client.post("/lang", data={"lang": "en", "next": url})
+    en_page = client.get(url).get_data(as_text=True)
+    assert "Second prize" in en_page and "Giải Nhì" not in en_page
+    assert "Đặng Hữu Phước before Nguyễn Thị Hồng Nhung: same score" in en_page
+    assert "prediction off by 1 against 3" in en_page and "dự đoán" not in en_page
+    rows = _prize_rows(client, c, rnd)  # the published list, exported
+    assert rows[1][0] == "First prize" and rows[2][0] == "Second prize"
+    assert rows[2][2] == "Nguyễn Thị Hồng Nhung" and "prediction off by 1 against 3" in rows[2][-2]
+    board = client.get(f"/c/{c.slug}/rounds/{rnd.id}/ranking").get_data(as_text=True)
+    assert "Second prize" in board and "Giải Nhì" not in board
+    # the stored certificate text stays Vietnamese whatever the interface language
+    assert [e["prize_name"] for e in published.entries] == ["Giải Nhất", "Giải Nhì"]
+
+
+def test_a_list_published_before_explanations_were_messages_exports_its_text(
+    client, login_as, session, played, now, clock
+):
+    c, rnd = played["contest"], played["rnd"]
+    published, after = _published_prizes(session, played, now)
+    old = [dict(e) for e in published.entries]
+    for e in old:
+        e.pop("reason")
+        e["why"] = (
+            "" if e["rank"] == 1 else "Đặng Hữu Phước trước Nguyễn Thị Hồng Nhung: văn bản cũ"
+        )
+    published.entries = old
+    session.commit()
+    clock.set(after)
+    login_as("organiser", played["province"])
+    rows = _prize_rows(client, c, rnd)
+    assert rows[1][-2] in ("", None) and rows[2][-2] == (
+        "Đặng Hữu Phước trước Nguyễn Thị Hồng Nhung: văn bản cũ"
+    )

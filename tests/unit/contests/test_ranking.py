@@ -1,5 +1,6 @@
 """Ranking: each tie-break key, ties, total order, independence of input order; prizes."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from types import SimpleNamespace
@@ -7,7 +8,10 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
+from quizapp.contests.prediction import PredictionSubject
 from quizapp.contests.ranking import Entry, counted, perfect_count, prizes, rank
+from quizapp.i18n import from_data, to_data
+from quizapp.i18n import in_vietnamese as vi
 
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
@@ -38,8 +42,8 @@ def test_score_first():
 def test_prediction_breaks_equal_scores():
     r = rank([e(1, 30, pred=100), e(2, 30, pred=140), e(3, 30)], actual=128)
     assert order(r) == [2, 1, 3]
-    assert "dự đoán lệch 12 so với 28" in r[1].why
-    assert "không dự đoán" in r[2].why
+    assert "dự đoán lệch 12 so với 28" in vi(r[1].why)
+    assert "không dự đoán" in vi(r[2].why)
 
 
 def test_time_then_submission():
@@ -52,13 +56,13 @@ def test_time_then_submission():
         actual=5,
     )
     assert order(r) == [3, 2, 1]
-    assert "nộp bài sớm hơn" in r[1].why and "700 giây" in r[2].why
+    assert "nộp bài sớm hơn" in vi(r[1].why) and "700 giây" in vi(r[2].why)
 
 
 def test_remaining_ties_share_a_rank():
     r = rank([e(1, 30, dur=600), e(2, 30, dur=600), e(3, 29)], order=("score", "time"))
     assert [x.rank for x in r] == [1, 1, 3] and r[0].tie and r[1].tie and not r[2].tie
-    assert "đồng hạng" in r[1].why
+    assert "đồng hạng" in vi(r[1].why)
 
 
 def test_configurable_order():
@@ -183,4 +187,23 @@ def test_tie_break_follows_the_contest_order():
 def test_explanations_use_the_vietnamese_decimal_comma():
     a, b = e(1, 30), e(2, 30)
     a, b = a._replace(score=D("6.1666")), b._replace(score=D("5.5"))
-    assert "điểm 6,17 so với 5,5" in rank([a, b])[1].why
+    assert "điểm 6,17 so với 5,5" in vi(rank([a, b])[1].why)
+
+
+def test_explanations_are_messages_read_in_each_language_and_kept_as_data():
+    a, b = e(1, 30, pred=100), e(2, 30, pred=140)
+    a, b = a._replace(score=D("6.5")), b._replace(score=D("6.5"))
+    answer = PredictionSubject().label(128)
+    why = rank([a, b], actual=128, answer=answer)[1].why
+    english = why.translated(lambda m: m, "en")
+    assert english == (
+        "Người 2 before Người 1: same score 6.5/30; prediction off by 12 against 28 "
+        "(Participants with every answer right (the prediction question's answer): 128)"
+    )
+    assert vi(why) == (
+        "Người 2 trước Người 1: cùng điểm 6,5/30; dự đoán lệch 12 so với 28 "
+        "(Số người trả lời đúng tất cả các câu hỏi (đáp án của câu hỏi dự đoán): 128)"
+    )
+    stored = json.loads(json.dumps(to_data(why)))  # as a JSON column keeps it
+    again = from_data(stored)
+    assert vi(again) == vi(why) and again.translated(lambda m: m, "en") == english
