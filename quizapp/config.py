@@ -73,10 +73,12 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LANGUAGES": ("vi", "en"),
         "CONSENT_TEXT_VERSION": env.get("QUIZAPP_CONSENT_VERSION", "2026-01"),
         # Hours within which the person's unit decides a request to delete their data
-        # (shown to both sides as the due date). 72 h was Decree 13/2023's figure; for
-        # Decree 356/2025, which replaced it, legal summaries cite a reply within 2 working
-        # days and completion within 10-20 days (its text was not checked here): 72 h stays
-        # within either. Set what your legal adviser confirms.
+        # (shown to both sides as the due date). Decree 356/2025/NĐ-CP, Điều 5 khoản 4 (read
+        # in a transcript of the Công báo text): reply within 2 working days with the
+        # procedure (the request page does so at once), carry it out within 20 days (30 when
+        # a processor or third party must act; one extension of at most 20 days). 72 h is
+        # stricter than the law, so organisers act while the request is fresh; up to 480
+        # stays within it. Set what your legal adviser confirms.
         "DATA_REQUEST_HOURS": int(env.get("QUIZAPP_DATA_REQUEST_HOURS", "72")),
         "PAGE_SIZE": 50,
         # Static addresses carry a hash of the file (quizapp.web): cacheable for a year.
