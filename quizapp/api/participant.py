@@ -42,6 +42,7 @@ from quizapp.auth.models import ApiIdempotencyKey
 from quizapp.auth.tokens import PARTICIPANT
 from quizapp.certificates.models import Certificate
 from quizapp.contests import attempts as A
+from quizapp.contests import results as R
 from quizapp.contests import starting as S
 from quizapp.contests.take import DEVICE_COOKIE
 from quizapp.errors import Conflict, Invalid, NotFound
@@ -117,14 +118,7 @@ def contests():
 
 
 def _load(attempt_id: int):
-    """My attempt, submitted first if its time is up (a GET then writes: it asks for the
-    write lock before reading it again) — as the quiz page loads it."""
-    attempt = A.get_attempt(db.session, attempt_id, current_user)
-    if A.is_due(attempt, now()):
-        db.write_now()
-        attempt = A.get_attempt(db.session, attempt_id, current_user)
-        A.expire_if_due(db.session, attempt, now())
-    return attempt
+    return A.load_attempt(db.session, attempt_id, current_user, now(), before_write=db.write_now)
 
 
 def _attempt_out(attempt) -> AttemptOut:
@@ -287,17 +281,6 @@ def result(attempt_id: int):
     return _result_out(attempt)
 
 
-def _own_rank(rnd):
-    """My place in the round's ranking as the result page shows it (computed at most every
-    RANKING_SECONDS: a newer submission has no rank yet)."""
-    from quizapp.contests import results as R
-
-    cache = current_app.extensions["quizapp_cache"]
-    ranking = R.cached_ranking(db.session, rnd, now(), cache=cache)
-    found = R.own_rank(cache, rnd.id, current_user.id)
-    return (found[0] if found else None), ranking.total
-
-
 def _result_out(attempt) -> ResultOut:
     rows = None
     if attempt.status == "submitted" and A.may_review_answers(attempt, now()):
@@ -310,7 +293,17 @@ def _result_out(attempt) -> ResultOut:
             )
             for aq, q in A.review_rows(db.session, attempt)
         ]
-    rank, ranked = (None, 0) if attempt.preview else _own_rank(attempt.round)
+    rank, ranked = (
+        (None, 0)
+        if attempt.preview
+        else R.participant_rank(
+            db.session,
+            attempt.round,
+            current_user.id,
+            now(),
+            cache=current_app.extensions["quizapp_cache"],
+        )
+    )
     certificates = db.session.scalars(
         select(Certificate).where(
             Certificate.attempt_id == attempt.id, Certificate.status == "valid"

@@ -64,6 +64,27 @@ def get_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
+def load_attempt(
+    session: Session,
+    attempt_id: int,
+    user: User,
+    now: datetime,
+    *,
+    before_write: Callable[[], None] | None = None,
+) -> Attempt:
+    """The user's attempt, submitted first if its time (plus grace) is up, as the quiz page
+    and the API load it. Submitting writes: `before_write` is called first (a GET request
+    passes `db.write_now`, which ends its read transaction and asks for the write lock),
+    then the attempt is read again."""
+    attempt = get_attempt(session, attempt_id, user)
+    if is_due(attempt, now):
+        if before_write is not None:
+            before_write()
+        attempt = get_attempt(session, attempt_id, user)
+        expire_if_due(session, attempt, now)
+    return attempt
+
+
 def is_due(attempt: Attempt, now: datetime) -> bool:
     """In progress with its time (plus grace) over: the next read submits it."""
     return attempt.status == "in_progress" and now > attempt.deadline_at + timedelta(

@@ -505,3 +505,14 @@ def publish_contest_prizes(session: Session, contest, *, actor: Actor, now: date
 
 def published_contest_prizes(session: Session, contest_id: int) -> PrizeList | None:
     return session.scalar(select(PrizeList).where(PrizeList.contest_id == contest_id))
+
+
+def participant_rank(
+    session: Session, rnd: Round, participant_id: int, now: datetime, *, cache
+) -> tuple[int | None, int]:
+    """(rank, total) of a participant in the round's ranking, as the result page and the API
+    show it: the ranking is computed at most every RANKING_SECONDS, so a submission newer
+    than the last computation has no rank yet (rank None)."""
+    ranking = cached_ranking(session, rnd, now, cache=cache)
+    found = own_rank(cache, rnd.id, participant_id)
+    return (found[0] if found else None), ranking.total

@@ -161,14 +161,7 @@ def _round_page(rnd) -> str:
 
 
 def _load(attempt_id: int):
-    """The user's attempt, submitted first if its time is up (a GET then writes: it asks for
-    the write lock before reading the attempt again)."""
-    attempt = A.get_attempt(db.session, attempt_id, current_user)
-    if A.is_due(attempt, now()):
-        db.write_now()
-        attempt = A.get_attempt(db.session, attempt_id, current_user)
-        A.expire_if_due(db.session, attempt, now())
-    return attempt
+    return A.load_attempt(db.session, attempt_id, current_user, now(), before_write=db.write_now)
 
 
 def _remaining(attempt) -> int:
@@ -408,12 +401,8 @@ def result(attempt_id: int):
 
 
 def _own_rank(rnd):
-    """The participant's place in the round's public ranking, as that page shows it (the
-    ranking is computed at most every RANKING_SECONDS; a submission newer than the last
-    computation has no rank yet: `rank` is then None)."""
     from quizapp.contests import results as R
 
     cache = current_app.extensions["quizapp_cache"]
-    ranking = R.cached_ranking(db.session, rnd, now(), cache=cache)
-    found = R.own_rank(cache, rnd.id, current_user.id)
-    return {"rank": found[0] if found else None, "total": ranking.total}
+    rank, total = R.participant_rank(db.session, rnd, current_user.id, now(), cache=cache)
+    return {"rank": rank, "total": total}
