@@ -19,7 +19,7 @@ def test_actor_path():
 
 
 def test_scrubbing_replaces_whole_values_only():
-    from quizapp.rights.services import _scrub_text
+    from quizapp.rights.pseudonymise import _scrub_text
 
     why = "Phan Ba trước Phan Bao: điểm 8 so với 7"
     assert _scrub_text(why, ["Phan Ba"], "X#1") == "X#1 trước Phan Bao: điểm 8 so với 7"
