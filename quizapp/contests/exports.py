@@ -13,7 +13,7 @@ from quizapp.i18n import N_
 from quizapp.orgs.population import population_text
 from quizapp.orgs.treeorder import tree_order
 from quizapp.timeutil import format_datetime
-from quizapp.web import stored_message
+from quizapp.web import stored_message, t
 
 REGISTRATION_HEADERS = [
     N_("Full name"),
@@ -126,16 +126,11 @@ PRIZE_HEADERS = [
 ]
 
 
-def _prize_label(prize: str) -> str:
-    label = PRIZE_LABELS[prize]
-    return gettext(label)
-
-
 def prize_table(entries: list[dict]) -> list[list]:
     """The prize list (published, or as it would be now) in PRIZE_HEADERS' order."""
     return [
         [
-            _prize_label(e["prize"]),
+            t(PRIZE_LABELS[e["prize"]]),
             e["rank"],
             e["name"],
             e["unit"],

@@ -21,7 +21,7 @@ from quizapp.contests.models import Contest, Round
 from quizapp.contests.prediction import PredictionSubject
 from quizapp.extensions import db
 from quizapp.privacy import mask_name, public_prizes, public_ranking
-from quizapp.web import now, public_page, select_locale, t
+from quizapp.web import now, public_page, select_locale
 
 
 class _RankingPage(NamedTuple):
@@ -109,7 +109,7 @@ def _render_ranking(page: _RankingPage, ranking, mine, cache) -> str:
             top=public_ranking(ranking.top[: R.PUBLIC_SHOWN], full_names=full, on=on),
             show=mask_name if page.mask_names else (lambda n: n),
             published=published,
-            prize_names={k: t(v) for k, v in R.PRIZE_LABELS.items()},
+            prize_names=R.PRIZE_LABELS,
             # a number the organiser types: after the close, ties wait for it
             typed_pending=page.prediction_subject.typed and now() >= page.closes_at,
         )

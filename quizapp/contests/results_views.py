@@ -101,7 +101,7 @@ def results(contest_id: int, round_id: int):
         unit=unit,
         population=population,
         labels=LABELS,
-        prize_names={k: t(v) for k, v in R.PRIZE_LABELS.items()},
+        prize_names=R.PRIZE_LABELS,
         closed=now() >= rnd.closes_at,
         nodes=tree_order(nodes),
         unit_names={n.id: n.name for n in nodes},
@@ -384,7 +384,7 @@ def contest_results(contest_id: int):
         total=len(ranking),
         proposed=R.prize_list(ranking, contest.prizes or {}),
         published=R.published_contest_prizes(db.session, contest.id),
-        prize_names={k: t(v) for k, v in R.PRIZE_LABELS.items()},
+        prize_names=R.PRIZE_LABELS,
         confirm=ConfirmForm(),
         closed=bool(contest.rounds) and all(now() >= r.closes_at for r in contest.rounds),
     )
